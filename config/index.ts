@@ -1,0 +1,44 @@
+/**
+ * The program's single entry to configuration: reads every key Pulumi hands the program (the same
+ * values under `pulumi up` and the offline plan), validates them once, and returns typed values.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { loadInstanceCatalog } from "../infra/instanceTypes";
+import { StackConfigError } from "./errors";
+import { validateStackConfig } from "./schema";
+import { NAMESPACE, StackConfig } from "./types";
+
+export * from "./types";
+export { StackConfigError } from "./errors";
+export { validateStackConfig, isProductionStack } from "./schema";
+
+/** The repository root: build contexts and `Pulumi.<stack>.yaml` are relative to it. */
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+/** Decodes a runtime config value: structured values arrive as JSON text, plain strings as-is. */
+function decode(key: string, raw: string): unknown {
+    if (!key.startsWith(`${NAMESPACE}:`)) return raw;
+    try {
+        return JSON.parse(raw);
+    } catch {
+        return raw;
+    }
+}
+
+export function loadStackConfig(): StackConfig {
+    const values = Object.fromEntries(
+        Object.entries(pulumi.runtime.allConfig()).map(([key, raw]) => [key, decode(key, raw)]));
+    let catalog;
+    try {
+        catalog = loadInstanceCatalog();
+    } catch (err) {
+        throw new StackConfigError([(err as Error).message]);
+    }
+    return validateStackConfig(values, {
+        project: pulumi.getProject(),
+        stack: pulumi.getStack(),
+        catalog,
+        projectRoot: PROJECT_ROOT,
+    });
+}

@@ -1,0 +1,327 @@
+/**
+ * The stack configuration schema: every `eks-delivery:*` key, its defaults, and every rule that can be
+ * checked before anything is planned. Problems come back located (`eks-delivery:nodes.minSize`) and
+ * carry the bad value, one per line, so a user can fix a stack file without reading code.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { z } from "zod";
+import { closest, distance } from "fastest-levenshtein";
+import { cpuMillicores, isQuantity, memoryMiB } from "../lib/quantity";
+import { InstanceCatalog, maxPodsFor } from "../infra/instanceTypes";
+import { StackConfigError, showValue } from "./errors";
+import { NAMESPACE, StackConfig } from "./types";
+
+export interface ValidationContext {
+    project: string;
+    stack: string;
+    catalog: InstanceCatalog;
+    /** Directory service build contexts (`services[].path`) are relative to: the project root. */
+    projectRoot: string;
+    /** Stack file the values came from, named in the error. */
+    file?: string;
+}
+
+/** Production stacks get the stricter rules (e.g. no API endpoint open to the internet). */
+export function isProductionStack(stack: string): boolean {
+    return /^prod(uction)?($|[-_.])/.test(stack);
+}
+
+// Messages are predicates ("is not a whole number"): the formatter puts the key path and the bad
+// value in front. Issues raised with `params.full` carry a complete message instead.
+const number = () => z.number({ error: "is not a number" });
+const whole = () => number().int({ error: "is not a whole number" });
+const text = () => z.string({ error: "is not a string" });
+const list = <T extends z.ZodType>(item: T) => z.array(item, { error: "is not a list" });
+const object = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape, { error: "is not a mapping" });
+
+function full(ctx: z.RefinementCtx, path: PropertyKey[], message: string) {
+    ctx.addIssue({ code: "custom", path, message, params: { full: true } });
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+
+/** Checks an IPv4 CIDR; returns a complete problem description, or undefined when valid. */
+export function cidrProblem(cidr: string): string | undefined {
+    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+    const octets = match?.slice(1, 5).map(Number) ?? [];
+    const bits = Number(match?.[5]);
+    if (!match || octets.some((o) => o > 255) || bits > 32) return `${showValue(cidr)} is not an IPv4 CIDR`;
+    const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+    const size = 2 ** (32 - bits);
+    if (address % size !== 0) {
+        const network = address - (address % size);
+        const dotted = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join(".");
+        return `${showValue(cidr)} has host bits set (did you mean ${dotted}/${bits}?)`;
+    }
+    return undefined;
+}
+
+function quantity(kind: "cpu" | "memory") {
+    return z.union([text(), number()], { error: "is not a Kubernetes quantity" })
+        .transform(String)
+        .superRefine((q, c) => {
+            if (!isQuantity(q)) full(c, [], `${showValue(q)} is not a Kubernetes quantity`);
+            else if ((kind === "cpu" ? cpuMillicores(q) : memoryMiB(q)) <= 0) full(c, [], `${showValue(q)} is not greater than zero`);
+        });
+}
+
+function schema(ctx: ValidationContext) {
+    const { catalog } = ctx;
+    const production = isProductionStack(ctx.stack);
+
+    const cluster = object({
+        kubernetesVersion: z.union([text(), number()], { error: 'is not a version like "1.33"' })
+            .superRefine((v, c) => {
+                if (typeof v === "number") {
+                    full(c, [], `${v} is a number: quote it ("${v.toFixed(2)}") so YAML keeps the version as written`);
+                } else if (!/^1\.\d{2}$/.test(v)) {
+                    full(c, [], `${showValue(v)} is not a Kubernetes minor version like "1.33"`);
+                }
+            })
+            .transform(String),
+        availabilityZones: whole()
+            .min(2, { error: "is less than 2 (EKS needs subnets in two availability zones)" })
+            .max(6, { error: "is more than 6" }),
+        publicAccessCidrs: list(text()).superRefine((cidrs, c) => {
+            cidrs.forEach((cidr, i) => {
+                const problem = cidrProblem(cidr);
+                if (problem) full(c, [i], problem);
+                else if (cidr === "0.0.0.0/0" && production) {
+                    full(c, [i], `"0.0.0.0/0" opens the production API endpoint to the internet: list your office/VPN CIDRs, or [] for a private endpoint`);
+                }
+            });
+        }),
+        logRetentionDays: whole().min(1, { error: "is less than 1" }).default(90),
+        natGateways: z.enum(["single", "one-per-az"], { error: "is not one of single, one-per-az" })
+            .default(production ? "one-per-az" : "single"),
+    });
+
+    const nodes = object({
+        instanceTypes: list(text().superRefine((name, c) => {
+            if (!catalog.find(name)) {
+                const hint = catalog.suggest(name);
+                full(c, [], `unknown instance type ${showValue(name)}${hint ? ` (did you mean ${hint}?)` : ""}`);
+            }
+        })).min(1, { error: "is empty: name at least one instance type" }),
+        minSize: whole().min(1, { error: "is less than 1 (system pods need a node)" }),
+        desiredSize: whole().min(0, { error: "is negative" }),
+        maxSize: whole().min(1, { error: "is less than 1" }),
+        autoscaler: z.enum(["cluster-autoscaler", "karpenter", "cpu-target"], {
+            error: "is not one of cluster-autoscaler, karpenter, cpu-target",
+        }).default("cluster-autoscaler"),
+        cpuTargetPercent: whole().min(1, { error: "is not within 1..100" }).max(100, { error: "is not within 1..100" }).optional(),
+        alertEmail: z.email({ error: "is not an e-mail address" }).optional(),
+        maxPods: z.union([z.literal("auto"), whole().min(1)], { error: 'is neither "auto" nor a whole number >= 1' }).default("auto"),
+        prefixDelegation: z.boolean({ error: "is not true or false" }).default(false),
+    }).superRefine((n, c) => {
+        if (n.minSize > n.maxSize) full(c, ["minSize"], `${n.minSize} is greater than maxSize ${n.maxSize}`);
+        if (n.desiredSize < n.minSize) full(c, ["desiredSize"], `${n.desiredSize} is less than minSize ${n.minSize}`);
+        if (n.desiredSize > n.maxSize) full(c, ["desiredSize"], `${n.desiredSize} is greater than maxSize ${n.maxSize}`);
+        if (n.autoscaler === "cpu-target") {
+            if (n.cpuTargetPercent === undefined) full(c, ["cpuTargetPercent"], "is required when autoscaler is cpu-target");
+            if (n.alertEmail === undefined) full(c, ["alertEmail"], "is required when autoscaler is cpu-target (scale events are e-mailed)");
+        }
+        const instances = n.instanceTypes.map((t) => catalog.find(t));
+        if (instances.some((t) => !t)) return; // reported on the element
+        const arches = new Set(instances.map((t) => t!.arch));
+        if (arches.size > 1) {
+            full(c, ["instanceTypes"], `${showValue(n.instanceTypes)} mixes amd64 and arm64: one node group runs one AMI architecture`);
+        }
+        if (typeof n.maxPods === "number") {
+            for (const t of instances) {
+                if (t!.maxEnis === undefined) continue;
+                const limit = maxPodsFor(t!, n.prefixDelegation);
+                if (n.maxPods > limit) {
+                    full(c, ["maxPods"], `${n.maxPods} is more than ${t!.name} can address (${limit}` +
+                        `${n.prefixDelegation ? " with prefix delegation" : "; prefixDelegation: true raises it"})`);
+                }
+            }
+        } else {
+            const unknown = instances.find((t) => t!.maxEnis === undefined);
+            if (unknown) full(c, ["maxPods"], `"auto" needs ENI facts, which ${unknown.name} has none of: set a number`);
+        }
+    });
+
+    const registry = object({
+        keepImages: whole().min(1, { error: "is less than 1" }).max(10000, { error: "is more than 10000" }).default(30),
+        untaggedExpiryDays: whole().min(1, { error: "is less than 1" }).default(7),
+    });
+
+    const cost = object({
+        hoursPerMonth: number().positive({ error: "is not positive" }).max(744, { error: "is more than the 744 hours of the longest month" }).default(730),
+    });
+
+    const service = object({
+        name: text().regex(DNS_LABEL, { error: "is not a DNS-1123 label (lower-case letters, digits and '-')" })
+            .max(40, { error: "is longer than 40 characters (it prefixes Kubernetes and AWS names)" }),
+        path: text().min(1, { error: "is empty" }).superRefine((context, c) => {
+            const problem = buildContextProblem(ctx.projectRoot, context);
+            if (problem) full(c, [], problem);
+        }),
+        port: whole().min(1, { error: "is not within 1..65535" }).max(65535, { error: "is not within 1..65535" }),
+        healthPath: text().startsWith("/", { error: "does not start with /" }).default("/healthz"),
+        readinessPath: text().startsWith("/", { error: "does not start with /" }).default("/readyz"),
+        replicas: object({
+            min: whole().min(1, { error: "is less than 1" }),
+            max: whole().min(1, { error: "is less than 1" }),
+        }).superRefine((r, c) => {
+            if (r.min > r.max) full(c, ["min"], `${r.min} is greater than max ${r.max}`);
+        }).default({ min: 2, max: 10 }),
+        cpuTargetPercent: whole().min(1, { error: "is not within 1..100" }).max(100, { error: "is not within 1..100" }).default(30),
+        resources: object({
+            requests: object({ cpu: quantity("cpu"), memory: quantity("memory") }),
+            limits: object({ memory: quantity("memory"), cpu: quantity("cpu").optional() }),
+        }).superRefine((r, c) => {
+            if (memoryMiB(r.limits.memory) < memoryMiB(r.requests.memory)) {
+                full(c, ["limits", "memory"], `${showValue(r.limits.memory)} is less than the request ${showValue(r.requests.memory)}`);
+            }
+            if (r.limits.cpu !== undefined && cpuMillicores(r.limits.cpu) < cpuMillicores(r.requests.cpu)) {
+                full(c, ["limits", "cpu"], `${showValue(r.limits.cpu)} is less than the request ${showValue(r.requests.cpu)}`);
+            }
+        }),
+        strategy: z.enum(["rolling", "blue-green"], { error: "is not one of rolling, blue-green" }).default("rolling"),
+        host: text().toLowerCase().regex(HOSTNAME, { error: "is not a DNS host name" }).optional(),
+        secrets: list(text().regex(SECRET_NAME, { error: "is not a Secrets Manager secret name" })).default([]),
+    }).superRefine((s, c) => {
+        if (s.healthPath === s.readinessPath) {
+            full(c, ["readinessPath"], `${showValue(s.readinessPath)} is the same as healthPath: readiness must be able to fail (drain) while liveness passes`);
+        }
+    });
+
+    return z.strictObject({
+        region: text().regex(REGION, { error: "is not an AWS region like ap-northeast-2" }),
+        cluster,
+        nodes,
+        registry: registry.default({ keepImages: 30, untaggedExpiryDays: 7 }),
+        cost: cost.default({ hoursPerMonth: 730 }),
+        services: list(service).min(1, { error: "is empty: list at least one service" }).superRefine((services, c) => {
+            const seen = new Map<string, number>();
+            services.forEach((s, i) => {
+                if (seen.has(s.name)) full(c, [i, "name"], `${showValue(s.name)} is already the name of services[${seen.get(s.name)}]`);
+                else seen.set(s.name, i);
+            });
+            const hosts = new Map<string, number>();
+            services.forEach((s, i) => {
+                if (!s.host) return;
+                if (hosts.has(s.host)) full(c, [i, "host"], `${showValue(s.host)} is already the host of services[${hosts.get(s.host)}]`);
+                else hosts.set(s.host, i);
+            });
+        }),
+    });
+}
+
+/** Returns what is wrong with a service build context, or undefined when it is usable. */
+function buildContextProblem(projectRoot: string, context: string): string | undefined {
+    if (path.isAbsolute(context) || path.normalize(context).startsWith("..")) {
+        return `${showValue(context)} is not a path inside the project (it must be relative, e.g. apps/services/api)`;
+    }
+    const dir = path.join(projectRoot, context);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return `${showValue(context)} does not exist (no such directory)`;
+    if (!fs.existsSync(path.join(dir, "Dockerfile"))) return `${showValue(context)} has no Dockerfile`;
+    return undefined;
+}
+
+/** The keys this project reads; anything else under `eks-delivery:` is a typo. */
+export const KNOWN_KEYS = ["cluster", "nodes", "registry", "cost", "services"] as const;
+const REQUIRED_KEYS = ["cluster", "nodes", "services"] as const;
+
+function keyPath(segments: readonly PropertyKey[]): string {
+    const [head, ...rest] = segments;
+    let out = head === "region" ? "aws:region" : `${NAMESPACE}:${String(head)}`;
+    for (const s of rest) out += typeof s === "number" ? `[${s}]` : `.${String(s)}`;
+    return out;
+}
+
+function describe(issue: z.core.$ZodIssue): string[] {
+    if (issue.code === "unrecognized_keys") {
+        return issue.keys.map((key) => `${keyPath([...issue.path, key])}: unknown key`);
+    }
+    const where = keyPath(issue.path);
+    if (issue.code === "custom" && issue.params?.full) return [`${where}: ${issue.message}`];
+    if (issue.input === undefined) return [`${where}: is required`];
+    return [`${where}: ${showValue(issue.input)} ${issue.message}`];
+}
+
+/** The candidate a misspelling was probably meant to be: close enough to be a typo, else none. */
+export function nearest(word: string, candidates: Iterable<string>): string | undefined {
+    const list = [...candidates];
+    if (list.length === 0) return undefined;
+    const guess = closest(word, list);
+    return guess !== word && distance(word, guess) <= Math.max(2, Math.floor(word.length / 3)) ? guess : undefined;
+}
+
+/** Suggests the known key or field a misspelt one was meant to be. */
+function withSuggestion(problem: string, known: readonly string[]): string {
+    const match = /:([A-Za-z0-9_-]+): unknown key$/.exec(problem) ?? /\.([A-Za-z0-9_-]+): unknown key$/.exec(problem);
+    if (!match || known.length === 0) return problem;
+    const guess = nearest(match[1], known);
+    return guess ? `${problem} (did you mean ${guess}?)` : problem;
+}
+
+/**
+ * Validates the stack's configuration values (keys as in the stack file, structured values already
+ * parsed) and returns the typed config; throws StackConfigError listing every problem found.
+ */
+export function validateStackConfig(values: Record<string, unknown>, ctx: ValidationContext): StackConfig {
+    const problems: string[] = [];
+    const input: Record<string, unknown> = { region: values["aws:region"] };
+    for (const [key, value] of Object.entries(values)) {
+        if (!key.startsWith(`${NAMESPACE}:`)) continue;
+        const name = key.slice(NAMESPACE.length + 1);
+        if ((KNOWN_KEYS as readonly string[]).includes(name)) input[name] = value;
+        else problems.push(withSuggestion(`${key}: unknown key`, KNOWN_KEYS));
+    }
+    for (const key of REQUIRED_KEYS) {
+        if (input[key] === undefined) problems.push(`${NAMESPACE}:${key}: is required`);
+    }
+    if (input.region === undefined) problems.push("aws:region: is required (e.g. aws:region: ap-northeast-2)");
+
+    const result = schema(ctx).safeParse(input, { reportInput: true });
+    if (!result.success) {
+        for (const issue of result.error.issues) {
+            if (issue.input === undefined && issue.path.length === 1 && issue.code === "invalid_type") continue; // listed above
+            for (const line of describe(issue)) problems.push(withSuggestion(line, knownFieldsAt(issue.path)));
+        }
+    }
+    if (problems.length > 0 || !result.success) throw new StackConfigError(problems, ctx.file);
+
+    const config = result.data;
+    const instances = config.nodes.instanceTypes.map((t) => ctx.catalog.get(t));
+    const addressable = Math.min(...instances.map((t) => maxPodsFor(t, config.nodes.prefixDelegation)));
+    return {
+        project: ctx.project,
+        stack: ctx.stack,
+        region: config.region,
+        cluster: config.cluster,
+        nodes: {
+            ...config.nodes,
+            instances,
+            maxPods: config.nodes.maxPods === "auto" ? addressable : config.nodes.maxPods,
+            arch: instances[0].arch,
+        },
+        registry: config.registry,
+        cost: config.cost,
+        services: config.services,
+    };
+}
+
+/** Field names allowed at a path, for "did you mean" on unknown keys. */
+function knownFieldsAt(issuePath: readonly PropertyKey[]): string[] {
+    const fields: Record<string, string[]> = {
+        cluster: ["kubernetesVersion", "availabilityZones", "publicAccessCidrs", "logRetentionDays", "natGateways"],
+        nodes: ["instanceTypes", "minSize", "desiredSize", "maxSize", "autoscaler", "cpuTargetPercent", "alertEmail", "maxPods", "prefixDelegation"],
+        registry: ["keepImages", "untaggedExpiryDays"],
+        cost: ["hoursPerMonth"],
+        services: ["name", "path", "port", "healthPath", "readinessPath", "replicas", "cpuTargetPercent", "resources", "strategy", "host", "secrets"],
+        replicas: ["min", "max"],
+        resources: ["requests", "limits"],
+        requests: ["cpu", "memory"],
+        limits: ["cpu", "memory"],
+    };
+    const named = [...issuePath].reverse().find((s) => typeof s === "string");
+    return fields[String(named)] ?? [];
+}

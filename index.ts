@@ -1,0 +1,67 @@
+/**
+ * eks-delivery: one stack = one environment. Composition only; each piece lives in its own module.
+ *   config  -> validated, typed stack settings (fails fast, with located messages)
+ *   infra   -> VPC, EKS control plane, managed node group, ECR repositories
+ */
+import { isProductionStack, loadStackConfig } from "./config";
+import { Network } from "./infra/network";
+import { EksCluster } from "./infra/cluster";
+import { NodeGroup } from "./infra/nodeGroup";
+import { ContainerRegistry } from "./infra/registry";
+
+const config = loadStackConfig();
+const clusterName = `${config.project}-${config.stack}`;
+const tags = { "eks-delivery/stack": config.stack, "eks-delivery/project": config.project, "managed-by": "pulumi" };
+
+const network = new Network("network", {
+    availabilityZones: config.cluster.availabilityZones,
+    natGateways: config.cluster.natGateways,
+    clusterName,
+    tags,
+});
+
+const cluster = new EksCluster("cluster", {
+    clusterName,
+    kubernetesVersion: config.cluster.kubernetesVersion,
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
+    publicSubnetIds: network.publicSubnetIds,
+    publicAccessCidrs: config.cluster.publicAccessCidrs,
+    prefixDelegation: config.nodes.prefixDelegation,
+    logRetentionDays: config.cluster.logRetentionDays,
+    tags,
+});
+
+const nodes = new NodeGroup("nodes", {
+    cluster: cluster.cluster,
+    clusterName,
+    subnetIds: network.privateSubnetIds,
+    instanceTypes: config.nodes.instanceTypes,
+    arch: config.nodes.arch,
+    minSize: config.nodes.minSize,
+    desiredSize: config.nodes.desiredSize,
+    maxSize: config.nodes.maxSize,
+    maxPods: config.nodes.maxPods,
+    autoscaler: config.nodes.autoscaler,
+    cpuTargetPercent: config.nodes.cpuTargetPercent,
+    alertEmail: config.nodes.alertEmail,
+    tags,
+});
+
+const registry = new ContainerRegistry("registry", {
+    prefix: clusterName,
+    services: config.services.map((s) => s.name),
+    keepImages: config.registry.keepImages,
+    untaggedExpiryDays: config.registry.untaggedExpiryDays,
+    forceDelete: !isProductionStack(config.stack),
+    tags,
+});
+
+export const vpcId = network.vpcId;
+export const eksClusterName = cluster.clusterName;
+export const kubeconfig = cluster.kubeconfig;
+export const oidcProviderArn = cluster.oidcProviderArn;
+export const nodeGroupName = nodes.nodeGroupName;
+export const autoScalingGroupName = nodes.autoScalingGroupName;
+export const maxPodsPerNode = config.nodes.maxPods;
+export const repositoryUrls = Object.fromEntries(Object.entries(registry.repositories).map(([s, r]) => [s, r.url]));

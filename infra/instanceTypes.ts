@@ -1,0 +1,116 @@
+/**
+ * EC2 instance facts (vCPU, memory, ENIs, price) and the pod-density arithmetic of the Amazon VPC CNI.
+ * The facts live outside the repository in `../shared/data/ec2-instance-types.tsv` (see README);
+ * `EKS_DELIVERY_INSTANCE_TYPES` points at another copy of the same file.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { closest, distance } from "fastest-levenshtein";
+
+export interface InstanceType {
+    name: string;
+    vcpu: number;
+    memoryMiB: number;
+    arch: "amd64" | "arm64";
+    maxEnis?: number;
+    ipv4PerEni?: number;
+    /** On-demand Linux price in us-east-1, USD per hour. */
+    usdPerHour?: number;
+}
+
+export class InstanceCatalog {
+    private readonly byName: Map<string, InstanceType>;
+
+    constructor(types: InstanceType[], readonly source: string) {
+        this.byName = new Map(types.map((t) => [t.name, t]));
+    }
+
+    get size(): number {
+        return this.byName.size;
+    }
+
+    find(name: string): InstanceType | undefined {
+        return this.byName.get(name);
+    }
+
+    get(name: string): InstanceType {
+        const found = this.byName.get(name);
+        if (!found) throw new Error(`unknown instance type "${name}" (not in ${this.source})`);
+        return found;
+    }
+
+    /** The known type closest to a misspelt name, for "did you mean" hints (none when nothing is close). */
+    suggest(name: string): string | undefined {
+        if (this.byName.size === 0) return undefined;
+        const guess = closest(name, [...this.byName.keys()]);
+        return distance(name, guess) <= 3 ? guess : undefined;
+    }
+}
+
+/** Parses the TSV (header line first); rows with missing optional cells keep those fields undefined. */
+export function parseInstanceTypes(tsv: string, source: string): InstanceCatalog {
+    const [header, ...rows] = tsv.split(/\r?\n/).filter((line) => line.trim() !== "");
+    const columns = header.split("\t");
+    const col = (name: string) => {
+        const index = columns.indexOf(name);
+        if (index < 0) throw new Error(`${source}: missing column "${name}"`);
+        return index;
+    };
+    const at = {
+        name: col("instanceType"), vcpu: col("vcpu"), memoryMiB: col("memoryMiB"), arch: col("arch"),
+        maxEnis: col("maxEnis"), ipv4PerEni: col("ipv4PerEni"), usdPerHour: col("usdPerHourUsEast1"),
+    };
+    const optionalNumber = (cell: string | undefined) => (cell ? Number(cell) : undefined);
+    return new InstanceCatalog(
+        rows.map((row) => {
+            const cells = row.split("\t");
+            return {
+                name: cells[at.name],
+                vcpu: Number(cells[at.vcpu]),
+                memoryMiB: Number(cells[at.memoryMiB]),
+                arch: cells[at.arch] === "arm64" ? "arm64" : "amd64",
+                maxEnis: optionalNumber(cells[at.maxEnis]),
+                ipv4PerEni: optionalNumber(cells[at.ipv4PerEni]),
+                usdPerHour: optionalNumber(cells[at.usdPerHour]),
+            };
+        }),
+        source,
+    );
+}
+
+/** Where the facts file is read from: the env override, else `shared/` beside the repository. */
+export function instanceTypesPath(): string {
+    return process.env.EKS_DELIVERY_INSTANCE_TYPES
+        ?? path.resolve(__dirname, "..", "..", "shared", "data", "ec2-instance-types.tsv");
+}
+
+let cached: InstanceCatalog | undefined;
+
+/** Loads (once per process) the instance facts; a missing file is a clear error, not a stack trace. */
+export function loadInstanceCatalog(file = instanceTypesPath()): InstanceCatalog {
+    if (cached && cached.source === file) return cached;
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch {
+        throw new Error(
+            `EC2 instance facts not found at ${file}: put ec2-instance-types.tsv in shared/data beside the ` +
+            `repository or set EKS_DELIVERY_INSTANCE_TYPES to its path`);
+    }
+    cached = parseInstanceTypes(text, file);
+    return cached;
+}
+
+/**
+ * Pods one node can address with the VPC CNI, as AWS documents it:
+ * - secondary IPs: maxEnis * (ipv4PerEni - 1) + 2 (t3.medium: 17);
+ * - prefix delegation: each slot holds a /28 (16 IPs), capped at 110 below 30 vCPUs, else 250.
+ */
+export function maxPodsFor(type: InstanceType, prefixDelegation: boolean): number {
+    if (type.maxEnis === undefined || type.ipv4PerEni === undefined) {
+        throw new Error(`no ENI facts for instance type "${type.name}": set nodes.maxPods explicitly`);
+    }
+    const slots = type.maxEnis * (type.ipv4PerEni - 1);
+    if (!prefixDelegation) return slots + 2;
+    return Math.min(slots * 16 + 2, type.vcpu < 30 ? 110 : 250);
+}

@@ -1,0 +1,77 @@
+/**
+ * `npm run plan -- [--stack dev] [--config FILE] [--out DIR] [--json]`
+ * Plans a stack offline and writes plan.json and manifests/ to DIR (default out/<stack>).
+ * Exit codes: 0 planned; 2 bad config or arguments (nothing written); 1 mandatory policy
+ * violations; 3 the program itself failed.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { StackConfigError } from "../../config";
+import { planStack, PlannedStack } from "./planStack";
+import { planJson, summarize } from "./plan";
+
+const USAGE = "usage: npm run plan -- [--stack NAME] [--config FILE] [--out DIR] [--json]";
+
+function fail(code: number, lines: string[]): never {
+    process.stderr.write(`${lines.join("\n")}\n`);
+    process.exit(code);
+}
+
+function parse(argv: string[]) {
+    try {
+        const { values, positionals } = parseArgs({
+            args: argv,
+            options: {
+                stack: { type: "string" },
+                config: { type: "string" },
+                out: { type: "string" },
+                json: { type: "boolean", default: false },
+                help: { type: "boolean", short: "h", default: false },
+            },
+            allowPositionals: true,
+            strict: true,
+        });
+        if (positionals.length > 0) fail(2, [`plan: unexpected argument ${JSON.stringify(positionals[0])}`, USAGE]);
+        if (values.help) {
+            process.stdout.write(`${USAGE}\n`);
+            process.exit(0);
+        }
+        const fromFile = values.config && /^Pulumi\.([^.]+)\.ya?ml$/.exec(path.basename(values.config))?.[1];
+        const stack = values.stack ?? fromFile ?? "dev";
+        if (!/^[A-Za-z0-9_.-]+$/.test(stack)) fail(2, [`plan: --stack ${JSON.stringify(stack)} is not a stack name`, USAGE]);
+        return { stack, config: values.config, out: values.out ?? path.join("out", stack), json: values.json };
+    } catch (err) {
+        return fail(2, [`plan: ${(err as Error).message}`, USAGE]);
+    }
+}
+
+/** Replaces DIR's plan files (not anything else a user keeps there). */
+function write(out: string, planned: PlannedStack) {
+    fs.mkdirSync(out, { recursive: true });
+    const manifestsDir = path.join(out, "manifests");
+    fs.rmSync(manifestsDir, { recursive: true, force: true });
+    fs.mkdirSync(manifestsDir);
+    fs.writeFileSync(path.join(out, "plan.json"), planJson(planned.plan));
+    for (const m of planned.manifests) fs.writeFileSync(path.join(manifestsDir, m.file), m.yaml);
+}
+
+async function main() {
+    const args = parse(process.argv.slice(2));
+    let planned: PlannedStack;
+    try {
+        planned = await planStack({ stack: args.stack, configFile: args.config && path.resolve(args.config) });
+    } catch (err) {
+        if (err instanceof StackConfigError) fail(2, [err.message]);
+        fail(3, [`plan: the program failed: ${(err as Error).message ?? err}`]);
+    }
+    write(args.out, planned);
+    if (args.json) {
+        process.stdout.write(planJson(planned.plan));
+    } else {
+        process.stdout.write(`${summarize(planned.plan, planned.run)}\n\n`);
+        process.stdout.write(`Wrote ${path.join(args.out, "plan.json")} and ${planned.manifests.length} manifests in ${path.join(args.out, "manifests")}\n`);
+    }
+}
+
+main().catch((err) => fail(3, [`plan: ${(err as Error).message ?? err}`]));

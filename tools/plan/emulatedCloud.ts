@@ -1,0 +1,195 @@
+/**
+ * The emulated cloud behind the offline plan: a `pulumi.runtime.Mocks` that answers every resource
+ * and invoke the program makes with realistic, deterministic values (IDs, ARNs, auto-names, URLs),
+ * all derived from a hash of the resource's type and name, so the same input plans byte-identically.
+ */
+import { createHash } from "crypto";
+import type * as pulumi from "@pulumi/pulumi";
+
+export interface CloudOptions {
+    region: string;
+    accountId: string;
+}
+
+export const EMULATED_ACCOUNT_ID = "123456789012";
+
+/** Deterministic hex of the given length, from the parts that identify a resource. */
+export function stableHex(length: number, ...parts: string[]): string {
+    return createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, length);
+}
+
+/** AWS types the provider auto-names (`<name>-<7 hex>`) when the program sets no `name`. */
+const AUTO_NAMED = new Set([
+    "aws:iam/role:Role", "aws:iam/policy:Policy", "aws:sns/topic:Topic", "aws:sqs/queue:Queue",
+    "aws:autoscaling/policy:Policy", "aws:cloudwatch/eventRule:EventRule", "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:ecr/repository:Repository", "aws:cloudwatch/logGroup:LogGroup", "aws:acm/certificate:Certificate",
+]);
+
+type State = Record<string, unknown>;
+type Shape = (name: string, inputs: State, id: string) => { id?: string; state: State };
+
+/** `aws:ecr/repository:Repository` -> `ecr` */
+function awsService(type: string): string {
+    return type.split(":")[1].split("/")[0];
+}
+
+export class EmulatedCloud implements pulumi.runtime.Mocks {
+    /** Invokes answered, by token: the benchmark reports their number. */
+    readonly invokes = new Map<string, number>();
+
+    constructor(private readonly options: CloudOptions) {}
+
+    private arn(service: string, resource: string, global = false): string {
+        return `arn:aws:${service}:${global ? "" : this.options.region}:${this.options.accountId}:${resource}`;
+    }
+
+    /** Per-type outputs beyond the inputs, as the real provider would report them. */
+    private readonly shapes: Record<string, Shape> = {
+        "aws:iam/role:Role": (_n, i) => ({ id: String(i.name), state: { arn: this.arn("iam", `role/${i.name}`, true), uniqueId: `AROA${stableHex(17, String(i.name)).toUpperCase()}` } }),
+        "aws:iam/policy:Policy": (_n, i) => ({ state: { arn: this.arn("iam", `policy/${i.name}`, true) } }),
+        "aws:kms/key:Key": (n) => {
+            const keyId = uuid(n);
+            return { id: keyId, state: { keyId, arn: this.arn("kms", `key/${keyId}`) } };
+        },
+        "aws:kms/alias:Alias": (_n, i) => ({ id: String(i.name), state: { arn: this.arn("kms", String(i.name)) } }),
+        "aws:cloudwatch/logGroup:LogGroup": (_n, i) => ({ id: String(i.name), state: { arn: this.arn("logs", `log-group:${i.name}`) } }),
+        "aws:ecr/repository:Repository": (_n, i) => ({
+            id: String(i.name),
+            state: {
+                arn: this.arn("ecr", `repository/${i.name}`),
+                registryId: this.options.accountId,
+                repositoryUrl: `${this.registryHost()}/${i.name}`,
+            },
+        }),
+        "aws:ecr/lifecyclePolicy:LifecyclePolicy": (_n, i) => ({ id: String(i.repository), state: { registryId: this.options.accountId } }),
+        "aws:sns/topic:Topic": (_n, i) => {
+            const arn = this.arn("sns", String(i.name));
+            return { id: arn, state: { arn } };
+        },
+        "aws:sns/topicSubscription:TopicSubscription": (n, i) => {
+            const arn = `${i.topic}:${uuid(n)}`;
+            return { id: arn, state: { arn, pendingConfirmation: i.protocol === "email" } };
+        },
+        "aws:autoscaling/policy:Policy": (n, i) => ({
+            id: String(i.name),
+            state: { arn: this.arn("autoscaling", `scalingPolicy:${uuid(n)}:autoScalingGroupName/${i.autoscalingGroupName}:policyName/${i.name}`) },
+        }),
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (_n, i) => ({ id: `${i.role}-${stableHex(8, String(i.policyArn))}` }) as { id: string; state: State },
+        "awsx:ec2:Vpc": (n, _i) => this.vpc(n, _i),
+        "eks:index:Cluster": (n, i) => this.eksCluster(n, i),
+        "eks:index:ManagedNodeGroup": (n, i) => this.managedNodeGroup(n, i),
+    };
+
+    registryHost(): string {
+        return `${this.options.accountId}.dkr.ecr.${this.options.region}.amazonaws.com`;
+    }
+
+    newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        const { type, name } = args;
+        const inputs: State = { ...(args.inputs as State) };
+        if (AUTO_NAMED.has(type) && inputs.name === undefined) inputs.name = `${name}-${stableHex(7, type, name)}`;
+        if (type.startsWith("kubernetes:") && !type.startsWith("kubernetes:helm")) nameKubernetesObject(type, name, inputs);
+        const defaultId = `${name}-${stableHex(8, type, name)}`;
+        const shaped = this.shapes[type]?.(name, inputs, defaultId);
+        const generic: State = type.startsWith("aws:") && !shaped?.state?.arn
+            ? { arn: this.arn(awsService(type), `${type.split(":")[2].toLowerCase()}/${inputs.name ?? defaultId}`) }
+            : {};
+        return {
+            id: args.custom === false ? undefined : (shaped?.id ?? defaultId),
+            state: { ...inputs, ...generic, ...(shaped?.state ?? {}) },
+        };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+        this.invokes.set(args.token, (this.invokes.get(args.token) ?? 0) + 1);
+        const { region, accountId } = this.options;
+        switch (args.token) {
+            case "aws:index/getRegion:getRegion":
+                return { id: region, name: region, region, description: region, endpoint: `ec2.${region}.amazonaws.com` };
+            case "aws:index/getCallerIdentity:getCallerIdentity":
+                return { id: accountId, accountId, arn: `arn:aws:sts::${accountId}:assumed-role/plan/offline`, userId: "AROAOFFLINEPLAN:plan" };
+            case "aws:index/getPartition:getPartition":
+                return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
+            case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+                const names = ["a", "b", "c", "d"].map((z) => `${region}${z}`);
+                return { id: region, names, zoneIds: names.map((_, i) => `${region.replace(/-/g, "").slice(0, 6)}-az${i + 1}`) };
+            }
+            default:
+                throw new Error(`the emulated cloud has no answer for invoke ${args.token}: add it to tools/plan/emulatedCloud.ts`);
+        }
+    }
+
+    private vpc(name: string, inputs: State) {
+        const zones = Number(inputs.numberOfAvailabilityZones ?? 3);
+        const ids = (kind: string) => Array.from({ length: zones }, (_, i) => `subnet-${stableHex(17, name, kind, String(i))}`);
+        return { state: { vpcId: `vpc-${stableHex(17, name)}`, publicSubnetIds: ids("public"), privateSubnetIds: ids("private"), isolatedSubnetIds: [] } };
+    }
+
+    private eksCluster(name: string, inputs: State) {
+        const clusterName = String(inputs.name ?? `${name}-${stableHex(7, name)}`);
+        const { region } = this.options;
+        const oidcId = stableHex(32, clusterName, "oidc").toUpperCase();
+        const endpoint = `https://${stableHex(32, clusterName, "endpoint").toUpperCase()}.gr7.${region}.eks.amazonaws.com`;
+        const certificateAuthority = Buffer.from(`emulated CA of ${clusterName}`).toString("base64");
+        const kubeconfig = {
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: [{ name: "kubernetes", cluster: { server: endpoint, "certificate-authority-data": certificateAuthority } }],
+            contexts: [{ name: "aws", context: { cluster: "kubernetes", user: "aws" } }],
+            "current-context": "aws",
+            users: [{
+                name: "aws",
+                user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", clusterName, "--output", "json"] } },
+            }],
+        };
+        const oidcIssuer = `oidc.eks.${region}.amazonaws.com/id/${oidcId}`;
+        return {
+            state: {
+                eksCluster: {
+                    name: clusterName,
+                    arn: this.arn("eks", `cluster/${clusterName}`),
+                    endpoint,
+                    version: inputs.version,
+                    certificateAuthority: { data: certificateAuthority },
+                    identities: [{ oidcs: [{ issuer: `https://${oidcIssuer}` }] }],
+                },
+                kubeconfig,
+                kubeconfigJson: JSON.stringify(kubeconfig),
+                oidcIssuer,
+                oidcProviderUrl: oidcIssuer,
+                oidcProviderArn: `arn:aws:iam::${this.options.accountId}:oidc-provider/${oidcIssuer}`,
+                clusterSecurityGroupId: `sg-${stableHex(17, clusterName, "cluster")}`,
+                nodeSecurityGroupId: `sg-${stableHex(17, clusterName, "node")}`,
+            },
+        };
+    }
+
+    private managedNodeGroup(name: string, inputs: State) {
+        const nodeGroupName = `${name}-${stableHex(7, name)}`;
+        return {
+            state: {
+                nodeGroup: {
+                    nodeGroupName,
+                    arn: this.arn("eks", `nodegroup/${nodeGroupName}/${uuid(name)}`),
+                    scalingConfig: inputs.scalingConfig,
+                    instanceTypes: inputs.instanceTypes,
+                    status: "ACTIVE",
+                    resources: [{ autoscalingGroups: [{ name: `eks-${nodeGroupName}-${uuid(`${name}/asg`)}` }] }],
+                },
+            },
+        };
+    }
+}
+
+function uuid(seed: string): string {
+    const h = stableHex(32, seed);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Kubernetes auto-naming: an object without metadata.name gets `<resource name>-<8 hex>`. */
+function nameKubernetesObject(type: string, name: string, inputs: State) {
+    const metadata = (inputs.metadata ?? {}) as State;
+    if (metadata.name === undefined && !type.startsWith("kubernetes:yaml") && type !== "pulumi:providers:kubernetes") {
+        inputs.metadata = { ...metadata, name: `${name}-${stableHex(8, type, name)}` };
+    }
+}

@@ -1,0 +1,131 @@
+/**
+ * Runs the real program (index.ts) in-process under `pulumi.runtime.setMocks`, the way Pulumi's
+ * unit-testing guide does, and records every registration the engine would see: URN, type, parent,
+ * provider, inputs and outputs, with secrets kept marked so the plan can redact them.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { toRuntimeConfig, StackFile } from "../../config/stackFile";
+import { EmulatedCloud, EMULATED_ACCOUNT_ID } from "./emulatedCloud";
+
+// MockMonitor is the runtime's own mock engine; it is not re-exported from the package index.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: new (mocks: pulumi.runtime.Mocks) => MonitorBase };
+
+interface MonitorBase {
+    registerResource(req: RegisterRequest, callback: (err: unknown, res: RegisterResponse | undefined) => void): Promise<void>;
+    registerResourceOutputs(req: OutputsRequest, callback: (err: unknown, res: unknown) => void): void;
+    invoke(req: unknown, callback: (err: unknown, res: unknown) => void): Promise<void>;
+}
+interface Struct { toJavaScript(): Record<string, unknown> }
+interface RegisterRequest {
+    getType(): string; getName(): string; getParent(): string; getProvider(): string; getCustom(): boolean;
+    getObject(): Struct | undefined;
+}
+interface RegisterResponse { getUrn(): string; getObject(): Struct | undefined }
+interface OutputsRequest { getUrn(): string; getOutputs(): Struct | undefined }
+
+/** One registration, with values still in the runtime's wire form (secrets carry their signature). */
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    parent?: string;
+    provider?: string;
+    custom: boolean;
+    inputs: Record<string, unknown>;
+    outputs: Record<string, unknown>;
+}
+
+export interface ProgramRun {
+    project: string;
+    stack: string;
+    region: string;
+    accountId: string;
+    resources: RecordedResource[];
+    /** Stack outputs in wire form. */
+    outputs: Record<string, unknown>;
+    /** Number of provider function calls (invokes) the program made. */
+    invokes: number;
+}
+
+class RecordingMonitor extends MockMonitor {
+    readonly recorded = new Map<string, RecordedResource>();
+    invokeCount = 0;
+
+    override async registerResource(req: RegisterRequest, callback: (err: unknown, res: RegisterResponse | undefined) => void) {
+        await super.registerResource(req, (err, res) => {
+            if (!err && res) {
+                const urn = res.getUrn();
+                this.recorded.set(urn, {
+                    urn,
+                    type: req.getType(),
+                    name: req.getName(),
+                    parent: req.getParent() || undefined,
+                    provider: req.getProvider() ? req.getProvider().replace(/::[^:]*$/, "") : undefined,
+                    custom: req.getCustom(),
+                    inputs: req.getObject()?.toJavaScript() ?? {},
+                    outputs: res.getObject()?.toJavaScript() ?? {},
+                });
+            }
+            callback(err, res);
+        });
+    }
+
+    override registerResourceOutputs(req: OutputsRequest, callback: (err: unknown, res: unknown) => void) {
+        const recorded = this.recorded.get(req.getUrn());
+        if (recorded) recorded.outputs = req.getOutputs()?.toJavaScript() ?? {};
+        super.registerResourceOutputs(req, callback);
+    }
+
+    override async invoke(req: unknown, callback: (err: unknown, res: unknown) => void) {
+        this.invokeCount++;
+        await super.invoke(req, callback);
+    }
+}
+
+export interface RunOptions {
+    project: string;
+    stack: string;
+    stackFile: StackFile;
+    /** The program's entry module (index.ts): required afresh for every run. */
+    program: string;
+    accountId?: string;
+}
+
+/** The project's own modules: dropped from the require cache so each run executes the program anew. */
+function forgetProjectModules(root: string) {
+    for (const id of Object.keys(require.cache)) {
+        if (id.startsWith(root) && !id.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[id];
+    }
+}
+
+export async function runProgram(options: RunOptions): Promise<ProgramRun> {
+    const region = String(options.stackFile.values["aws:region"] ?? "us-east-1");
+    const accountId = options.accountId ?? EMULATED_ACCOUNT_ID;
+    const cloud = new EmulatedCloud({ region, accountId });
+
+    pulumi.runtime.setAllConfig(toRuntimeConfig(options.stackFile.values), options.stackFile.secretKeys);
+    await pulumi.runtime.setMocks(cloud, options.project, options.stack, false);
+    const monitor = new RecordingMonitor(cloud);
+    pulumi.runtime.setMockOptions(monitor, options.project, options.stack, false);
+
+    forgetProjectModules(path.dirname(options.program));
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => require(options.program));
+    } finally {
+        await pulumi.runtime.disconnect();
+    }
+
+    const resources = [...monitor.recorded.values()];
+    const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+    return {
+        project: options.project,
+        stack: options.stack,
+        region,
+        accountId,
+        resources,
+        outputs: stack?.outputs ?? {},
+        invokes: monitor.invokeCount,
+    };
+}

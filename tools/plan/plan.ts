@@ -1,0 +1,124 @@
+/**
+ * Turns a recorded program run into the plan a person and a CI job read: `plan.json` (secrets
+ * redacted, keys sorted, resources in URN order, so identical input gives identical bytes), one
+ * manifest per Kubernetes object, and a preview-like summary.
+ */
+import { stringify } from "yaml";
+import * as pulumi from "@pulumi/pulumi";
+import type { ProgramRun } from "./engine";
+
+export const REDACTED = "[secret]";
+
+export interface PlannedResource {
+    urn: string;
+    type: string;
+    name: string;
+    parent?: string;
+    provider?: string;
+    inputs: Record<string, unknown>;
+    outputs: Record<string, unknown>;
+}
+
+export interface Plan {
+    project: string;
+    stack: string;
+    resources: PlannedResource[];
+    outputs: Record<string, unknown>;
+}
+
+const { specialSigKey, specialSecretSig, specialResourceSig, specialOutputValueSig, specialAssetSig, specialArchiveSig, unknownValue } = pulumi.runtime;
+
+/** Wire form -> plain JSON: secrets redacted, resource references as their URN, keys sorted. */
+export function plainValue(value: unknown): unknown {
+    if (value === unknownValue) return "[unknown]";
+    if (Array.isArray(value)) return value.map(plainValue);
+    if (value === null || typeof value !== "object") return value;
+    const record = value as Record<string, unknown>;
+    switch (record[specialSigKey]) {
+        case specialSecretSig: return REDACTED;
+        case specialResourceSig: return record.urn;
+        case specialOutputValueSig:
+            if (record.secret) return REDACTED;
+            return "value" in record ? plainValue(record.value) : "[unknown]";
+        case specialAssetSig:
+        case specialArchiveSig: return record.path ?? record.uri ?? "[asset]";
+    }
+    return Object.fromEntries(Object.keys(record).sort().map((k) => [k, plainValue(record[k])]));
+}
+
+export function buildPlan(run: ProgramRun): Plan {
+    const resources = run.resources
+        .map((r): PlannedResource => ({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            ...(r.parent ? { parent: r.parent } : {}),
+            ...(r.provider ? { provider: r.provider } : {}),
+            inputs: plainValue(r.inputs) as Record<string, unknown>,
+            outputs: plainValue(r.outputs) as Record<string, unknown>,
+        }))
+        .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+    return { project: run.project, stack: run.stack, resources, outputs: plainValue(run.outputs) as Record<string, unknown> };
+}
+
+export function planJson(plan: Plan): string {
+    return `${JSON.stringify(plan, null, 2)}\n`;
+}
+
+/** A Kubernetes object type (`kubernetes:apps/v1:Deployment`), not a provider, Helm release or component. */
+export function isKubernetesObject(type: string): boolean {
+    return /^kubernetes:[^:]+:[A-Z]/.test(type) && !/^kubernetes:(helm\.sh|yaml|kustomize)/.test(type) && !type.endsWith("List");
+}
+
+export interface Manifest {
+    file: string;
+    object: Record<string, unknown>;
+    yaml: string;
+}
+
+/** One file per Kubernetes object, as `kubectl apply -f` would take it. */
+export function kubernetesManifests(plan: Plan): Manifest[] {
+    const manifests = plan.resources.filter((r) => isKubernetesObject(r.type)).map((r) => {
+        const { status: _status, ...object } = r.outputs as Record<string, unknown> & { metadata?: { name?: string; namespace?: string } };
+        const kind = String(object.kind ?? r.type.split(":")[2]);
+        const meta = object.metadata ?? {};
+        const file = [meta.namespace ?? "cluster", kind.toLowerCase(), meta.name ?? r.name].join("_") + ".yaml";
+        const ordered = { apiVersion: object.apiVersion, kind, metadata: meta, ...object };
+        return { file, object: ordered, yaml: stringify(ordered, { sortMapEntries: false }) };
+    });
+    return manifests.sort((a, b) => (a.file < b.file ? -1 : 1));
+}
+
+/** A preview-like summary: the resource tree by component, then counts by type. */
+export function summarize(plan: Plan, context: { region: string; accountId: string }): string {
+    const lines: string[] = [];
+    lines.push(`Plan for ${plan.project}/${plan.stack} (offline: emulated AWS account ${context.accountId}, ${context.region})`, "");
+    const children = new Map<string | undefined, PlannedResource[]>();
+    const byUrn = new Set(plan.resources.map((r) => r.urn));
+    for (const r of plan.resources.filter((r) => !r.type.startsWith("pulumi:providers:"))) {
+        const parent = r.parent && byUrn.has(r.parent) ? r.parent : undefined;
+        children.set(parent, [...(children.get(parent) ?? []), r]);
+    }
+    const width = Math.max(...plan.resources.map((r) => r.type.length)) + 2;
+    const walk = (parent: string | undefined, depth: number) => {
+        for (const r of children.get(parent) ?? []) {
+            lines.push(`  + ${"  ".repeat(depth)}${r.type.padEnd(width - depth * 2)} ${r.name}`);
+            walk(r.urn, depth + 1);
+        }
+    };
+    walk(undefined, 0);
+
+    const counts = new Map<string, number>();
+    for (const r of plan.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    lines.push("", "Resources by type:");
+    for (const [type, n] of [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) {
+        lines.push(`  ${String(n).padStart(4)}  ${type}`);
+    }
+    lines.push("", `Resources: ${plan.resources.length} to create`);
+    const outputs = Object.keys(plan.outputs);
+    if (outputs.length) {
+        lines.push("", "Outputs:");
+        for (const key of outputs) lines.push(`  ${key}: ${JSON.stringify(plan.outputs[key])}`);
+    }
+    return lines.join("\n");
+}
