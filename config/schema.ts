@@ -176,10 +176,12 @@ function schema(ctx: ValidationContext) {
             requests: object({ cpu: quantity("cpu"), memory: quantity("memory") }),
             limits: object({ memory: quantity("memory"), cpu: quantity("cpu").optional() }),
         }).superRefine((r, c) => {
-            if (memoryMiB(r.limits.memory) < memoryMiB(r.requests.memory)) {
+            // Compared only when both sides parsed: a bad quantity is reported on its own key.
+            const both = (a?: string, b?: string) => a !== undefined && b !== undefined && isQuantity(a) && isQuantity(b);
+            if (both(r.limits.memory, r.requests.memory) && memoryMiB(r.limits.memory) < memoryMiB(r.requests.memory)) {
                 full(c, ["limits", "memory"], `${showValue(r.limits.memory)} is less than the request ${showValue(r.requests.memory)}`);
             }
-            if (r.limits.cpu !== undefined && cpuMillicores(r.limits.cpu) < cpuMillicores(r.requests.cpu)) {
+            if (both(r.limits.cpu, r.requests.cpu) && cpuMillicores(r.limits.cpu!) < cpuMillicores(r.requests.cpu)) {
                 full(c, ["limits", "cpu"], `${showValue(r.limits.cpu)} is less than the request ${showValue(r.requests.cpu)}`);
             }
         }),

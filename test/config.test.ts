@@ -1,0 +1,137 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { StackConfigError } from "../config";
+import { stackValues, validate, Values } from "./support";
+
+/** Validates, expecting failure; returns the problem lines. */
+function problems(values: Values, stack = "dev"): string[] {
+    try {
+        validate(values, stack);
+    } catch (err) {
+        assert.ok(err instanceof StackConfigError, `expected StackConfigError, got ${err}`);
+        return err.problems;
+    }
+    assert.fail("expected the configuration to be rejected");
+}
+
+type Mutation = (v: Record<string, any>) => void;
+const nodes = (v: Values) => v["eks-delivery:nodes"] as Record<string, any>;
+const cluster = (v: Values) => v["eks-delivery:cluster"] as Record<string, any>;
+const api = (v: Values) => (v["eks-delivery:services"] as Record<string, any>[])[0];
+
+const rules: Array<[string, Mutation, string | RegExp, string?]> = [
+    ["unknown top-level key, with a hint", (v) => { v["eks-delivery:node"] = {}; }, "eks-delivery:node: unknown key (did you mean nodes?)"],
+    ["missing services", (v) => { delete v["eks-delivery:services"]; }, "eks-delivery:services: is required"],
+    ["empty services", (v) => { v["eks-delivery:services"] = []; }, "eks-delivery:services: [] is empty: list at least one service"],
+    ["missing cluster", (v) => { delete v["eks-delivery:cluster"]; }, "eks-delivery:cluster: is required"],
+    ["missing region", (v) => { delete v["aws:region"]; }, /^aws:region: is required/],
+    ["bad region", (v) => { v["aws:region"] = "seoul"; }, 'aws:region: "seoul" is not an AWS region like ap-northeast-2'],
+    ["section of the wrong type", (v) => { v["eks-delivery:nodes"] = "t3.medium"; }, 'eks-delivery:nodes: "t3.medium" is not a mapping'],
+    ["unquoted kubernetes version", (v) => { cluster(v).kubernetesVersion = 1.3; }, /^eks-delivery:cluster\.kubernetesVersion: 1\.3 is a number: quote it \("1\.30"\)/],
+    ["malformed kubernetes version", (v) => { cluster(v).kubernetesVersion = "v1.33"; }, 'eks-delivery:cluster.kubernetesVersion: "v1.33" is not a Kubernetes minor version like "1.33"'],
+    ["one availability zone", (v) => { cluster(v).availabilityZones = 1; }, /^eks-delivery:cluster\.availabilityZones: 1 is less than 2/],
+    ["fractional availability zones", (v) => { cluster(v).availabilityZones = 2.5; }, "eks-delivery:cluster.availabilityZones: 2.5 is not a whole number"],
+    ["not a CIDR", (v) => { cluster(v).publicAccessCidrs = ["10.0.0.0/33"]; }, 'eks-delivery:cluster.publicAccessCidrs[0]: "10.0.0.0/33" is not an IPv4 CIDR'],
+    ["CIDR with host bits", (v) => { cluster(v).publicAccessCidrs = ["203.0.113.7/24"]; }, 'eks-delivery:cluster.publicAccessCidrs[0]: "203.0.113.7/24" has host bits set (did you mean 203.0.113.0/24?)'],
+    ["prod endpoint open to the internet", (v) => { cluster(v).publicAccessCidrs = ["0.0.0.0/0"]; }, /^eks-delivery:cluster\.publicAccessCidrs\[0\]: "0\.0\.0\.0\/0" opens the production API endpoint/, "prod"],
+    ["bad NAT strategy", (v) => { cluster(v).natGateways = "two"; }, 'eks-delivery:cluster.natGateways: "two" is not one of single, one-per-az'],
+    ["unknown instance type, with a hint", (v) => { nodes(v).instanceTypes = ["t3.mediun"]; }, 'eks-delivery:nodes.instanceTypes[0]: unknown instance type "t3.mediun" (did you mean t3.medium?)'],
+    ["no instance types", (v) => { nodes(v).instanceTypes = []; }, /^eks-delivery:nodes\.instanceTypes: \[\] is empty/],
+    ["mixed architectures", (v) => { nodes(v).instanceTypes = ["t3.medium", "t4g.medium"]; }, /^eks-delivery:nodes\.instanceTypes: \["t3\.medium","t4g\.medium"\] mixes amd64 and arm64/],
+    ["minSize above maxSize", (v) => { Object.assign(nodes(v), { minSize: 5, desiredSize: 5, maxSize: 3 }); }, "eks-delivery:nodes.minSize: 5 is greater than maxSize 3"],
+    ["desiredSize below minSize", (v) => { nodes(v).desiredSize = 1; }, "eks-delivery:nodes.desiredSize: 1 is less than minSize 2"],
+    ["desiredSize above maxSize", (v) => { nodes(v).desiredSize = 7; }, "eks-delivery:nodes.desiredSize: 7 is greater than maxSize 6"],
+    ["size as a string", (v) => { nodes(v).maxSize = "6"; }, 'eks-delivery:nodes.maxSize: "6" is not a number'],
+    ["unknown autoscaler", (v) => { nodes(v).autoscaler = "keda"; }, 'eks-delivery:nodes.autoscaler: "keda" is not one of cluster-autoscaler, karpenter, cpu-target'],
+    ["cpu-target without a percentage", (v) => { Object.assign(nodes(v), { autoscaler: "cpu-target", alertEmail: "ops@example.com" }); }, "eks-delivery:nodes.cpuTargetPercent: is required when autoscaler is cpu-target"],
+    ["cpu-target without an e-mail", (v) => { Object.assign(nodes(v), { autoscaler: "cpu-target", cpuTargetPercent: 50 }); }, /^eks-delivery:nodes\.alertEmail: is required when autoscaler is cpu-target/],
+    ["bad e-mail", (v) => { nodes(v).alertEmail = "ops-at-example"; }, 'eks-delivery:nodes.alertEmail: "ops-at-example" is not an e-mail address'],
+    ["cpu target out of range", (v) => { nodes(v).cpuTargetPercent = 0; }, "eks-delivery:nodes.cpuTargetPercent: 0 is not within 1..100"],
+    ["max pods beyond what ENIs address", (v) => { Object.assign(nodes(v), { maxPods: 30, prefixDelegation: false }); }, "eks-delivery:nodes.maxPods: 30 is more than t3.medium can address (17; prefixDelegation: true raises it)"],
+    ["max pods beyond prefix delegation", (v) => { nodes(v).maxPods = 111; }, "eks-delivery:nodes.maxPods: 111 is more than t3.medium can address (110 with prefix delegation)"],
+    ["max pods neither auto nor a number", (v) => { nodes(v).maxPods = "many"; }, /^eks-delivery:nodes\.maxPods: "many" is neither "auto" nor a whole number/],
+    ["prefix delegation not a boolean", (v) => { nodes(v).prefixDelegation = "yes"; }, 'eks-delivery:nodes.prefixDelegation: "yes" is not true or false'],
+    ["misspelt node field, with a hint", (v) => { nodes(v).minSzie = 1; }, "eks-delivery:nodes.minSzie: unknown key (did you mean minSize?)"],
+    ["registry keepImages below 1", (v) => { v["eks-delivery:registry"] = { keepImages: 0 }; }, "eks-delivery:registry.keepImages: 0 is less than 1"],
+    ["hoursPerMonth beyond a month", (v) => { v["eks-delivery:cost"] = { hoursPerMonth: 800 }; }, /^eks-delivery:cost\.hoursPerMonth: 800 is more than the 744 hours/],
+    ["service name not a DNS label", (v) => { api(v).name = "Api_1"; }, /^eks-delivery:services\[0\]\.name: "Api_1" is not a DNS-1123 label/],
+    ["duplicate service names", (v) => { (v["eks-delivery:services"] as any[])[1].name = "api"; }, 'eks-delivery:services[1].name: "api" is already the name of services[0]'],
+    ["duplicate hosts", (v) => { (v["eks-delivery:services"] as any[])[1].host = "api.dev.example.com"; }, 'eks-delivery:services[1].host: "api.dev.example.com" is already the host of services[0]'],
+    ["build context missing", (v) => { api(v).path = "apps/services/nothere"; }, 'eks-delivery:services[0].path: "apps/services/nothere" does not exist (no such directory)'],
+    ["build context outside the project", (v) => { api(v).path = "../elsewhere"; }, /^eks-delivery:services\[0\]\.path: "\.\.\/elsewhere" is not a path inside the project/],
+    ["build context without a Dockerfile", (v) => { api(v).path = "config"; }, 'eks-delivery:services[0].path: "config" has no Dockerfile'],
+    ["port out of range", (v) => { api(v).port = 70000; }, "eks-delivery:services[0].port: 70000 is not within 1..65535"],
+    ["health path without a slash", (v) => { api(v).healthPath = "healthz"; }, 'eks-delivery:services[0].healthPath: "healthz" does not start with /'],
+    ["readiness identical to liveness", (v) => { api(v).readinessPath = "/healthz"; }, /^eks-delivery:services\[0\]\.readinessPath: "\/healthz" is the same as healthPath/],
+    ["replicas min above max", (v) => { api(v).replicas = { min: 5, max: 2 }; }, "eks-delivery:services[0].replicas.min: 5 is greater than max 2"],
+    ["replicas min below 1", (v) => { api(v).replicas = { min: 0, max: 2 }; }, "eks-delivery:services[0].replicas.min: 0 is less than 1"],
+    ["service cpu target out of range", (v) => { api(v).cpuTargetPercent = 130; }, "eks-delivery:services[0].cpuTargetPercent: 130 is not within 1..100"],
+    ["invalid cpu quantity", (v) => { api(v).resources.requests.cpu = "500mm"; }, 'eks-delivery:services[0].resources.requests.cpu: "500mm" is not a Kubernetes quantity'],
+    ["invalid memory quantity", (v) => { api(v).resources.requests.memory = "256MB"; }, 'eks-delivery:services[0].resources.requests.memory: "256MB" is not a Kubernetes quantity'],
+    ["zero cpu request", (v) => { api(v).resources.requests.cpu = "0"; }, 'eks-delivery:services[0].resources.requests.cpu: "0" is not greater than zero'],
+    ["missing memory limit", (v) => { delete api(v).resources.limits.memory; }, "eks-delivery:services[0].resources.limits.memory: is required"],
+    ["memory limit below request", (v) => { api(v).resources.limits.memory = "128Mi"; }, 'eks-delivery:services[0].resources.limits.memory: "128Mi" is less than the request "256Mi"'],
+    ["cpu limit below request", (v) => { api(v).resources.limits.cpu = "100m"; }, 'eks-delivery:services[0].resources.limits.cpu: "100m" is less than the request "250m"'],
+    ["unknown strategy", (v) => { api(v).strategy = "canary"; }, 'eks-delivery:services[0].strategy: "canary" is not one of rolling, blue-green'],
+    ["invalid host", (v) => { api(v).host = "not a host"; }, 'eks-delivery:services[0].host: "not a host" is not a DNS host name'],
+    ["invalid secret name", (v) => { api(v).secrets = ["bad secret!"]; }, 'eks-delivery:services[0].secrets[0]: "bad secret!" is not a Secrets Manager secret name'],
+    ["misspelt service field, with a hint", (v) => { api(v).readinesPath = "/ready"; }, "eks-delivery:services[0].readinesPath: unknown key (did you mean readinessPath?)"],
+];
+
+for (const [name, mutate, expected, stack] of rules) {
+    test(`config rejects: ${name}`, () => {
+        const values = stackValues("dev");
+        mutate(values);
+        const lines = problems(values, stack);
+        const hit = lines.some((line) => (typeof expected === "string" ? line === expected : expected.test(line)));
+        assert.ok(hit, `expected ${expected} among:\n  ${lines.join("\n  ")}`);
+    });
+}
+
+test("config reports every independent problem at once, one per line", () => {
+    const values = stackValues("dev");
+    cluster(values).availabilityZones = 1;
+    nodes(values).instanceTypes = ["t3.mediun"];
+    api(values).port = 0;
+    api(values).resources.requests.cpu = "lots";
+    const lines = problems(values);
+    assert.equal(lines.length, 4, lines.join("\n"));
+});
+
+test("the dev and prod stack files are valid, and defaults are applied", () => {
+    const dev = validate(stackValues("dev"), "dev");
+    assert.equal(dev.nodes.maxPods, 110, "t3.medium with prefix delegation");
+    assert.equal(dev.cluster.natGateways, "single");
+    assert.equal(dev.cluster.logRetentionDays, 90);
+    const prod = validate(stackValues("prod"), "prod");
+    assert.equal(prod.cluster.natGateways, "one-per-az");
+    assert.equal(prod.cluster.availabilityZones, 3);
+    assert.deepEqual(prod.cluster.publicAccessCidrs, []);
+});
+
+test("an open endpoint is allowed on dev but not prod", () => {
+    const values = stackValues("dev");
+    cluster(values).publicAccessCidrs = ["0.0.0.0/0"];
+    assert.doesNotThrow(() => validate(values, "dev"));
+    assert.throws(() => validate(values, "prod"), StackConfigError);
+});
+
+test("maxPods auto is the smallest the instance types can address", () => {
+    const values = stackValues("dev");
+    Object.assign(nodes(values), { instanceTypes: ["t3.medium", "t3.large"], prefixDelegation: false });
+    assert.equal(validate(values).nodes.maxPods, 17);
+});
+
+test("service defaults: probes, replicas, cpu target, rolling, no secrets", () => {
+    const values = stackValues("dev");
+    const services = values["eks-delivery:services"] as any[];
+    services[0] = { name: "api", path: "apps/services/api", port: 8080, resources: { requests: { cpu: 1, memory: "1Gi" }, limits: { memory: "1Gi" } } };
+    const api = validate(values).services[0];
+    assert.equal(api.healthPath, "/healthz");
+    assert.equal(api.readinessPath, "/readyz");
+    assert.deepEqual(api.replicas, { min: 2, max: 10 });
+    assert.equal(api.cpuTargetPercent, 30);
+    assert.equal(api.strategy, "rolling");
+    assert.deepEqual(api.secrets, []);
+    assert.equal(api.resources.requests.cpu, "1", "numeric quantities are normalised to strings");
+});

@@ -1,0 +1,115 @@
+/** `npm run plan` as a user runs it: files written, determinism, exit codes, redaction. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PROJECT_ROOT } from "../config";
+import { parseStackFile } from "../config/stackFile";
+import { planJson } from "../tools/plan/plan";
+import { plan, stackValues } from "./support";
+
+const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `eks-delivery-${prefix}-`));
+
+function runPlan(args: string[]) {
+    const result = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "tools/plan/cli.ts"), ...args], {
+        cwd: PROJECT_ROOT, encoding: "utf8", timeout: 120_000,
+    });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function readTree(dir: string): Record<string, string> {
+    const files: Record<string, string> = {};
+    for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+        if (entry.isFile()) {
+            const full = path.join(entry.parentPath, entry.name);
+            files[path.relative(dir, full)] = fs.readFileSync(full, "utf8");
+        }
+    }
+    return files;
+}
+
+test("plan writes plan.json and manifests, byte-identical across runs", () => {
+    const [a, b] = [tmp("plan-a"), tmp("plan-b")];
+    const first = runPlan(["--stack", "dev", "--out", a]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /Plan for eks-delivery\/dev/);
+    assert.match(first.stdout, /eks:index:Cluster\s+cluster/);
+    assert.match(first.stdout, /Resources: \d+ to create/);
+    const second = runPlan(["--stack", "dev", "--out", b]);
+    assert.equal(second.code, 0, second.stderr);
+    const [treeA, treeB] = [readTree(a), readTree(b)];
+    assert.ok(treeA["plan.json"], "plan.json written");
+    assert.ok(fs.statSync(path.join(a, "manifests")).isDirectory(), "manifests/ written");
+    assert.deepEqual(treeA, treeB);
+
+    const written = JSON.parse(treeA["plan.json"]);
+    assert.equal(written.project, "eks-delivery");
+    assert.equal(written.stack, "dev");
+    for (const r of written.resources) {
+        for (const key of ["urn", "type", "name", "inputs", "outputs"]) assert.ok(key in r, `${r.urn} has ${key}`);
+    }
+    const urns = written.resources.map((r: { urn: string }) => r.urn);
+    assert.deepEqual(urns, [...urns].sort(), "resources in URN order");
+});
+
+test("planning the same values twice in one process gives identical plans", async () => {
+    const [first, second] = [await plan(stackValues("prod"), "prod"), await plan(stackValues("prod"), "prod")];
+    assert.equal(planJson(first.plan), planJson(second.plan));
+});
+
+test("--json prints the plan; --config takes another stack file", () => {
+    const out = tmp("json");
+    const file = path.join(out, "Pulumi.staging.yaml");
+    fs.writeFileSync(file, fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml")));
+    const result = runPlan(["--config", file, "--out", out, "--json"]);
+    assert.equal(result.code, 0, result.stderr);
+    const printed = JSON.parse(result.stdout);
+    assert.equal(printed.stack, "staging", "stack name taken from Pulumi.<stack>.yaml");
+    assert.equal(result.stdout, fs.readFileSync(path.join(out, "plan.json"), "utf8"));
+});
+
+const badFiles: Array<[string, string, RegExp]> = [
+    ["broken YAML", "config:\n  aws:region: ap-northeast-2\n  eks-delivery:nodes: [\n", /Pulumi\.bad\.yaml:4:1: /],
+    ["duplicate keys", "config:\n  aws:region: ap-northeast-2\n  aws:region: us-east-1\n", /Pulumi\.bad\.yaml:3:3: Map keys must be unique/],
+    ["not a mapping", "- just\n- a list\n", /Pulumi\.bad\.yaml: is not a mapping/],
+    ["wrong types and values", "config:\n  aws:region: ap-northeast-2\n  eks-delivery:cluster: {kubernetesVersion: \"1.33\", availabilityZones: two, publicAccessCidrs: []}\n" +
+        "  eks-delivery:nodes: {instanceTypes: [t3.mediun], minSize: 5, desiredSize: 5, maxSize: 3}\n" +
+        "  eks-delivery:services:\n    - {name: api, path: apps/services/nope, port: 8080, resources: {requests: {cpu: 500mm, memory: 1Gi}, limits: {memory: 1Gi}}}\n",
+        /availabilityZones: "two" is not a number[\s\S]*instanceTypes\[0\]: unknown instance type "t3.mediun" \(did you mean t3.medium\?\)[\s\S]*minSize: 5 is greater than maxSize 3[\s\S]*path: "apps\/services\/nope" does not exist[\s\S]*cpu: "500mm" is not a Kubernetes quantity/],
+    ["missing services", "config:\n  aws:region: ap-northeast-2\n  eks-delivery:cluster: {kubernetesVersion: \"1.33\", availabilityZones: 2, publicAccessCidrs: []}\n" +
+        "  eks-delivery:nodes: {instanceTypes: [t3.medium], minSize: 2, desiredSize: 2, maxSize: 3}\n", /eks-delivery:services: is required/],
+];
+
+for (const [name, text, expected] of badFiles) {
+    test(`bad stack file exits 2 with a located message and writes nothing: ${name}`, () => {
+        const dir = tmp("bad");
+        const file = path.join(dir, "Pulumi.bad.yaml");
+        fs.writeFileSync(file, text);
+        const out = path.join(dir, "out");
+        const result = runPlan(["--config", file, "--out", out]);
+        assert.equal(result.code, 2, result.stderr);
+        assert.match(result.stderr, expected);
+        assert.doesNotMatch(result.stderr, /\n\s+at .*\(.*:\d+:\d+\)/, "no stack trace");
+        assert.equal(fs.existsSync(out), false, "nothing written");
+    });
+}
+
+test("bad arguments exit 2 with usage", () => {
+    for (const args of [["--bogus"], ["--stack"], ["extra"], ["--stack", "../etc"]]) {
+        const result = runPlan(args);
+        assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+        assert.match(result.stderr, /usage: npm run plan/);
+    }
+    const missing = runPlan(["--stack", "nosuchstack"]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /Pulumi\.nosuchstack\.yaml: cannot read stack file \(no such file\)/);
+});
+
+test("secure: values become a redacted placeholder and mark their key secret", () => {
+    const file = parseStackFile("config:\n  aws:region: ap-northeast-2\n  eks-delivery:delivery:\n    slackWebhookUrl:\n      secure: v1:abc==\n", "Pulumi.x.yaml");
+    assert.deepEqual(file.values["eks-delivery:delivery"], { slackWebhookUrl: "[secret]" });
+    assert.deepEqual(file.secretKeys, ["eks-delivery:delivery"]);
+    assert.ok(!JSON.stringify(file.values).includes("v1:abc"));
+});
