@@ -282,11 +282,12 @@ export function validateStackConfig(values: Record<string, unknown>, ctx: Valida
     }
     if (input.region === undefined) problems.push("aws:region: is required (e.g. aws:region: ap-northeast-2)");
 
-    const result = schema(ctx).safeParse(input, { reportInput: true });
+    const stackSchema = schema(ctx);
+    const result = stackSchema.safeParse(input, { reportInput: true });
     if (!result.success) {
         for (const issue of result.error.issues) {
             if (issue.input === undefined && issue.path.length === 1 && issue.code === "invalid_type") continue; // listed above
-            for (const line of describe(issue)) problems.push(withSuggestion(line, knownFieldsAt(issue.path)));
+            for (const line of describe(issue)) problems.push(withSuggestion(line, knownFieldsAt(stackSchema, issue.path)));
         }
     }
     if (problems.length > 0 || !result.success) throw new StackConfigError(problems, ctx.file);
@@ -311,19 +312,21 @@ export function validateStackConfig(values: Record<string, unknown>, ctx: Valida
     };
 }
 
-/** Field names allowed at a path, for "did you mean" on unknown keys. */
-function knownFieldsAt(issuePath: readonly PropertyKey[]): string[] {
-    const fields: Record<string, string[]> = {
-        cluster: ["kubernetesVersion", "availabilityZones", "publicAccessCidrs", "logRetentionDays", "natGateways"],
-        nodes: ["instanceTypes", "minSize", "desiredSize", "maxSize", "autoscaler", "cpuTargetPercent", "alertEmail", "maxPods", "prefixDelegation"],
-        registry: ["keepImages", "untaggedExpiryDays"],
-        cost: ["hoursPerMonth"],
-        services: ["name", "path", "port", "healthPath", "readinessPath", "replicas", "cpuTargetPercent", "resources", "strategy", "host", "secrets"],
-        replicas: ["min", "max"],
-        resources: ["requests", "limits"],
-        requests: ["cpu", "memory"],
-        limits: ["cpu", "memory"],
+/** Field names the schema allows at a path, for "did you mean" on unknown keys. */
+function knownFieldsAt(root: z.ZodType, issuePath: readonly PropertyKey[]): string[] {
+    type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType };
+    const def = (schema: z.ZodType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
+    const unwrap = (schema: z.ZodType): z.ZodType => {
+        const d = def(schema);
+        const inner = d.innerType ?? (d.type === "pipe" ? d.in : undefined);
+        return inner ? unwrap(inner) : schema;
     };
-    const named = [...issuePath].reverse().find((s) => typeof s === "string");
-    return fields[String(named)] ?? [];
+    let node: z.ZodType | undefined = unwrap(root);
+    for (const segment of issuePath) {
+        const d: Def = def(node);
+        node = typeof segment === "number" ? d.element : d.shape?.[String(segment)];
+        if (!node) return [];
+        node = unwrap(node);
+    }
+    return Object.keys(def(node).shape ?? {});
 }

@@ -26,7 +26,7 @@ const AUTO_NAMED = new Set([
 ]);
 
 type State = Record<string, unknown>;
-type Shape = (name: string, inputs: State, id: string) => { id?: string; state: State };
+type Shape = (name: string, inputs: State) => { id?: string; state?: State };
 
 /** `aws:ecr/repository:Repository` -> `ecr` */
 function awsService(type: string): string {
@@ -74,8 +74,8 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
             id: String(i.name),
             state: { arn: this.arn("autoscaling", `scalingPolicy:${uuid(n)}:autoScalingGroupName/${i.autoscalingGroupName}:policyName/${i.name}`) },
         }),
-        "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (_n, i) => ({ id: `${i.role}-${stableHex(8, String(i.policyArn))}` }) as { id: string; state: State },
-        "awsx:ec2:Vpc": (n, _i) => this.vpc(n, _i),
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (_n, i) => ({ id: `${i.role}-${stableHex(8, String(i.policyArn))}` }),
+        "awsx:ec2:Vpc": (n, i) => this.vpc(n, i),
         "eks:index:Cluster": (n, i) => this.eksCluster(n, i),
         "eks:index:ManagedNodeGroup": (n, i) => this.managedNodeGroup(n, i),
     };
@@ -90,7 +90,7 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
         if (AUTO_NAMED.has(type) && inputs.name === undefined) inputs.name = `${name}-${stableHex(7, type, name)}`;
         if (type.startsWith("kubernetes:") && !type.startsWith("kubernetes:helm")) nameKubernetesObject(type, name, inputs);
         const defaultId = `${name}-${stableHex(8, type, name)}`;
-        const shaped = this.shapes[type]?.(name, inputs, defaultId);
+        const shaped = this.shapes[type]?.(name, inputs);
         const generic: State = type.startsWith("aws:") && !shaped?.state?.arn
             ? { arn: this.arn(awsService(type), `${type.split(":")[2].toLowerCase()}/${inputs.name ?? defaultId}`) }
             : {};
