@@ -2,8 +2,11 @@
  * eks-delivery: one stack = one environment. Composition only; each piece lives in its own module.
  *   config  -> validated, typed stack settings (fails fast, with located messages)
  *   infra   -> VPC, EKS control plane, managed node group, ECR repositories
+ *   apps    -> images tagged with the git version, zero-downtime services (rolling or blue/green)
  */
-import { isProductionStack, loadStackConfig } from "./config";
+import { isProductionStack, loadStackConfig, PROJECT_ROOT } from "./config";
+import { Apps } from "./apps";
+import { versionOf } from "./apps/version";
 import { Network } from "./infra/network";
 import { EksCluster } from "./infra/cluster";
 import { NodeGroup } from "./infra/nodeGroup";
@@ -57,6 +60,19 @@ const registry = new ContainerRegistry("registry", {
     tags,
 });
 
+const version = config.version ?? versionOf(PROJECT_ROOT).version;
+const apps = new Apps("apps", {
+    project: config.project,
+    stack: config.stack,
+    services: config.services,
+    version,
+    repositories: registry.repositories,
+    architectures: config.images.multiArch ? ["amd64", "arm64"] : [config.nodes.arch],
+    buildOnPreview: config.images.buildOnPreview,
+}, { providers: { kubernetes: cluster.provider }, dependsOn: [nodes] });
+
+export const releaseVersion = version;
+export const images = apps.images;
 export const vpcId = network.vpcId;
 export const eksClusterName = cluster.clusterName;
 export const kubeconfig = cluster.kubeconfig;
@@ -65,3 +81,5 @@ export const nodeGroupName = nodes.nodeGroupName;
 export const autoScalingGroupName = nodes.autoScalingGroupName;
 export const maxPodsPerNode = config.nodes.maxPods;
 export const repositoryUrls = Object.fromEntries(Object.entries(registry.repositories).map(([s, r]) => [s, r.url]));
+// Read back by the next update (apps/BLUE_GREEN_OUTPUT, via a reference to this stack) to know which colour is live.
+export const blueGreen = apps.blueGreen;

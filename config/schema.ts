@@ -9,6 +9,7 @@ import { z } from "zod";
 import { closest, distance } from "fastest-levenshtein";
 import { cpuMillicores, isQuantity, memoryMiB } from "../lib/quantity";
 import { InstanceCatalog, maxPodsFor } from "../infra/instanceTypes";
+import { isDeployableVersion } from "../apps/version/semantics";
 import { StackConfigError, showValue } from "./errors";
 import { NAMESPACE, StackConfig } from "./types";
 
@@ -186,6 +187,8 @@ function schema(ctx: ValidationContext) {
             }
         }),
         strategy: z.enum(["rolling", "blue-green"], { error: "is not one of rolling, blue-green" }).default("rolling"),
+        // maxUnavailable is always 0, so a rollout must be allowed to surge.
+        maxSurge: z.union([text().regex(/^([1-9]\d?|100)%$/), whole().min(1)], { error: 'is not a surge like "25%" (1..100%) or a pod count >= 1' }).default("25%"),
         host: text().toLowerCase().regex(HOSTNAME, { error: "is not a DNS host name" }).optional(),
         secrets: list(text().regex(SECRET_NAME, { error: "is not a Secrets Manager secret name" })).default([]),
     }).superRefine((s, c) => {
@@ -194,8 +197,17 @@ function schema(ctx: ValidationContext) {
         }
     });
 
+    const images = object({
+        // PR previews often run where no Docker daemon is: build on `pulumi up` only unless asked.
+        buildOnPreview: z.boolean({ error: "is not true or false" }).default(false),
+        // Build linux/amd64 and linux/arm64 whatever the node types (e.g. for a mixed Karpenter pool).
+        multiArch: z.boolean({ error: "is not true or false" }).default(false),
+    });
+
     return z.strictObject({
         region: text().regex(REGION, { error: "is not an AWS region like ap-northeast-2" }),
+        version: text().refine(isDeployableVersion, { error: "is not usable as an image tag and label (letters, digits, '.', '_', '-'; at most 63)" }).optional(),
+        images: images.default({ buildOnPreview: false, multiArch: false }),
         cluster,
         nodes,
         registry: registry.default({ keepImages: 30, untaggedExpiryDays: 7 }),
@@ -228,7 +240,7 @@ function buildContextProblem(projectRoot: string, context: string): string | und
 }
 
 /** The keys this project reads; anything else under `eks-delivery:` is a typo. */
-export const KNOWN_KEYS = ["cluster", "nodes", "registry", "cost", "services"] as const;
+export const KNOWN_KEYS = ["cluster", "nodes", "registry", "cost", "services", "images", "version"] as const;
 const REQUIRED_KEYS = ["cluster", "nodes", "services"] as const;
 
 function keyPath(segments: readonly PropertyKey[]): string {
@@ -309,6 +321,8 @@ export function validateStackConfig(values: Record<string, unknown>, ctx: Valida
         registry: config.registry,
         cost: config.cost,
         services: config.services,
+        images: config.images,
+        version: config.version,
     };
 }
 

@@ -57,6 +57,8 @@ export interface ServiceConfig {
         limits: { memory: string; cpu?: string };
     };
     strategy: DeployStrategy;
+    /** Extra pods during a rollout ("25%" or a count); maxUnavailable is always 0. */
+    maxSurge: string | number;
     host?: string;
     secrets: string[];
 }
@@ -79,4 +81,12 @@ export interface StackConfig {
     registry: RegistryConfig;
     cost: CostConfig;
     services: ServiceConfig[];
+    images: ImagesConfig;
+    /** Explicit release version; otherwise it is computed from git at deploy time. */
+    version?: string;
+}
+
+export interface ImagesConfig {
+    buildOnPreview: boolean;
+    multiArch: boolean;
 }

@@ -1,6 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 
+/**
+ * The one mutable tag: the image builds' layer cache, rewritten by every build. Release tags stay
+ * immutable (`IMMUTABLE_WITH_EXCLUSION` with only this tag excluded).
+ */
+export const BUILD_CACHE_TAG = "buildcache";
+
 export interface LifecycleRules {
     keepImages: number;
     untaggedExpiryDays: number;
@@ -60,7 +66,8 @@ export class ContainerRegistry extends pulumi.ComponentResource {
         for (const service of args.services) {
             const repo = new aws.ecr.Repository(`${name}-${service}`, {
                 name: `${args.prefix}/${service}`,
-                imageTagMutability: "IMMUTABLE",
+                imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
+                imageTagMutabilityExclusionFilters: [{ filter: BUILD_CACHE_TAG, filterType: "WILDCARD" }],
                 imageScanningConfiguration: { scanOnPush: true },
                 encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: key.arn }],
                 forceDelete: args.forceDelete,

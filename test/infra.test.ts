@@ -51,7 +51,8 @@ test("dev: VPC, encrypted and logged EKS cluster, node group, ECR", async () => 
     assert.deepEqual(repos.map((r) => r.inputs.name).sort(), ["eks-delivery-dev/api", "eks-delivery-dev/web"]);
     const imagesKey = one(dev, "aws:kms/key:Key", "registry-images");
     for (const repo of repos) {
-        assert.equal(repo.inputs.imageTagMutability, "IMMUTABLE");
+        assert.equal(repo.inputs.imageTagMutability, "IMMUTABLE_WITH_EXCLUSION", "release tags immutable");
+        assert.deepEqual(repo.inputs.imageTagMutabilityExclusionFilters, [{ filter: "buildcache", filterType: "WILDCARD" }], "only the build cache tag moves");
         assert.deepEqual(repo.inputs.imageScanningConfiguration, { scanOnPush: true });
         assert.deepEqual(repo.inputs.encryptionConfigurations, [{ encryptionType: "KMS", kmsKey: imagesKey.outputs.arn }]);
         assert.equal(repo.inputs.forceDelete, true);

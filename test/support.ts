@@ -18,8 +18,8 @@ export function validate(values: Values, stack = "dev"): StackConfig {
 }
 
 /** Runs the program offline with these values, as `npm run plan` does. */
-export function plan(values: Values, stack = "dev", secretKeys: string[] = []): Promise<PlannedStack> {
-    return planStack({ stack, stackFile: { file: `test:${stack}`, values, secretKeys } });
+export function plan(values: Values, stack = "dev", secretKeys: string[] = [], previousOutputs?: Record<string, unknown>): Promise<PlannedStack> {
+    return planStack({ stack, stackFile: { file: `test:${stack}`, values, secretKeys }, previousOutputs });
 }
 
 export function ofType(planned: PlannedStack, type: string): PlannedResource[] {
@@ -30,4 +30,19 @@ export function one(planned: PlannedStack, type: string, name?: string): Planned
     const found = ofType(planned, type).filter((r) => name === undefined || r.name === name);
     if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}`);
     return found[0];
+}
+
+/** Module of the kubernetes-models class for an object's apiVersion/kind (CRDs from their model packages). */
+function modelModule(apiVersion: string, kind: string): string {
+    if (apiVersion.startsWith("external-secrets.io/")) return `@kubernetes-models/external-secrets/${apiVersion}/${kind}`;
+    return `kubernetes-models/${apiVersion}/${kind}`;
+}
+
+/** Validates a Kubernetes object against its OpenAPI schema; throws with the schema's complaint. */
+export async function validateKubernetesObject(object: Record<string, unknown>): Promise<void> {
+    const { apiVersion, kind } = object as { apiVersion: string; kind: string };
+    const module = (await import(modelModule(apiVersion, kind))) as Record<string, new (data: unknown) => { validate(): void }>;
+    const Model = module[kind];
+    if (!Model) throw new Error(`no schema for ${apiVersion} ${kind}`);
+    new Model(object).validate();
 }

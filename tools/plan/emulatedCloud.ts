@@ -4,11 +4,17 @@
  * all derived from a hash of the resource's type and name, so the same input plans byte-identically.
  */
 import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
 
 export interface CloudOptions {
     region: string;
     accountId: string;
+    /** Where image build contexts are read from (the project root). */
+    projectRoot: string;
+    /** The stack's outputs after its previous update, as a self stack reference reads them. */
+    previousOutputs?: Record<string, unknown>;
 }
 
 export const EMULATED_ACCOUNT_ID = "123456789012";
@@ -75,6 +81,11 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
             state: { arn: this.arn("autoscaling", `scalingPolicy:${uuid(n)}:autoScalingGroupName/${i.autoscalingGroupName}:policyName/${i.name}`) },
         }),
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (_n, i) => ({ id: `${i.role}-${stableHex(8, String(i.policyArn))}` }),
+        "docker-build:index:Image": (n, i) => this.image(n, i),
+        "pulumi:pulumi:StackReference": (_n, i) => ({
+            id: String(i.name),
+            state: { name: i.name, outputs: this.options.previousOutputs ?? {}, secretOutputNames: [] },
+        }),
         "awsx:ec2:Vpc": (n, i) => this.vpc(n, i),
         "eks:index:Cluster": (n, i) => this.eksCluster(n, i),
         "eks:index:ManagedNodeGroup": (n, i) => this.managedNodeGroup(n, i),
@@ -114,9 +125,37 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
                 const names = ["a", "b", "c", "d"].map((z) => `${region}${z}`);
                 return { id: region, names, zoneIds: names.map((_, i) => `${region.replace(/-/g, "").slice(0, 6)}-az${i + 1}`) };
             }
+            case "aws:ecr/getAuthorizationToken:getAuthorizationToken": {
+                const password = `emulated-${stableHex(32, accountId, region, "ecr-token")}`;
+                return {
+                    id: region, userName: "AWS", password,
+                    authorizationToken: Buffer.from(`AWS:${password}`).toString("base64"),
+                    proxyEndpoint: `https://${this.registryHost()}`,
+                    expiresAt: "2099-01-01T00:00:00Z",
+                };
+            }
             default:
                 throw new Error(`the emulated cloud has no answer for invoke ${args.token}: add it to tools/plan/emulatedCloud.ts`);
         }
+    }
+
+    /**
+     * A pushed image: its digest hashes the build context's files, the build args and platforms, so
+     * the same source and version give the same digest and any change gives a new one.
+     */
+    private image(_name: string, inputs: State) {
+        const context = String((inputs.context as { location?: string } | undefined)?.location ?? ".");
+        const hash = createHash("sha256");
+        const root = path.resolve(this.options.projectRoot, context);
+        if (!fs.existsSync(root)) throw new Error(`image build context ${context} does not exist`);
+        for (const file of filesUnder(root)) {
+            hash.update(path.relative(root, file)).update("\u0000").update(fs.readFileSync(file)).update("\u0000");
+        }
+        hash.update(JSON.stringify(inputs.buildArgs ?? {})).update(JSON.stringify(inputs.platforms ?? []));
+        const digest = `sha256:${hash.digest("hex")}`;
+        const tag = String((inputs.tags as string[] | undefined)?.[0] ?? "");
+        const repository = tag.replace(/:[^:/]+$/, "");
+        return { state: { digest, ref: tag ? `${repository}@${digest}` : "", contextHash: stableHex(64, digest, "context") } };
     }
 
     private vpc(name: string, inputs: State) {
@@ -179,6 +218,18 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
             },
         };
     }
+}
+
+/** Files below a directory, sorted, skipping what a .dockerignore would (node_modules, .git). */
+function filesUnder(dir: string): string[] {
+    const out: string[] = [];
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        if (entry.name === "node_modules" || entry.name === ".git") continue;
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) out.push(...filesUnder(full));
+        else if (entry.isFile()) out.push(full);
+    }
+    return out;
 }
 
 function uuid(seed: string): string {

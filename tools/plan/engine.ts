@@ -15,7 +15,6 @@ const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor
 interface MonitorBase {
     registerResource(req: RegisterRequest, callback: (err: unknown, res: RegisterResponse | undefined) => void): Promise<void>;
     registerResourceOutputs(req: OutputsRequest, callback: (err: unknown, res: unknown) => void): void;
-    invoke(req: unknown, callback: (err: unknown, res: unknown) => void): Promise<void>;
 }
 interface Struct { toJavaScript(): Record<string, unknown> }
 interface RegisterRequest {
@@ -45,13 +44,15 @@ export interface ProgramRun {
     resources: RecordedResource[];
     /** Stack outputs in wire form. */
     outputs: Record<string, unknown>;
-    /** Number of provider function calls (invokes) the program made. */
+    /** Number of provider function calls (invokes) the program made; engine look-ups of its own
+     * resources (`pulumi:pulumi:getResource`) are not counted. */
     invokes: number;
+    /** The same, by function token. */
+    invokesByToken: Record<string, number>;
 }
 
 class RecordingMonitor extends MockMonitor {
     readonly recorded = new Map<string, RecordedResource>();
-    invokeCount = 0;
 
     override async registerResource(req: RegisterRequest, callback: (err: unknown, res: RegisterResponse | undefined) => void) {
         await super.registerResource(req, (err, res) => {
@@ -77,11 +78,6 @@ class RecordingMonitor extends MockMonitor {
         if (recorded) recorded.outputs = req.getOutputs()?.toJavaScript() ?? {};
         super.registerResourceOutputs(req, callback);
     }
-
-    override async invoke(req: unknown, callback: (err: unknown, res: unknown) => void) {
-        this.invokeCount++;
-        await super.invoke(req, callback);
-    }
 }
 
 export interface RunOptions {
@@ -91,6 +87,8 @@ export interface RunOptions {
     /** The program's entry module (index.ts): required afresh for every run. */
     program: string;
     accountId?: string;
+    /** Outputs of the stack's previous update (blue/green reads which colour is live from them). */
+    previousOutputs?: Record<string, unknown>;
 }
 
 /** The project's own modules: dropped from the require cache so each run executes the program anew. */
@@ -103,12 +101,15 @@ function forgetProjectModules(root: string) {
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     const region = String(options.stackFile.values["aws:region"] ?? "us-east-1");
     const accountId = options.accountId ?? EMULATED_ACCOUNT_ID;
-    const cloud = new EmulatedCloud({ region, accountId });
+    const cloud = new EmulatedCloud({
+        region, accountId, projectRoot: path.dirname(options.program), previousOutputs: options.previousOutputs,
+    });
 
     pulumi.runtime.setAllConfig(toRuntimeConfig(options.stackFile.values), options.stackFile.secretKeys);
-    await pulumi.runtime.setMocks(cloud, options.project, options.stack, false);
+    // "organization" is what self-managed backends and personal accounts report.
+    await pulumi.runtime.setMocks(cloud, options.project, options.stack, false, "organization");
     const monitor = new RecordingMonitor(cloud);
-    pulumi.runtime.setMockOptions(monitor, options.project, options.stack, false);
+    pulumi.runtime.setMockOptions(monitor, options.project, options.stack, false, "organization");
 
     forgetProjectModules(path.dirname(options.program));
     try {
@@ -126,6 +127,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         accountId,
         resources,
         outputs: stack?.outputs ?? {},
-        invokes: monitor.invokeCount,
+        invokes: [...cloud.invokes.values()].reduce((a, b) => a + b, 0),
+        invokesByToken: Object.fromEntries([...cloud.invokes].sort()),
     };
 }

@@ -65,9 +65,12 @@ export function planJson(plan: Plan): string {
     return `${JSON.stringify(plan, null, 2)}\n`;
 }
 
-/** A Kubernetes object type (`kubernetes:apps/v1:Deployment`), not a provider, Helm release or component. */
+/**
+ * A Kubernetes object type (`kubernetes:apps/v1:Deployment`): not a provider, Helm release, component,
+ * list, or patch (a patch changes fields of an object declared elsewhere; it is no manifest of its own).
+ */
 export function isKubernetesObject(type: string): boolean {
-    return /^kubernetes:[^:]+:[A-Z]/.test(type) && !/^kubernetes:(helm\.sh|yaml|kustomize)/.test(type) && !type.endsWith("List");
+    return /^kubernetes:[^:]+:[A-Z]/.test(type) && !/^kubernetes:(helm\.sh|yaml|kustomize)/.test(type) && !/(List|Patch)$/.test(type);
 }
 
 export interface Manifest {

@@ -14,6 +14,8 @@ export interface PlanRequest {
     configFile?: string;
     /** Values to plan instead of reading a file (tests, benchmarks). */
     stackFile?: StackFile;
+    /** Stack outputs of a previous update, to plan the next one (blue/green). */
+    previousOutputs?: Record<string, unknown>;
 }
 
 export interface PlannedStack {
@@ -39,7 +41,7 @@ export async function planStack(request: PlanRequest): Promise<PlannedStack> {
     const config = validateStackConfig(stackFile.values, {
         project: PROJECT, stack: request.stack, catalog, projectRoot: PROJECT_ROOT, file: stackFile.file,
     });
-    const run = await runProgram({ project: PROJECT, stack: request.stack, stackFile, program: PROGRAM });
+    const run = await runProgram({ project: PROJECT, stack: request.stack, stackFile, program: PROGRAM, previousOutputs: request.previousOutputs });
     const plan = buildPlan(run);
     return { config, run, plan, manifests: kubernetesManifests(plan) };
 }

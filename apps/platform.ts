@@ -1,0 +1,18 @@
+/**
+ * What the app layer expects of the cluster platform (the add-ons provide it): one place, so a
+ * renamed ingress class or secret store cannot silently break every service.
+ */
+export const PLATFORM = {
+    /** Ingress class of the ingress-nginx controller behind the NLB. */
+    ingressClass: "nginx",
+    /** cert-manager ClusterIssuer that issues the services' TLS certificates. */
+    clusterIssuer: "letsencrypt",
+    /** external-secrets ClusterSecretStore backed by AWS Secrets Manager. */
+    secretStore: "aws-secrets-manager",
+    /** Namespace of the ingress controller: the only source of traffic into service pods. */
+    ingressNamespace: "ingress-nginx",
+    /** Namespace of Prometheus, which scrapes the services. */
+    monitoringNamespace: "monitoring",
+    /** Label every object of this project carries. */
+    partOf: "eks-delivery",
+} as const;

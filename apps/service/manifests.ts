@@ -1,0 +1,262 @@
+/**
+ * The Kubernetes shape of a service, as pure functions of its config: what zero downtime took the
+ * seeds a dozen outages to learn. The ServiceDeployment component turns these into resources.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+import type { ServiceConfig } from "../../config";
+import { PLATFORM } from "../platform";
+
+export type Colour = "blue" | "green";
+
+/** Timings of a graceful shutdown: endpoints drain during preStop, the app then finishes in-flight work. */
+export const SHUTDOWN = {
+    /** preStop sleep: kube-proxy and the NLB stop sending new connections meanwhile. */
+    preStopSeconds: 10,
+    /** The app keeps serving this long after SIGTERM (DRAIN_SECONDS), then closes. */
+    drainSeconds: 5,
+    /** Grace period: preStop + drain + margin for the last slow request. */
+    terminationGracePeriodSeconds: 30,
+} as const;
+
+export const ROLLOUT = {
+    maxUnavailable: 0,
+    minReadySeconds: 10,
+    revisionHistoryLimit: 5,
+    /** After this long without progress the rollout is failed (and `pulumi up` with it). */
+    progressDeadlineSeconds: 300,
+} as const;
+
+/** The non-root user of the distroless images (`nonroot`). */
+const RUN_AS = 65532;
+
+export interface WorkloadNames {
+    /** Deployment name: the service name, or `<service>-<colour>` for blue/green. */
+    deployment: string;
+    colour?: Colour;
+}
+
+export interface ServiceContext {
+    namespace: string;
+    version: string;
+    /** Digest-pinned image reference (`repo@sha256:...`). */
+    image: pulumi.Input<string>;
+    /** Name of the Secret the ExternalSecret writes, when the service has secrets. */
+    envSecretName?: string;
+}
+
+export function labels(service: ServiceConfig, version: string, colour?: Colour): Record<string, string> {
+    return {
+        "app.kubernetes.io/name": service.name,
+        "app.kubernetes.io/version": version,
+        "app.kubernetes.io/part-of": PLATFORM.partOf,
+        "app.kubernetes.io/managed-by": "pulumi",
+        ...(colour ? { color: colour } : {}),
+    };
+}
+
+/** Selector labels: stable across versions (a Deployment's selector is immutable). */
+export function selector(service: ServiceConfig, colour?: Colour): Record<string, string> {
+    return { "app.kubernetes.io/name": service.name, ...(colour ? { color: colour } : {}) };
+}
+
+export function namespaceManifest(name: string): k8s.core.v1.NamespaceArgs {
+    const restricted = {
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/warn": "restricted",
+    };
+    return { metadata: { name, labels: { ...restricted, "app.kubernetes.io/part-of": PLATFORM.partOf } } };
+}
+
+export function serviceAccountManifest(service: ServiceConfig, namespace: string, version: string): k8s.core.v1.ServiceAccountArgs {
+    return {
+        metadata: { name: service.name, namespace, labels: labels(service, version) },
+        // The services do not call the Kubernetes API: no token in the pods.
+        automountServiceAccountToken: false,
+    };
+}
+
+function container(service: ServiceConfig, ctx: ServiceContext): k8s.types.input.core.v1.Container {
+    const { requests, limits } = service.resources;
+    const http = (path: string) => ({ path, port: "http" });
+    return {
+        name: service.name,
+        image: ctx.image,
+        imagePullPolicy: "IfNotPresent",
+        ports: [{ name: "http", containerPort: service.port, protocol: "TCP" }],
+        env: [
+            { name: "PORT", value: String(service.port) },
+            { name: "DRAIN_SECONDS", value: String(SHUTDOWN.drainSeconds) },
+        ],
+        ...(ctx.envSecretName ? { envFrom: [{ secretRef: { name: ctx.envSecretName } }] } : {}),
+        resources: {
+            requests: { cpu: requests.cpu, memory: requests.memory },
+            // Memory limit always (an OOM kill beats a dead node); a CPU limit only where configured,
+            // since CFS throttling hurts latency more than it protects neighbours that have requests.
+            limits: { memory: limits.memory, ...(limits.cpu ? { cpu: limits.cpu } : {}) },
+        },
+        // Slow starters get up to 150 s before liveness applies.
+        startupProbe: { httpGet: http(service.healthPath), periodSeconds: 5, failureThreshold: 30, timeoutSeconds: 2 },
+        // Readiness (may fail while draining or overloaded) and liveness (the process is wedged) differ.
+        readinessProbe: { httpGet: http(service.readinessPath), periodSeconds: 5, successThreshold: 2, failureThreshold: 2, timeoutSeconds: 2 },
+        livenessProbe: { httpGet: http(service.healthPath), periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
+        lifecycle: { preStop: { sleep: { seconds: SHUTDOWN.preStopSeconds } } },
+        securityContext: {
+            runAsNonRoot: true,
+            runAsUser: RUN_AS,
+            runAsGroup: RUN_AS,
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+    };
+}
+
+export interface DeploymentOptions extends WorkloadNames {
+    /** Set only when Pulumi must own the scale (idle colour: 0; a colour being activated: min). */
+    replicas?: number;
+}
+
+export function deploymentManifest(service: ServiceConfig, ctx: ServiceContext, opts: DeploymentOptions): k8s.apps.v1.DeploymentArgs {
+    const match = selector(service, opts.colour);
+    const annotations: Record<string, string> = {};
+    if (ctx.envSecretName) annotations["secret.reloader.stakater.com/reload"] = ctx.envSecretName; // secret refresh rolls the pods
+    if (opts.replicas !== undefined) annotations["pulumi.com/patchForce"] = "true"; // take spec.replicas over from the HPA
+    return {
+        metadata: { name: opts.deployment, namespace: ctx.namespace, labels: labels(service, ctx.version, opts.colour), annotations },
+        spec: {
+            ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}),
+            selector: { matchLabels: match },
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: ROLLOUT.maxUnavailable, maxSurge: service.maxSurge } },
+            minReadySeconds: ROLLOUT.minReadySeconds,
+            revisionHistoryLimit: ROLLOUT.revisionHistoryLimit,
+            progressDeadlineSeconds: ROLLOUT.progressDeadlineSeconds,
+            template: {
+                metadata: { labels: labels(service, ctx.version, opts.colour) },
+                spec: {
+                    serviceAccountName: service.name,
+                    automountServiceAccountToken: false,
+                    terminationGracePeriodSeconds: SHUTDOWN.terminationGracePeriodSeconds,
+                    securityContext: {
+                        runAsNonRoot: true,
+                        runAsUser: RUN_AS,
+                        runAsGroup: RUN_AS,
+                        fsGroup: RUN_AS,
+                        seccompProfile: { type: "RuntimeDefault" },
+                    },
+                    containers: [container(service, ctx)],
+                    volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+                    // Spread per revision (pod-template-hash) so a rollout spreads too: zones when
+                    // possible, nodes always (the seeds' outage: every pod on one node).
+                    topologySpreadConstraints: [
+                        { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: match }, matchLabelKeys: ["pod-template-hash"] },
+                        { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: match }, matchLabelKeys: ["pod-template-hash"] },
+                    ],
+                },
+            },
+        },
+    };
+}
+
+export function hpaManifest(service: ServiceConfig, namespace: string, version: string, target: pulumi.Input<string>): k8s.autoscaling.v2.HorizontalPodAutoscalerArgs {
+    return {
+        metadata: { name: service.name, namespace, labels: labels(service, version) },
+        spec: {
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: target },
+            minReplicas: service.replicas.min,
+            maxReplicas: service.replicas.max,
+            metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: service.cpuTargetPercent } } }],
+            behavior: {
+                // Scale up at once, by whichever is more: double, or four pods, every 15 s.
+                scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: "Max", policies: [{ type: "Percent", value: 100, periodSeconds: 15 }, { type: "Pods", value: 4, periodSeconds: 15 }] },
+                // Scale down only after 5 minutes of lower load, half at a time: no flapping.
+                scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: "Max", policies: [{ type: "Percent", value: 50, periodSeconds: 60 }] },
+            },
+        },
+    };
+}
+
+export function pdbManifest(service: ServiceConfig, namespace: string, version: string, colour?: Colour): k8s.policy.v1.PodDisruptionBudgetArgs {
+    return {
+        metadata: { name: service.name, namespace, labels: labels(service, version) },
+        spec: {
+            // One pod at a time, whatever the scale: node drains always make progress.
+            maxUnavailable: 1,
+            selector: { matchLabels: selector(service, colour) },
+            // A crash-looping pod must not block a node drain.
+            unhealthyPodEvictionPolicy: "AlwaysAllow",
+        },
+    };
+}
+
+export function serviceManifest(service: ServiceConfig, namespace: string, version: string, colour?: pulumi.Input<Colour>): k8s.core.v1.ServiceArgs {
+    return {
+        metadata: { name: service.name, namespace, labels: labels(service, version) },
+        spec: {
+            type: "ClusterIP",
+            selector: { "app.kubernetes.io/name": service.name, ...(colour ? { color: colour } : {}) },
+            ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+        },
+    };
+}
+
+export function ingressManifest(service: ServiceConfig & { host: string }, namespace: string, version: string): k8s.networking.v1.IngressArgs {
+    return {
+        metadata: {
+            name: service.name,
+            namespace,
+            labels: labels(service, version),
+            annotations: { "cert-manager.io/cluster-issuer": PLATFORM.clusterIssuer },
+        },
+        spec: {
+            ingressClassName: PLATFORM.ingressClass,
+            tls: [{ hosts: [service.host], secretName: `${service.name}-tls` }],
+            rules: [{
+                host: service.host,
+                http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service.name, port: { name: "http" } } } }] },
+            }],
+        },
+    };
+}
+
+/** Only the ingress controller and Prometheus reach the pods, and only on the service port. */
+export function networkPolicyManifest(service: ServiceConfig, namespace: string, version: string): k8s.networking.v1.NetworkPolicyArgs {
+    const from = (ns: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } });
+    return {
+        metadata: { name: service.name, namespace, labels: labels(service, version) },
+        spec: {
+            podSelector: { matchLabels: selector(service) },
+            policyTypes: ["Ingress"],
+            ingress: [{
+                from: [from(PLATFORM.ingressNamespace), from(PLATFORM.monitoringNamespace), { podSelector: {} }],
+                ports: [{ port: "http", protocol: "TCP" }],
+            }],
+        },
+    };
+}
+
+/** ExternalSecret: Secrets Manager values become the pods' environment; nothing secret passes Pulumi. */
+export function externalSecretManifest(service: ServiceConfig, namespace: string, version: string, targetName: string) {
+    return {
+        apiVersion: "external-secrets.io/v1",
+        kind: "ExternalSecret",
+        metadata: {
+            name: service.name,
+            namespace,
+            labels: labels(service, version),
+            // Wait until the secret has synced: pods must not start without their environment.
+            annotations: { "pulumi.com/waitFor": "condition=Ready" },
+        },
+        spec: {
+            refreshInterval: "1h",
+            secretStoreRef: { kind: "ClusterSecretStore", name: PLATFORM.secretStore },
+            target: { name: targetName, creationPolicy: "Owner", deletionPolicy: "Retain" },
+            dataFrom: service.secrets.map((key) => ({ extract: { key } })),
+        },
+    };
+}

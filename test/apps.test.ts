@@ -1,0 +1,170 @@
+/** The app layer in the offline plan: every service's shape, images, blue/green across updates, schemas. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { planJson, PlannedResource } from "../tools/plan/plan";
+import { planBlueGreen } from "../apps/service/blueGreen";
+import { SHUTDOWN } from "../apps/service/manifests";
+import { BLUE_GREEN_OUTPUT } from "../apps";
+import { one, ofType, plan, stackValues, validateKubernetesObject, Values } from "./support";
+
+const VERSION = "v5.3.25-5e15f0a";
+function values(stack = "dev", version = VERSION): Values {
+    return { ...stackValues(stack), "eks-delivery:version": version };
+}
+const named = (resources: PlannedResource[], name: string) => resources.find((r) => (r.outputs.metadata as any)?.name === name);
+
+test("a rolling service: zero-downtime Deployment, HPA, PDB, Service, Ingress, ExternalSecret, NetworkPolicy", async () => {
+    const dev = await plan(values(), "dev");
+    const deployment = named(ofType(dev, "kubernetes:apps/v1:Deployment"), "api")!.outputs as any;
+    const spec = deployment.spec;
+    assert.equal(spec.replicas, undefined, "the HPA owns the scale");
+    assert.deepEqual(spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } });
+    assert.ok(spec.minReadySeconds > 0 && spec.revisionHistoryLimit > 0 && spec.progressDeadlineSeconds > 0);
+    assert.equal(deployment.metadata.labels["app.kubernetes.io/version"], VERSION);
+    assert.equal(deployment.metadata.labels["app.kubernetes.io/part-of"], "eks-delivery");
+    const pod = spec.template.spec;
+    assert.equal(spec.template.metadata.labels["app.kubernetes.io/version"], VERSION);
+    assert.equal(pod.automountServiceAccountToken, false);
+    const [c] = pod.containers;
+    assert.match(c.image, /^123456789012\.dkr\.ecr\.ap-northeast-2\.amazonaws\.com\/eks-delivery-dev\/api@sha256:[0-9a-f]{64}$/, "digest-pinned");
+    assert.equal(c.readinessProbe.httpGet.path, "/readyz");
+    assert.ok(c.readinessProbe.successThreshold > 1);
+    assert.equal(c.livenessProbe.httpGet.path, "/healthz");
+    assert.notDeepEqual(c.readinessProbe, c.livenessProbe);
+    assert.ok(c.startupProbe);
+    assert.equal(c.lifecycle.preStop.sleep.seconds, SHUTDOWN.preStopSeconds);
+    assert.ok(pod.terminationGracePeriodSeconds > SHUTDOWN.preStopSeconds + SHUTDOWN.drainSeconds);
+    assert.deepEqual(c.resources, { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } }, "no CPU limit unless configured");
+    assert.deepEqual(c.securityContext.capabilities, { drop: ["ALL"] });
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+    assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+    assert.equal(c.securityContext.runAsNonRoot, true);
+    assert.equal(pod.securityContext.seccompProfile.type, "RuntimeDefault");
+    assert.deepEqual(pod.topologySpreadConstraints.map((t: any) => t.topologyKey), ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]);
+    assert.deepEqual(c.envFrom, [{ secretRef: { name: "api-env" } }]);
+    assert.ok(c.env.every((e: any) => !/secret|password|token/i.test(e.name)), "no secret literals");
+
+    const hpa = named(ofType(dev, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"), "api")!.outputs as any;
+    assert.equal(hpa.spec.scaleTargetRef.name, "api");
+    assert.equal(hpa.spec.minReplicas, 2);
+    assert.equal(hpa.spec.maxReplicas, 10);
+    assert.equal(hpa.spec.metrics[0].resource.target.averageUtilization, 30);
+    assert.equal(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds, 300);
+    assert.equal(hpa.spec.behavior.scaleUp.stabilizationWindowSeconds, 0);
+
+    const pdb = named(ofType(dev, "kubernetes:policy/v1:PodDisruptionBudget"), "api")!.outputs as any;
+    assert.equal(pdb.spec.maxUnavailable, 1);
+    assert.equal(pdb.spec.minAvailable, undefined);
+    const ingress = named(ofType(dev, "kubernetes:networking.k8s.io/v1:Ingress"), "api")!.outputs as any;
+    assert.equal(ingress.spec.ingressClassName, "nginx");
+    assert.deepEqual(ingress.spec.tls, [{ hosts: ["api.dev.example.com"], secretName: "api-tls" }]);
+    const external = one(dev, "kubernetes:external-secrets.io/v1:ExternalSecret").outputs as any;
+    assert.deepEqual(external.spec.dataFrom, [{ extract: { key: "dev/api" } }]);
+    assert.equal(external.spec.target.name, "api-env");
+    const namespace = one(dev, "kubernetes:core/v1:Namespace").outputs as any;
+    assert.equal(namespace.metadata.name, "dev");
+    assert.equal(namespace.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+    assert.equal(named(ofType(dev, "kubernetes:core/v1:ServiceAccount"), "api")!.outputs.automountServiceAccountToken, false);
+});
+
+test("images: tagged with the version, pushed to the service's ECR repository, cached there, one auth look-up", async () => {
+    const dev = await plan(values(), "dev");
+    const images = ofType(dev, "docker-build:index:Image");
+    assert.equal(images.length, 2);
+    for (const image of images) {
+        const i = image.inputs as any;
+        const repo = `123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/eks-delivery-dev/${image.name}`;
+        assert.deepEqual(i.tags, [`${repo}:${VERSION}`]);
+        assert.equal(i.push, true);
+        assert.equal(i.buildOnPreview, false);
+        assert.deepEqual(i.platforms, ["linux/amd64"]);
+        assert.equal(i.context.location, `apps/services/${image.name}`);
+        assert.equal(i.buildArgs.APP_VERSION, VERSION);
+        assert.deepEqual(i.cacheTo, [{ registry: { ref: `${repo}:buildcache`, imageManifest: true, ociMediaTypes: true, mode: "max" } }]);
+        assert.equal(i.registries[0].address, "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com");
+        assert.equal(i.registries[0].password, "[secret]", "the registry token never reaches state in clear");
+    }
+    assert.equal(dev.run.invokes, 1, "one getAuthorizationToken for all images");
+    assert.ok(!planJson(dev.plan).includes("emulated-"), "token value absent from the plan");
+});
+
+test("a redeploy of the same version changes nothing; changed source changes the digest", async () => {
+    const first = await plan(values(), "dev");
+    const second = await plan(values(), "dev", [], first.plan.outputs);
+    const third = await plan(values(), "dev", [], second.plan.outputs);
+    assert.equal(planJson(third.plan), planJson(second.plan));
+    assert.deepEqual(second.plan.outputs.images, first.plan.outputs.images, "same source and version, same digests");
+    const other = await plan(values("dev", "v5.3.26-1234567"), "dev");
+    const digest = (p: typeof first) => (p.plan.outputs.images as any).api;
+    assert.notEqual(digest(other), digest(first), "the version is a build arg, so the image differs");
+});
+
+test("blue/green: two colours, one live; a new version goes to the idle colour; the same version is a no-op", async () => {
+    const first = await plan(values(), "dev");
+    const deployments = ofType(first, "kubernetes:apps/v1:Deployment").map((d) => (d.outputs.metadata as any).name).sort();
+    assert.deepEqual(deployments, ["api", "web-blue", "web-green"]);
+    const state1 = (first.plan.outputs[BLUE_GREEN_OUTPUT] as any).web;
+    assert.equal(state1.live, "blue");
+    const svc = (p: typeof first) => (named(ofType(p, "kubernetes:core/v1:Service"), "web")!.outputs as any).spec.selector.color;
+    const hpaTarget = (p: typeof first) => (named(ofType(p, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"), "web")!.outputs as any).spec.scaleTargetRef.name;
+    const idle = (p: typeof first) => (one(p, "kubernetes:apps/v1:DeploymentPatch").outputs as any);
+    const replicas = (p: typeof first, colour: string) => (named(ofType(p, "kubernetes:apps/v1:Deployment"), `web-${colour}`)!.outputs as any).spec.replicas;
+    assert.equal(svc(first), "blue");
+    assert.equal(hpaTarget(first), "web-blue");
+    assert.equal(idle(first).metadata.name, "web-green");
+    assert.equal(idle(first).spec.replicas, 0);
+    assert.equal(replicas(first, "blue"), 2, "the first live colour starts at the HPA minimum");
+
+    // Same version again: nothing moves, and Pulumi stops owning the scale.
+    const same = await plan(values(), "dev", [], first.plan.outputs);
+    assert.equal(svc(same), "blue");
+    assert.equal(replicas(same, "blue"), undefined, "the HPA owns the live colour's scale");
+    const sameAgain = await plan(values(), "dev", [], same.plan.outputs);
+    assert.equal(planJson(sameAgain.plan), planJson(same.plan), "repeated up of the same version is a no-op");
+
+    // A new version: deployed to green, which goes live; blue keeps the old version at zero.
+    const next = await plan(values("dev", "v5.3.26-1234567"), "dev", [], same.plan.outputs);
+    const state2 = (next.plan.outputs[BLUE_GREEN_OUTPUT] as any).web;
+    assert.equal(state2.live, "green");
+    assert.equal(state2.colours.green.version, "v5.3.26-1234567");
+    assert.equal(state2.colours.blue.version, VERSION, "the previous colour is kept for rollback");
+    assert.equal(svc(next), "green");
+    assert.equal(hpaTarget(next), "web-green");
+    assert.equal(idle(next).metadata.name, "web-blue");
+    assert.equal(replicas(next, "green"), 2, "the new colour is woken up before the switch");
+    const blue = named(ofType(next, "kubernetes:apps/v1:Deployment"), "web-blue")!.outputs as any;
+    assert.equal(blue.spec.template.spec.containers[0].image, state1.colours.blue.image, "blue still runs the old image");
+    const service = named(ofType(next, "kubernetes:core/v1:Service"), "web")!;
+    const patch = one(next, "kubernetes:apps/v1:DeploymentPatch");
+    assert.ok(patch.parent && service.parent === patch.parent);
+});
+
+test("the blue/green decision", () => {
+    const a = { version: "v1.0.0", image: "r@sha256:a" };
+    const b = { version: "v1.1.0", image: "r@sha256:b" };
+    const first = planBlueGreen(undefined, a);
+    assert.deepEqual(first, { live: "blue", idle: "green", colours: { blue: a, green: a }, activating: true });
+    const same = planBlueGreen(first, a);
+    assert.deepEqual(same, { live: "blue", idle: "green", colours: { blue: a, green: a }, activating: false });
+    const next = planBlueGreen(same, b);
+    assert.deepEqual(next, { live: "green", idle: "blue", colours: { green: b, blue: a }, activating: true });
+    const rollback = planBlueGreen(next, a);
+    assert.equal(rollback.live, "blue", "redeploying the old version flips back to the colour that has it");
+});
+
+test("every Kubernetes object in the dev and prod manifests validates against the Kubernetes schemas", async () => {
+    for (const stack of ["dev", "prod"]) {
+        const planned = await plan(values(stack), stack);
+        assert.ok(planned.manifests.length >= 15, `${stack}: ${planned.manifests.length} manifests`);
+        for (const manifest of planned.manifests) {
+            await assert.doesNotReject(validateKubernetesObject(manifest.object), `${stack}/${manifest.file}`);
+        }
+    }
+});
+
+test("the schema check catches a broken object", async () => {
+    await assert.rejects(validateKubernetesObject({
+        apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" },
+        spec: { selector: {}, template: { spec: { containers: [{ name: "x", ports: [{ containerPort: "eighty" }] }] } } },
+    }), /containerPort/);
+});
