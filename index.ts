@@ -69,7 +69,7 @@ const apps = new Apps("apps", {
     repositories: registry.repositories,
     architectures: config.images.multiArch ? ["amd64", "arm64"] : [config.nodes.arch],
     buildOnPreview: config.images.buildOnPreview,
-}, { providers: { kubernetes: cluster.provider }, dependsOn: [nodes] });
+}, { providers: { kubernetes: cluster.provider }, dependsOn: [nodes.ready] });
 
 export const releaseVersion = version;
 export const images = apps.images;

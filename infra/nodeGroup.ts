@@ -62,6 +62,11 @@ export class NodeGroup extends pulumi.ComponentResource {
     readonly nodeGroupName: pulumi.Output<string>;
     readonly autoScalingGroupName: pulumi.Output<string>;
     readonly scaleEventsTopicArn?: pulumi.Output<string>;
+    /**
+     * The node group itself, for workloads to depend on (rollouts need nodes). Depending on this one
+     * resource rather than the component avoids expanding its whole subtree for every dependant.
+     */
+    readonly ready: pulumi.Resource;
 
     constructor(name: string, args: NodeGroupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-delivery:infra:NodeGroup", name, {}, opts);
@@ -93,6 +98,7 @@ export class NodeGroup extends pulumi.ComponentResource {
             tags: args.tags,
         }, { parent: this });
 
+        this.ready = group;
         this.roleArn = role.arn;
         this.roleName = role.name;
         this.nodeGroupName = group.nodeGroup.nodeGroupName;

@@ -10,6 +10,9 @@ import { parseArgs } from "util";
 import { StackConfigError } from "../../config";
 import { planStack, PlannedStack } from "./planStack";
 import { planJson, summarize } from "./plan";
+import { withoutDebugStackTraces } from "./engine";
+
+withoutDebugStackTraces();
 
 const USAGE = "usage: npm run plan -- [--stack NAME] [--config FILE] [--out DIR] [--json]";
 

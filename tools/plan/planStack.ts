@@ -29,8 +29,8 @@ export function stackFilePath(stack: string): string {
     return path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
 }
 
-/** Validates the stack file (StackConfigError when bad; nothing runs), then plans it offline. */
-export async function planStack(request: PlanRequest): Promise<PlannedStack> {
+/** Validates the stack file (StackConfigError when bad; nothing runs), then runs the program offline. */
+export async function runStack(request: PlanRequest): Promise<{ config: StackConfig; run: ProgramRun }> {
     const stackFile = request.stackFile ?? readStackFile(request.configFile ?? stackFilePath(request.stack));
     let catalog;
     try {
@@ -42,6 +42,12 @@ export async function planStack(request: PlanRequest): Promise<PlannedStack> {
         project: PROJECT, stack: request.stack, catalog, projectRoot: PROJECT_ROOT, file: stackFile.file,
     });
     const run = await runProgram({ project: PROJECT, stack: request.stack, stackFile, program: PROGRAM, previousOutputs: request.previousOutputs });
+    return { config, run };
+}
+
+/** Runs the stack offline and builds what `npm run plan` writes. */
+export async function planStack(request: PlanRequest): Promise<PlannedStack> {
+    const { config, run } = await runStack(request);
     const plan = buildPlan(run);
     return { config, run, plan, manifests: kubernetesManifests(plan) };
 }

@@ -26,6 +26,11 @@ const server = http.createServer((req, res) => {
       return send(res, 200, { service: "api", version });
     case "/api/echo":
       return send(res, 200, { service: "api", version, query: Object.fromEntries(url.searchParams) });
+    case "/api/work": {
+      // Simulated slow work (bounded at 5 s): lets tests and load drills hold requests in flight.
+      const ms = Math.min(Math.max(Number(url.searchParams.get("ms")) || 0, 0), 5000);
+      return void setTimeout(() => send(res, 200, { service: "api", version, workedMs: ms }), ms);
+    }
     default:
       return send(res, 404, { error: "not found" });
   }
