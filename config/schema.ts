@@ -188,7 +188,10 @@ function schema(ctx: ValidationContext) {
         }),
         strategy: z.enum(["rolling", "blue-green"], { error: "is not one of rolling, blue-green" }).default("rolling"),
         // maxUnavailable is always 0, so a rollout must be allowed to surge.
-        maxSurge: z.union([text().regex(/^([1-9]\d?|100)%$/), whole().min(1)], { error: 'is not a surge like "25%" (1..100%) or a pod count >= 1' }).default("25%"),
+        maxSurge: z.union([
+            text().regex(/^([1-9]\d?|100)%$/, { error: 'is not a surge like "25%" (1..100%) or a pod count >= 1' }),
+            whole().min(1, { error: 'is not a surge like "25%" (1..100%) or a pod count >= 1' }),
+        ], { error: 'is not a surge like "25%" (1..100%) or a pod count >= 1' }).default("25%"),
         host: text().toLowerCase().regex(HOSTNAME, { error: "is not a DNS host name" }).optional(),
         secrets: list(text().regex(SECRET_NAME, { error: "is not a Secrets Manager secret name" })).default([]),
     }).superRefine((s, c) => {

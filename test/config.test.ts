@@ -75,6 +75,9 @@ const rules: Array<[string, Mutation, string | RegExp, string?]> = [
     ["unknown strategy", (v) => { api(v).strategy = "canary"; }, 'eks-delivery:services[0].strategy: "canary" is not one of rolling, blue-green'],
     ["invalid host", (v) => { api(v).host = "not a host"; }, 'eks-delivery:services[0].host: "not a host" is not a DNS host name'],
     ["invalid secret name", (v) => { api(v).secrets = ["bad secret!"]; }, 'eks-delivery:services[0].secrets[0]: "bad secret!" is not a Secrets Manager secret name'],
+    ["version override not usable as a tag", (v) => { v["eks-delivery:version"] = "v1.0.0 beta"; }, /^eks-delivery:version: "v1\.0\.0 beta" is not usable as an image tag/],
+    ["buildOnPreview not a boolean", (v) => { v["eks-delivery:images"] = { buildOnPreview: "no" }; }, 'eks-delivery:images.buildOnPreview: "no" is not true or false'],
+    ["maxSurge of zero", (v) => { api(v).maxSurge = "0%"; }, /^eks-delivery:services\[0\]\.maxSurge: "0%" is not a surge like "25%"/],
     ["misspelt service field, with a hint", (v) => { api(v).readinesPath = "/ready"; }, "eks-delivery:services[0].readinesPath: unknown key (did you mean readinessPath?)"],
 ];
 

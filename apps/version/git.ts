@@ -4,9 +4,11 @@
  */
 import { execFileSync } from "child_process";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import type { GitFacts } from "./semantics";
 
-export class GitError extends Error {
+/** A RunError, so `pulumi up` prints the message without a stack trace. */
+export class GitError extends pulumi.RunError {
     constructor(message: string) {
         super(message);
         this.name = "GitError";

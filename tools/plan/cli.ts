@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { StackConfigError } from "../../config";
+import { GitError } from "../../apps/version";
 import { planStack, PlannedStack } from "./planStack";
 import { planJson, summarize } from "./plan";
 import { withoutDebugStackTraces } from "./engine";
@@ -65,7 +66,11 @@ async function main() {
     try {
         planned = await planStack({ stack: args.stack, configFile: args.config && path.resolve(args.config) });
     } catch (err) {
-        if (err instanceof StackConfigError) fail(2, [err.message]);
+        // Matched by name: the program's modules are loaded afresh for each run, so an error thrown
+        // inside it is an instance of a different copy of its class.
+        const name = (err as Error).name;
+        if (name === StackConfigError.name) fail(2, [(err as Error).message]);
+        if (name === GitError.name) fail(2, [`plan: no release version: ${(err as Error).message}`]);
         fail(3, [`plan: the program failed: ${(err as Error).message ?? err}`]);
     }
     write(args.out, planned);
