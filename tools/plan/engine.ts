@@ -9,7 +9,6 @@ import { toRuntimeConfig, StackFile } from "../../config/stackFile";
 import { EmulatedCloud, EMULATED_ACCOUNT_ID } from "./emulatedCloud";
 
 // MockMonitor is the runtime's own mock engine; it is not re-exported from the package index.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: new (mocks: pulumi.runtime.Mocks) => MonitorBase };
 
 interface MonitorBase {
