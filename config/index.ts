@@ -4,7 +4,7 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { loadInstanceCatalog } from "../infra/instanceTypes";
+import { loadInstanceCatalog } from "../lib/instanceTypes";
 import { StackConfigError } from "./errors";
 import { validateStackConfig } from "./schema";
 import { NAMESPACE, StackConfig } from "./types";

@@ -8,7 +8,7 @@ import * as path from "path";
 import { z } from "zod";
 import { closest, distance } from "fastest-levenshtein";
 import { cpuMillicores, isQuantity, memoryMiB } from "../lib/quantity";
-import { InstanceCatalog, maxPodsFor } from "../infra/instanceTypes";
+import { InstanceCatalog, maxPodsFor } from "../lib/instanceTypes";
 import { isDeployableVersion } from "../apps/version/semantics";
 import { StackConfigError, showValue } from "./errors";
 import { NAMESPACE, StackConfig } from "./types";
@@ -104,7 +104,7 @@ function schema(ctx: ValidationContext) {
     const nodes = object({
         instanceTypes: list(text().superRefine((name, c) => {
             if (!catalog.find(name)) {
-                const hint = catalog.suggest(name);
+                const hint = nearest(name, catalog.names());
                 full(c, [], `unknown instance type ${showValue(name)}${hint ? ` (did you mean ${hint}?)` : ""}`);
             }
         })).min(1, { error: "is empty: name at least one instance type" }),

@@ -1,4 +1,4 @@
-import type { InstanceType } from "../infra/instanceTypes";
+import type { InstanceType } from "../lib/instanceTypes";
 
 /** The configuration namespace: every project key is `eks-delivery:<key>` in the stack file. */
 export const NAMESPACE = "eks-delivery";

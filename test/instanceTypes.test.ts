@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadInstanceCatalog, maxPodsFor, parseInstanceTypes } from "../infra/instanceTypes";
+import { loadInstanceCatalog, maxPodsFor, parseInstanceTypes } from "../lib/instanceTypes";
+import { nearest } from "../config/schema";
 
 test("the seeds' pod arithmetic: t3.medium holds 17 pods, 110 with prefix delegation", () => {
     const catalog = loadInstanceCatalog();
@@ -29,6 +30,6 @@ test("facts parse from the TSV; missing cells stay unknown", () => {
 
 test("suggestions only for near misses", () => {
     const catalog = loadInstanceCatalog();
-    assert.equal(catalog.suggest("t3.mediun"), "t3.medium");
-    assert.equal(catalog.suggest("definitely-not-a-type"), undefined);
+    assert.equal(nearest("t3.mediun", catalog.names()), "t3.medium");
+    assert.equal(nearest("definitely-not-a-type", catalog.names()), undefined);
 });

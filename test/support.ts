@@ -2,7 +2,7 @@
 import * as path from "path";
 import { readStackFile } from "../config/stackFile";
 import { PROJECT_ROOT, validateStackConfig, StackConfig } from "../config";
-import { loadInstanceCatalog } from "../infra/instanceTypes";
+import { loadInstanceCatalog } from "../lib/instanceTypes";
 import { planStack, PlannedStack } from "../tools/plan/planStack";
 import type { PlannedResource } from "../tools/plan/plan";
 

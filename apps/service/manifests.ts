@@ -6,6 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { ServiceConfig } from "../../config";
 import { PLATFORM } from "../platform";
+import { ACTIVATION_ANNOTATION } from "../../lib/conventions";
 
 export type Colour = "blue" | "green";
 
@@ -126,7 +127,10 @@ export function deploymentManifest(service: ServiceConfig, ctx: ServiceContext, 
     const match = selector(service, opts.colour);
     const annotations: Record<string, string> = {};
     if (ctx.envSecretName) annotations["secret.reloader.stakater.com/reload"] = ctx.envSecretName; // secret refresh rolls the pods
-    if (opts.replicas !== undefined) annotations["pulumi.com/patchForce"] = "true"; // take spec.replicas over from the HPA
+    if (opts.replicas !== undefined) {
+        annotations["pulumi.com/patchForce"] = "true"; // take spec.replicas over from the HPA's field manager
+        annotations[ACTIVATION_ANNOTATION] = "true";
+    }
     return {
         metadata: { name: opts.deployment, namespace: ctx.namespace, labels: labels(service, ctx.version, opts.colour), annotations },
         spec: {
@@ -224,18 +228,29 @@ export function ingressManifest(service: ServiceConfig & { host: string }, names
     };
 }
 
-/** Only the ingress controller and Prometheus reach the pods, and only on the service port. */
+/**
+ * Only the ingress controller, Prometheus and the namespace's own pods reach the service port; the pods
+ * reach DNS, HTTPS anywhere (AWS APIs, external services) and their own namespace.
+ */
 export function networkPolicyManifest(service: ServiceConfig, namespace: string, version: string): k8s.networking.v1.NetworkPolicyArgs {
     const from = (ns: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } });
     return {
         metadata: { name: service.name, namespace, labels: labels(service, version) },
         spec: {
             podSelector: { matchLabels: selector(service) },
-            policyTypes: ["Ingress"],
+            policyTypes: ["Ingress", "Egress"],
             ingress: [{
                 from: [from(PLATFORM.ingressNamespace), from(PLATFORM.monitoringNamespace), { podSelector: {} }],
                 ports: [{ port: "http", protocol: "TCP" }],
             }],
+            egress: [
+                {
+                    to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                    ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }],
+                },
+                { ports: [{ port: 443, protocol: "TCP" }] },
+                { to: [{ podSelector: {} }] },
+            ],
         },
     };
 }

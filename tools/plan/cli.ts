@@ -1,6 +1,7 @@
 /**
  * `npm run plan -- [--stack dev] [--config FILE] [--out DIR] [--json]`
- * Plans a stack offline and writes plan.json and manifests/ to DIR (default out/<stack>).
+ * Plans a stack offline and writes plan.json, manifests/, capacity.json and policy-report.json to DIR
+ * (default out/<stack>), evaluating the policy pack at the stack's levels (policies/config/<stack>.json).
  * Exit codes: 0 planned; 2 bad config or arguments (nothing written); 1 mandatory policy
  * violations; 3 the program itself failed.
  */
@@ -12,6 +13,7 @@ import { GitError } from "../../apps/version";
 import { planStack, PlannedStack } from "./planStack";
 import { planJson, summarize } from "./plan";
 import { withoutDebugStackTraces } from "./engine";
+import { formatViolations, hasMandatory } from "./report";
 
 withoutDebugStackTraces();
 
@@ -58,6 +60,9 @@ function write(out: string, planned: PlannedStack) {
     fs.mkdirSync(manifestsDir);
     fs.writeFileSync(path.join(out, "plan.json"), planJson(planned.plan));
     for (const m of planned.manifests) fs.writeFileSync(path.join(manifestsDir, m.file), m.yaml);
+    fs.writeFileSync(path.join(out, "capacity.json"), `${JSON.stringify(planned.capacity, null, 2)}\n`);
+    const violations = planned.violations.map(({ policy, enforcementLevel, urn, kind, name, message }) => ({ policy, enforcementLevel, urn, kind, name, message }));
+    fs.writeFileSync(path.join(out, "policy-report.json"), `${JSON.stringify({ violations }, null, 2)}\n`);
 }
 
 async function main() {
@@ -77,8 +82,17 @@ async function main() {
     if (args.json) {
         process.stdout.write(planJson(planned.plan));
     } else {
+        const { peak, capacity, fits, monthlyUsd } = planned.capacity;
         process.stdout.write(`${summarize(planned.plan, planned.run)}\n\n`);
-        process.stdout.write(`Wrote ${path.join(args.out, "plan.json")} and ${planned.manifests.length} manifests in ${path.join(args.out, "manifests")}\n`);
+        process.stdout.write(`Capacity at peak: CPU ${peak.cpuMillicores}m of ${capacity.cpuMillicores}m, memory ${peak.memoryMiB}Mi of ${capacity.memoryMiB}Mi, ` +
+            `pods ${peak.pods} of ${capacity.pods}: ${fits ? "fits" : "DOES NOT FIT"}; USD/month ${monthlyUsd.totalMin}..${monthlyUsd.totalMax}\n\n`);
+        const policyConfig = planned.policyConfigFile ? path.relative(process.cwd(), planned.policyConfigFile) : "pack defaults";
+        process.stdout.write(`${formatViolations(planned.violations, (v) => v.urn ?? "")}\n(enforcement: ${policyConfig})\n\n`);
+        process.stdout.write(`Wrote ${["plan.json", "capacity.json", "policy-report.json"].map((f) => path.join(args.out, f)).join(", ")} and ${planned.manifests.length} manifests in ${path.join(args.out, "manifests")}\n`);
+    }
+    if (hasMandatory(planned.violations)) {
+        process.stderr.write(`plan: mandatory policy violations (see ${path.join(args.out, "policy-report.json")})\n`);
+        process.exit(1);
     }
 }
 

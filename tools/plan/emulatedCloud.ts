@@ -153,9 +153,9 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
         }
         hash.update(JSON.stringify(inputs.buildArgs ?? {})).update(JSON.stringify(inputs.platforms ?? []));
         const digest = `sha256:${hash.digest("hex")}`;
+        // As docker-build reports it: the first tag, pinned by the digest.
         const tag = String((inputs.tags as string[] | undefined)?.[0] ?? "");
-        const repository = tag.replace(/:[^:/]+$/, "");
-        return { state: { digest, ref: tag ? `${repository}@${digest}` : "", contextHash: stableHex(64, digest, "context") } };
+        return { state: { digest, ref: tag ? `${tag}@${digest}` : "", contextHash: stableHex(64, digest, "context") } };
     }
 
     private vpc(name: string, inputs: State) {

@@ -1,9 +1,13 @@
 import * as path from "path";
 import { readStackFile, StackFile } from "../../config/stackFile";
 import { PROJECT_ROOT, validateStackConfig, StackConfig, StackConfigError } from "../../config";
-import { loadInstanceCatalog } from "../../infra/instanceTypes";
+import { loadInstanceCatalog } from "../../lib/instanceTypes";
 import { runProgram, ProgramRun } from "./engine";
 import { buildPlan, kubernetesManifests, Manifest, Plan } from "./plan";
+import * as fs from "fs";
+import { allPolicies } from "../../policies/all";
+import { capacityReport, CapacityReport } from "../../policies/capacity";
+import { evaluate, PackConfig, StackResource, Violation } from "../../policies/framework";
 
 export const PROJECT = "eks-delivery";
 export const PROGRAM = path.join(PROJECT_ROOT, "index.ts");
@@ -23,6 +27,29 @@ export interface PlannedStack {
     run: ProgramRun;
     plan: Plan;
     manifests: Manifest[];
+    capacity: CapacityReport;
+    /** The policy pack's verdicts, at the stack's enforcement levels (policies/config/<stack>.json). */
+    violations: Violation[];
+    /** The policy config file used, if the stack has one. */
+    policyConfigFile?: string;
+}
+
+export function policyConfigPath(stack: string): string {
+    return path.join(PROJECT_ROOT, "policies", "config", `${stack}.json`);
+}
+
+/** Resources as the pack sees them: what the engine would pass (inputs, completed by the outputs). */
+export function policyResources(plan: Plan): StackResource[] {
+    return plan.resources.map((r) => ({ type: r.type, urn: r.urn, name: r.name, props: { ...r.inputs, ...r.outputs } }));
+}
+
+function readPackConfig(file: string): PackConfig | undefined {
+    if (!fs.existsSync(file)) return undefined;
+    try {
+        return JSON.parse(fs.readFileSync(file, "utf8")) as PackConfig;
+    } catch (err) {
+        throw new StackConfigError([`${file}: not valid JSON (${(err as Error).message})`]);
+    }
 }
 
 export function stackFilePath(stack: string): string {
@@ -45,9 +72,23 @@ export async function runStack(request: PlanRequest): Promise<{ config: StackCon
     return { config, run };
 }
 
-/** Runs the stack offline and builds what `npm run plan` writes. */
+/** Runs the stack offline, builds what `npm run plan` writes, and evaluates the policy pack over it. */
 export async function planStack(request: PlanRequest): Promise<PlannedStack> {
     const { config, run } = await runStack(request);
     const plan = buildPlan(run);
-    return { config, run, plan, manifests: kubernetesManifests(plan) };
+    const resources = policyResources(plan);
+    const file = policyConfigPath(request.stack);
+    const packConfig: PackConfig = { ...(readPackConfig(file) ?? {}) };
+    // Cost figures follow the stack's own hours per month.
+    const capacityEntry = packConfig["capacity-fits"];
+    packConfig["capacity-fits"] = { ...(typeof capacityEntry === "string" ? { enforcementLevel: capacityEntry } : capacityEntry ?? {}), hoursPerMonth: config.cost.hoursPerMonth };
+    return {
+        config,
+        run,
+        plan,
+        manifests: kubernetesManifests(plan),
+        capacity: capacityReport(resources, loadInstanceCatalog(), config.cost.hoursPerMonth),
+        violations: evaluate(allPolicies, resources, packConfig),
+        policyConfigFile: fs.existsSync(file) ? file : undefined,
+    };
 }

@@ -1,11 +1,11 @@
 /**
  * EC2 instance facts (vCPU, memory, ENIs, price) and the pod-density arithmetic of the Amazon VPC CNI.
+ * Dependency-free: the policy pack uses it too.
  * The facts live outside the repository in `../shared/data/ec2-instance-types.tsv` (see README);
  * `EKS_DELIVERY_INSTANCE_TYPES` points at another copy of the same file.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { closest, distance } from "fastest-levenshtein";
 
 export interface InstanceType {
     name: string;
@@ -39,11 +39,8 @@ export class InstanceCatalog {
         return found;
     }
 
-    /** The known type closest to a misspelt name, for "did you mean" hints (none when nothing is close). */
-    suggest(name: string): string | undefined {
-        if (this.byName.size === 0) return undefined;
-        const guess = closest(name, [...this.byName.keys()]);
-        return distance(name, guess) <= 3 ? guess : undefined;
+    names(): string[] {
+        return [...this.byName.keys()];
     }
 }
 

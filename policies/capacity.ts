@@ -1,0 +1,210 @@
+/**
+ * Capacity and cost of a stack, computed from its resources: node groups at maxSize (allocatable after
+ * the kubelet's reservations, minus per-node DaemonSets) against every workload at peak (HPAs at
+ * maxReplicas plus the rollout surge). Written by the plan as capacity.json; `capacity-fits` fails a
+ * stack whose peak does not fit.
+ */
+import { cpuMillicores, isQuantity, memoryMiB } from "../lib/quantity";
+import { InstanceCatalog, maxPodsFor } from "../lib/instanceTypes";
+import type { StackResource } from "./framework";
+import { containersOf, KubeIndex, podSpecOf, scaled } from "./kubernetes";
+
+/** Hourly rates (USD, us-east-1, like the instance prices) of what every stack pays besides nodes. */
+export const FIXED_RATES = { eksControlPlane: 0.10, natGateway: 0.045, networkLoadBalancer: 0.0225 } as const;
+
+/**
+ * EKS-managed pods that never appear in a stack (installed by EKS itself), at their default requests:
+ * aws-node and kube-proxy on every node, CoreDNS twice.
+ */
+export const EKS_SYSTEM = {
+    perNode: { pods: 2, cpuMillicores: 25 + 100, memoryMiB: 0 },
+    cluster: { pods: 2, cpuMillicores: 2 * 100, memoryMiB: 2 * 70 },
+} as const;
+
+export interface NodeGroupCapacity {
+    name: string;
+    instanceType: string;
+    vcpu: number;
+    memoryMiB: number;
+    maxPods: number;
+    minSize: number;
+    maxSize: number;
+    usdPerHour: number;
+}
+
+export interface Demand {
+    cpuMillicores: number;
+    memoryMiB: number;
+    pods: number;
+}
+
+export interface CapacityReport {
+    hoursPerMonth: number;
+    nodeGroups: NodeGroupCapacity[];
+    peak: Demand;
+    capacity: Demand;
+    fits: boolean;
+    monthlyUsd: { nodesMin: number; nodesMax: number; fixed: number; totalMin: number; totalMax: number };
+}
+
+/** CPU the kubelet reserves on EKS AMIs: 6% of the first core, 1% of the second, 0.5% of two more, 0.25% above. */
+export function reservedCpuMillicores(vcpu: number): number {
+    const tiers: Array<[number, number]> = [[1, 60], [1, 10], [2, 5], [Infinity, 2.5]];
+    let left = vcpu;
+    let reserved = 0;
+    for (const [cores, perCore] of tiers) {
+        const n = Math.min(left, cores);
+        reserved += n * perCore;
+        left -= n;
+    }
+    return reserved;
+}
+
+/** Memory the kubelet reserves (255 MiB + 11 MiB per pod) plus the 100 MiB hard-eviction threshold. */
+export function reservedMemoryMiB(maxPods: number): number {
+    return 255 + 11 * maxPods + 100;
+}
+
+export function allocatable(group: Pick<NodeGroupCapacity, "vcpu" | "memoryMiB" | "maxPods">): Demand {
+    return {
+        cpuMillicores: group.vcpu * 1000 - reservedCpuMillicores(group.vcpu),
+        memoryMiB: group.memoryMiB - reservedMemoryMiB(group.maxPods),
+        pods: group.maxPods,
+    };
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Node cost: count x hourly price x hours (the seeds: one t2.medium for 720 h = 33.408 USD). */
+export function nodeCost(count: number, usdPerHour: number, hours: number): number {
+    return round3(count * usdPerHour * hours);
+}
+
+/** Node groups of a stack: the `@pulumi/eks` components, or (in a real preview) the aws node groups. */
+export function nodeGroupsOf(resources: StackResource[], catalog: InstanceCatalog): NodeGroupCapacity[] {
+    const components = resources.filter((r) => r.type === "eks:index:ManagedNodeGroup");
+    const groups = components.length ? components : resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
+    const cluster = resources.find((r) => r.type === "eks:index:Cluster");
+    const prefixDelegation = cluster?.props.vpcCniOptions?.enablePrefixDelegation === true;
+    return groups.flatMap((g) => {
+        const types = (g.props.instanceTypes ?? ["t3.medium"]).map((t: string) => catalog.find(t)).filter(Boolean);
+        if (types.length === 0) return [];
+        // Several types: plan for the smallest, which the group may well get.
+        const type = types.sort((a: any, b: any) => a.vcpu - b.vcpu || a.memoryMiB - b.memoryMiB)[0]!;
+        const nodeadm = (g.props.nodeadmExtraOptions ?? []).map((o: any) => String(o.content)).join("\n");
+        const configured = /maxPods:\s*(\d+)/.exec(nodeadm);
+        const maxPods = configured ? Number(configured[1]) : type.maxEnis !== undefined ? maxPodsFor(type, prefixDelegation) : 110;
+        const scaling = g.props.scalingConfig ?? {};
+        return [{
+            name: g.name,
+            instanceType: type.name,
+            vcpu: type.vcpu,
+            memoryMiB: type.memoryMiB,
+            maxPods,
+            minSize: scaling.minSize ?? 1,
+            maxSize: scaling.maxSize ?? scaling.minSize ?? 1,
+            usdPerHour: type.usdPerHour ?? 0,
+        }];
+    });
+}
+
+/** Requests of one pod: app containers and sidecars together, or the largest init container if more. */
+export function podRequests(pod: Record<string, any> | undefined): Demand {
+    const sum = { cpuMillicores: 0, memoryMiB: 0, pods: 1 };
+    let initCpu = 0;
+    let initMemory = 0;
+    for (const { container, role } of containersOf(pod)) {
+        const req = container.resources?.requests ?? {};
+        const cpu = req.cpu !== undefined && isQuantity(String(req.cpu)) ? cpuMillicores(req.cpu) : 0;
+        const memory = req.memory !== undefined && isQuantity(String(req.memory)) ? memoryMiB(req.memory) : 0;
+        if (role === "init") {
+            initCpu = Math.max(initCpu, cpu);
+            initMemory = Math.max(initMemory, memory);
+        } else {
+            sum.cpuMillicores += cpu;
+            sum.memoryMiB += memory;
+        }
+    }
+    return { cpuMillicores: Math.max(sum.cpuMillicores, initCpu), memoryMiB: Math.max(sum.memoryMiB, initMemory), pods: 1 };
+}
+
+/** Pods each workload runs at peak: HPA max (or replicas) plus the rollout surge; blue/green: live max + the idle colour woken to min. */
+function peakReplicas(kube: KubeIndex, w: StackResource): number {
+    const spec = w.props.spec ?? {};
+    switch (w.props.kind) {
+        case "Pod": return 1;
+        case "Job": return spec.parallelism ?? 1;
+        case "CronJob": return spec.jobTemplate?.spec?.parallelism ?? 1;
+        case "DaemonSet": return 0; // counted per node
+    }
+    const hpa = kube.hpaFor(w);
+    const colour = w.props.metadata?.labels?.color;
+    if (colour && !hpa) {
+        // The idle colour of a blue/green pair: woken to the live HPA's minimum during a switch.
+        const app = w.props.metadata?.labels?.["app.kubernetes.io/name"];
+        const live = kube.ofKind("Deployment").find((o) => o !== w && o.props.metadata?.labels?.["app.kubernetes.io/name"] === app && kube.hpaFor(o));
+        return live ? kube.hpaFor(live)!.props.spec?.minReplicas ?? 1 : 0;
+    }
+    const replicas = hpa ? hpa.props.spec?.maxReplicas ?? 1 : spec.replicas ?? 1;
+    if (w.props.kind !== "Deployment" || colour || spec.strategy?.type === "Recreate") return replicas;
+    return replicas + (scaled(spec.strategy?.rollingUpdate?.maxSurge ?? "25%", replicas) ?? 0);
+}
+
+export function capacityReport(resources: StackResource[], catalog: InstanceCatalog, hoursPerMonth: number): CapacityReport {
+    const kube = new KubeIndex(resources);
+    const nodeGroups = nodeGroupsOf(resources, catalog);
+
+    const perNode = { ...EKS_SYSTEM.perNode };
+    const peak = { ...EKS_SYSTEM.cluster };
+    for (const w of kube.workloads) {
+        const pod = podRequests(podSpecOf(w.props));
+        if (w.props.kind === "DaemonSet") {
+            perNode.pods += 1;
+            perNode.cpuMillicores += pod.cpuMillicores;
+            perNode.memoryMiB += pod.memoryMiB;
+            continue;
+        }
+        const n = peakReplicas(kube, w);
+        peak.pods += n;
+        peak.cpuMillicores += n * pod.cpuMillicores;
+        peak.memoryMiB += n * pod.memoryMiB;
+    }
+
+    const capacity = { cpuMillicores: 0, memoryMiB: 0, pods: 0 };
+    for (const g of nodeGroups) {
+        const node = allocatable(g);
+        capacity.cpuMillicores += g.maxSize * (node.cpuMillicores - perNode.cpuMillicores);
+        capacity.memoryMiB += g.maxSize * (node.memoryMiB - perNode.memoryMiB);
+        capacity.pods += g.maxSize * (node.pods - perNode.pods);
+    }
+    const fits = nodeGroups.length > 0 && peak.cpuMillicores <= capacity.cpuMillicores
+        && peak.memoryMiB <= capacity.memoryMiB && peak.pods <= capacity.pods;
+
+    const hours = hoursPerMonth;
+    const nodesMin = round3(nodeGroups.reduce((sum, g) => sum + nodeCost(g.minSize, g.usdPerHour, hours), 0));
+    const nodesMax = round3(nodeGroups.reduce((sum, g) => sum + nodeCost(g.maxSize, g.usdPerHour, hours), 0));
+    const fixed = round3(fixedHourly(resources, kube) * hours);
+    return {
+        hoursPerMonth,
+        nodeGroups,
+        peak: { cpuMillicores: Math.ceil(peak.cpuMillicores), memoryMiB: Math.ceil(peak.memoryMiB), pods: peak.pods },
+        capacity: { cpuMillicores: Math.floor(capacity.cpuMillicores), memoryMiB: Math.floor(capacity.memoryMiB), pods: capacity.pods },
+        fits,
+        monthlyUsd: { nodesMin, nodesMax, fixed, totalMin: round3(nodesMin + fixed), totalMax: round3(nodesMax + fixed) },
+    };
+}
+
+/** Control planes, NAT gateways (from the VPC's strategy, or counted) and load balancers, per hour. */
+function fixedHourly(resources: StackResource[], kube: KubeIndex): number {
+    const clusters = resources.filter((r) => r.type === "eks:index:Cluster").length
+        || resources.filter((r) => r.type === "aws:eks/cluster:Cluster").length;
+    const natResources = resources.filter((r) => r.type === "aws:ec2/natGateway:NatGateway").length;
+    const nat = natResources || resources.filter((r) => r.type === "awsx:ec2:Vpc").reduce((sum, v) => {
+        const strategy = v.props.natGateways?.strategy ?? "OnePerAz";
+        return sum + (strategy === "None" ? 0 : strategy === "Single" ? 1 : v.props.numberOfAvailabilityZones ?? 3);
+    }, 0);
+    const lbServices = kube.ofKind("Service").filter((s) => s.props.spec?.type === "LoadBalancer").length;
+    // Ingresses are served by the ingress controller's one NLB when no LoadBalancer Service is declared.
+    const loadBalancers = lbServices || (kube.ofKind("Ingress").length > 0 ? 1 : 0);
+    return clusters * FIXED_RATES.eksControlPlane + nat * FIXED_RATES.natGateway + loadBalancers * FIXED_RATES.networkLoadBalancer;
+}

@@ -1,0 +1,159 @@
+/**
+ * AWS policies. Each checks both shapes a stack can have: the `@pulumi/eks` component's inputs (all
+ * the offline plan sees, as remote components are opaque there) and the `aws:*` resources a real
+ * preview registers under them.
+ */
+import type { Finding, PolicyDefinition, StackResource } from "../framework";
+
+const of = (resources: StackResource[], ...types: string[]) => resources.filter((r) => types.includes(r.type));
+const finding = (r: StackResource, message: string): Finding => ({ resource: r, message: `${r.type.split(":").pop()} ${r.name}: ${message}` });
+
+const EKS_COMPONENT = "eks:index:Cluster";
+const EKS_CLUSTER = "aws:eks/cluster:Cluster";
+
+export const eksSecretsEncryption: PolicyDefinition = {
+    name: "eks-secrets-encryption",
+    description: "EKS envelope-encrypts Kubernetes secrets with a KMS key.",
+    severity: "high",
+    remediation: "Pass encryptionConfigKeyArn (a KMS key with rotation) to the cluster.",
+    why: "Without envelope encryption, etcd snapshots and backups hold every Kubernetes secret readable.",
+    tags: ["checkov:CKV_AWS_58"],
+    check: ({ resources }) => [
+        ...of(resources, EKS_COMPONENT).filter((r) => !r.props.encryptionConfigKeyArn).map((r) => finding(r, "has no encryptionConfigKeyArn")),
+        ...of(resources, EKS_CLUSTER).filter((r) => {
+            const configs: any[] = r.props.encryptionConfig ? [r.props.encryptionConfig].flat() : [];
+            return !configs.some((c) => (c.resources ?? []).includes("secrets") && c.provider?.keyArn);
+        }).map((r) => finding(r, "does not encrypt secrets with a KMS key")),
+    ],
+};
+
+/** Problems with an endpoint's exposure: public access without a CIDR list, or open to the internet. */
+function endpointProblem(publicAccess: boolean | undefined, cidrs: string[] | undefined): string | undefined {
+    if (publicAccess === false) return undefined;
+    if (!cidrs || cidrs.length === 0) return "has a public endpoint open to 0.0.0.0/0 (no publicAccessCidrs)";
+    if (cidrs.includes("0.0.0.0/0")) return "has a public endpoint open to 0.0.0.0/0";
+    return undefined;
+}
+
+export const eksEndpointRestricted: PolicyDefinition = {
+    name: "eks-endpoint-restricted",
+    description: "The EKS API endpoint is private, or public only to listed CIDRs (never 0.0.0.0/0).",
+    severity: "critical",
+    remediation: "Set publicAccessCidrs to your office/VPN ranges, or endpointPublicAccess: false.",
+    why: "An API server open to the internet is one leaked kubeconfig or one CVE away from the whole cluster.",
+    tags: ["checkov:CKV_AWS_38", "checkov:CKV_AWS_39"],
+    check: ({ resources }) => [
+        ...of(resources, EKS_COMPONENT).flatMap((r) => {
+            // The component's endpointPublicAccess defaults to true.
+            const problem = endpointProblem(r.props.endpointPublicAccess ?? true, r.props.publicAccessCidrs);
+            return problem ? [finding(r, problem)] : [];
+        }),
+        ...of(resources, EKS_CLUSTER).flatMap((r) => {
+            const vpc = r.props.vpcConfig ?? {};
+            const problem = endpointProblem(vpc.endpointPublicAccess ?? true, vpc.publicAccessCidrs);
+            return problem ? [finding(r, problem)] : [];
+        }),
+    ],
+};
+
+const REQUIRED_LOGS = ["api", "audit", "authenticator"];
+
+export const eksControlPlaneLogging: PolicyDefinition = {
+    name: "eks-control-plane-logging",
+    description: "EKS ships at least the api, audit and authenticator control-plane logs.",
+    severity: "medium",
+    remediation: "enabledClusterLogTypes: [api, audit, authenticator, controllerManager, scheduler].",
+    why: "Without audit logs nobody could say who deleted the Deployment at 3 a.m.",
+    tags: ["checkov:CKV_AWS_37"],
+    check: ({ resources }) => of(resources, EKS_COMPONENT, EKS_CLUSTER).flatMap((r) => {
+        const enabled: string[] = r.props.enabledClusterLogTypes ?? [];
+        const missing = REQUIRED_LOGS.filter((l) => !enabled.includes(l));
+        return missing.length ? [finding(r, `does not log ${missing.join(", ")}`)] : [];
+    }),
+};
+
+const REPOSITORY = "aws:ecr/repository:Repository";
+const wildcard = (pattern: string) => new RegExp(`^${pattern.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+
+export const ecrImmutableTags: PolicyDefinition = {
+    name: "ecr-immutable-tags",
+    description: "ECR repositories make release tags immutable (exclusions may not cover version tags).",
+    severity: "high",
+    remediation: "imageTagMutability: IMMUTABLE (or IMMUTABLE_WITH_EXCLUSION for a cache tag only).",
+    why: "A re-pushed tag swapped the code under running pods; the next restart ran something nobody deployed.",
+    tags: ["checkov:CKV_AWS_51"],
+    check: ({ resources }) => of(resources, REPOSITORY).flatMap((r) => {
+        const mode = r.props.imageTagMutability ?? "MUTABLE";
+        if (mode === "IMMUTABLE") return [];
+        if (mode === "IMMUTABLE_WITH_EXCLUSION") {
+            const filters: string[] = (r.props.imageTagMutabilityExclusionFilters ?? []).map((f: any) => String(f.filter));
+            const loose = filters.filter((f) => ["v1.2.3", "v1.2.3-abcdef0", "latest"].some((tag) => wildcard(f).test(tag)));
+            return loose.length ? [finding(r, `exclusion filters ${loose.join(", ")} make release tags mutable`)] : [];
+        }
+        return [finding(r, `tags are ${mode}`)];
+    }),
+};
+
+export const ecrScanOnPush: PolicyDefinition = {
+    name: "ecr-scan-on-push",
+    description: "ECR scans every pushed image.",
+    severity: "medium",
+    remediation: "imageScanningConfiguration: {scanOnPush: true}.",
+    why: "Known CVEs in base images shipped for months because nobody looked.",
+    tags: ["checkov:CKV_AWS_163"],
+    check: ({ resources }) => of(resources, REPOSITORY)
+        .filter((r) => r.props.imageScanningConfiguration?.scanOnPush !== true)
+        .map((r) => finding(r, "does not scan on push")),
+};
+
+export const ecrKmsEncryption: PolicyDefinition = {
+    name: "ecr-kms-encryption",
+    description: "ECR repositories are encrypted with KMS.",
+    severity: "medium",
+    remediation: "encryptionConfigurations: [{encryptionType: KMS, kmsKey: <key arn>}].",
+    why: "Customer-managed keys keep image access auditable and revocable.",
+    tags: ["checkov:CKV_AWS_136"],
+    check: ({ resources }) => of(resources, REPOSITORY)
+        .filter((r) => !(r.props.encryptionConfigurations ?? []).some((c: any) => c.encryptionType === "KMS"))
+        .map((r) => finding(r, "is not KMS-encrypted")),
+};
+
+export const ecrLifecyclePolicy: PolicyDefinition = {
+    name: "ecr-lifecycle-policy",
+    description: "Every ECR repository has a lifecycle policy.",
+    severity: "low",
+    remediation: "Add an aws.ecr.LifecyclePolicy expiring untagged images and keeping the last N.",
+    why: "Registries grew without bound: storage bills, and scans of thousands of dead images.",
+    tags: [],
+    check: ({ resources }) => {
+        const covered = new Set(of(resources, "aws:ecr/lifecyclePolicy:LifecyclePolicy").map((p) => String(p.props.repository)));
+        return of(resources, REPOSITORY)
+            .filter((r) => !covered.has(String(r.props.name)) && !covered.has(r.urn))
+            .map((r) => finding(r, "has no lifecycle policy"));
+    },
+};
+
+export const nodesImdsV2: PolicyDefinition = {
+    name: "nodes-imdsv2",
+    description: "Worker nodes require IMDSv2 (session tokens) for instance metadata.",
+    severity: "high",
+    remediation: "enableIMDSv2: true on the node group, or a launch template with metadataOptions.httpTokens: required.",
+    why: "IMDSv1 hands the node role's credentials to any SSRF in any pod.",
+    tags: ["checkov:CKV_AWS_79", "checkov:CKV_AWS_341"],
+    check: ({ resources }) => [
+        ...of(resources, "eks:index:ManagedNodeGroup")
+            .filter((r) => r.props.enableIMDSv2 !== true && !r.props.launchTemplate)
+            .map((r) => finding(r, "does not require IMDSv2")),
+        ...of(resources, "aws:eks/nodeGroup:NodeGroup")
+            .filter((r) => !r.props.launchTemplate)
+            .map((r) => finding(r, "has no launch template, so IMDSv1 stays enabled")),
+        ...of(resources, "aws:ec2/launchTemplate:LaunchTemplate")
+            .filter((r) => r.props.metadataOptions?.httpTokens !== "required")
+            .map((r) => finding(r, "does not set metadataOptions.httpTokens: required")),
+    ],
+};
+
+export const awsPolicies: PolicyDefinition<any>[] = [
+    eksSecretsEncryption, eksEndpointRestricted, eksControlPlaneLogging,
+    ecrImmutableTags, ecrScanOnPush, ecrKmsEncryption, ecrLifecyclePolicy, nodesImdsV2,
+];

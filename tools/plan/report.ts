@@ -1,0 +1,20 @@
+/** How the pack's verdicts are written and printed, by the plan and by `npm run policy`. */
+import type { Violation } from "../../policies/framework";
+
+/** Violations grouped by policy, mandatory first: what a reviewer reads. */
+export function formatViolations(violations: Violation[], where: (v: Violation) => string): string {
+    if (violations.length === 0) return "Policies: no violations";
+    const byPolicy = new Map<string, Violation[]>();
+    for (const v of violations) byPolicy.set(v.policy, [...(byPolicy.get(v.policy) ?? []), v]);
+    const rank = (vs: Violation[]) => (vs.some((v) => v.enforcementLevel === "mandatory") ? 0 : 1);
+    const groups = [...byPolicy].sort((a, b) => rank(a[1]) - rank(b[1]) || (a[0] < b[0] ? -1 : 1));
+    const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").length;
+    const lines = [`Policies: ${violations.length} violation${violations.length === 1 ? "" : "s"} (${mandatory} mandatory)`];
+    for (const [policy, vs] of groups) {
+        lines.push(`  ${policy} [${vs[0].enforcementLevel}, ${vs[0].severity}]`);
+        for (const v of vs) lines.push(`    - ${v.message}${where(v) ? `  (${where(v)})` : ""}`);
+    }
+    return lines.join("\n");
+}
+
+export const hasMandatory = (violations: Violation[]) => violations.some((v) => v.enforcementLevel === "mandatory");
