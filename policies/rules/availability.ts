@@ -163,7 +163,7 @@ export const pdbAllowsEviction: PolicyDefinition = {
     severity: "high",
     remediation: "Prefer maxUnavailable: 1; a minAvailable must stay below the minimum replica count.",
     why: "A PDB that allows no disruption blocks node drains: upgrades hang and the autoscaler cannot remove nodes.",
-    tags: ["polaris:pdbDisruptionsIsZero", "kube-score:poddisruptionbudget-has-policy", "kyverno:pdb-minavailable", "kyverno:require-reasonable-pdbs"],
+    tags: ["polaris:pdbDisruptionsIsZero", "kube-score:poddisruptionbudget-has-policy", "kyverno:pdb-minavailable"],
     check: ({ kube }) => kube.ofKind("PodDisruptionBudget").flatMap((pdb) => {
         const { minAvailable, maxUnavailable } = pdb.props.spec ?? {};
         if (maxUnavailable !== undefined && scaled(maxUnavailable, 100) === 0) return [report(kube, pdb, `maxUnavailable ${maxUnavailable} allows no eviction`)];
@@ -204,11 +204,30 @@ export const topologySpread: PolicyDefinition = {
     severity: "high",
     remediation: "Add topologySpreadConstraints over topology.kubernetes.io/zone and kubernetes.io/hostname.",
     why: "The ingress controller's pods all landed on one node and died with it under load; spread kept the next incident to one pod.",
-    tags: ["polaris:topologySpreadConstraint", "kube-score:deployment-pod-anti-affinity", "kyverno:topologyspreadconstraints-policy"],
+    tags: ["polaris:topologySpreadConstraint", "kube-score:deployment-pod-anti-affinity"],
     check: ({ kube }) => kube.ofKind("Deployment", "StatefulSet").filter((w) => {
         const pod = podSpecOf(w.props) ?? {};
         return !(pod.topologySpreadConstraints?.length > 0) && !pod.affinity?.podAntiAffinity;
     }).map((w) => report(kube, w, "neither spreads its pods nor sets pod anti-affinity")),
+};
+
+const ZONE = "topology.kubernetes.io/zone";
+const NODE = "kubernetes.io/hostname";
+
+export const zoneSpread: PolicyDefinition = {
+    name: "zone-spread",
+    description: "Multi-replica Deployments and StatefulSets spread over both nodes and availability zones.",
+    severity: "medium",
+    remediation: `topologySpreadConstraints on ${ZONE} (ScheduleAnyway) and ${NODE} (DoNotSchedule), maxSkew 1.`,
+    why: "An AZ outage took every replica that had landed in that zone; spreading over nodes alone does not prevent it.",
+    tags: ["kyverno:topologyspreadconstraints-policy"],
+    check: ({ kube }) => kube.ofKind("Deployment", "StatefulSet").flatMap((w) => {
+        const replicas = kube.hpaFor(w)?.props.spec?.maxReplicas ?? w.props.spec?.replicas ?? 1;
+        if (replicas < 2 || isIdleColour(kube, w)) return [];
+        const keys = new Set((podSpecOf(w.props)?.topologySpreadConstraints ?? []).map((t: any) => t.topologyKey));
+        const missing = [ZONE, NODE].filter((k) => !keys.has(k));
+        return missing.length ? [report(kube, w, `does not spread over ${missing.join(" and ")}`)] : [];
+    }),
 };
 
 export const ingressTls: PolicyDefinition = {
@@ -247,5 +266,5 @@ export const networkPolicy: PolicyDefinition = {
 
 export const availabilityPolicies: PolicyDefinition<any>[] = [
     zeroDowntimeRollout, gracefulShutdown, minReplicas, hpaOwnsReplicas, hpaMinReplicas, hpaMaxAboveMin,
-    hpaScaleDownStabilized, pdbRequired, pdbAllowsEviction, pdbWithinHpaMin, topologySpread, ingressTls, networkPolicy,
+    hpaScaleDownStabilized, pdbRequired, pdbAllowsEviction, pdbWithinHpaMin, topologySpread, zoneSpread, ingressTls, networkPolicy,
 ];
