@@ -26,7 +26,7 @@ test("a rolling service: zero-downtime Deployment, HPA, PDB, Service, Ingress, E
     assert.equal(spec.template.metadata.labels["app.kubernetes.io/version"], VERSION);
     assert.equal(pod.automountServiceAccountToken, false);
     const [c] = pod.containers;
-    assert.match(c.image, /^123456789012\.dkr\.ecr\.ap-northeast-2\.amazonaws\.com\/eks-delivery-dev\/api@sha256:[0-9a-f]{64}$/, "digest-pinned");
+    assert.match(c.image, new RegExp(`^123456789012\\.dkr\\.ecr\\.ap-northeast-2\\.amazonaws\\.com/eks-delivery-dev/api:${VERSION}@sha256:[0-9a-f]{64}$`), "tagged and digest-pinned");
     assert.equal(c.readinessProbe.httpGet.path, "/readyz");
     assert.ok(c.readinessProbe.successThreshold > 1);
     assert.equal(c.livenessProbe.httpGet.path, "/healthz");
