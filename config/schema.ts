@@ -70,7 +70,7 @@ function quantity(kind: "cpu" | "memory") {
         });
 }
 
-function schema(ctx: ValidationContext) {
+function schema(ctx: ValidationContext, input: Record<string, unknown>) {
     const { catalog } = ctx;
     const production = isProductionStack(ctx.stack);
 
@@ -207,8 +207,21 @@ function schema(ctx: ValidationContext) {
         multiArch: z.boolean({ error: "is not true or false" }).default(false),
     });
 
+    const dns = object({
+        // The stack's Route53 public zone: external-dns writes records only under it.
+        zone: text().toLowerCase().regex(HOSTNAME, { error: "is not a DNS zone name like dev.example.com" }),
+    });
+    const mesh = object({ enabled: z.boolean({ error: "is not true or false" }).default(false) });
+    const monitoring = object({
+        // Secrets Manager entry with the Grafana admin `admin-user`/`admin-password` (never in Pulumi).
+        grafanaAdminSecret: text().regex(SECRET_NAME, { error: "is not a Secrets Manager secret name" }).optional(),
+    });
+
     return z.strictObject({
         region: text().regex(REGION, { error: "is not an AWS region like ap-northeast-2" }),
+        dns: dns.optional(),
+        mesh: mesh.default({ enabled: false }),
+        monitoring: monitoring.default({}),
         version: text().refine(isDeployableVersion, { error: "is not usable as an image tag and label (letters, digits, '.', '_', '-'; at most 63)" }).optional(),
         images: images.default({ buildOnPreview: false, multiArch: false }),
         cluster,
@@ -216,6 +229,14 @@ function schema(ctx: ValidationContext) {
         registry: registry.default({ keepImages: 30, untaggedExpiryDays: 7 }),
         cost: cost.default({ hoursPerMonth: 730 }),
         services: list(service).min(1, { error: "is empty: list at least one service" }).superRefine((services, c) => {
+            const zone = (input.dns as { zone?: unknown } | undefined)?.zone;
+            services.forEach((s, i) => {
+                if (!s.host) return;
+                if (typeof zone !== "string") full(c, [i, "host"], `${showValue(s.host)} needs eks-delivery:dns.zone (the Route53 zone it lives in)`);
+                else if (s.host !== zone.toLowerCase() && !s.host.endsWith(`.${zone.toLowerCase()}`)) {
+                    full(c, [i, "host"], `${showValue(s.host)} is not under the stack's DNS zone ${showValue(zone)}`);
+                }
+            });
             const seen = new Map<string, number>();
             services.forEach((s, i) => {
                 if (seen.has(s.name)) full(c, [i, "name"], `${showValue(s.name)} is already the name of services[${seen.get(s.name)}]`);
@@ -243,7 +264,7 @@ function buildContextProblem(projectRoot: string, context: string): string | und
 }
 
 /** The keys this project reads; anything else under `eks-delivery:` is a typo. */
-export const KNOWN_KEYS = ["cluster", "nodes", "registry", "cost", "services", "images", "version"] as const;
+export const KNOWN_KEYS = ["cluster", "nodes", "registry", "cost", "services", "images", "version", "dns", "mesh", "monitoring"] as const;
 const REQUIRED_KEYS = ["cluster", "nodes", "services"] as const;
 
 function keyPath(segments: readonly PropertyKey[]): string {
@@ -297,7 +318,7 @@ export function validateStackConfig(values: Record<string, unknown>, ctx: Valida
     }
     if (input.region === undefined) problems.push("aws:region: is required (e.g. aws:region: ap-northeast-2)");
 
-    const stackSchema = schema(ctx);
+    const stackSchema = schema(ctx, input);
     const result = stackSchema.safeParse(input, { reportInput: true });
     if (!result.success) {
         for (const issue of result.error.issues) {
@@ -326,6 +347,9 @@ export function validateStackConfig(values: Record<string, unknown>, ctx: Valida
         services: config.services,
         images: config.images,
         version: config.version,
+        dns: config.dns,
+        mesh: config.mesh,
+        monitoring: { grafanaAdminSecret: config.monitoring.grafanaAdminSecret ?? `${ctx.stack}/grafana-admin` },
     };
 }
 

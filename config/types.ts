@@ -84,6 +84,10 @@ export interface StackConfig {
     images: ImagesConfig;
     /** Explicit release version; otherwise it is computed from git at deploy time. */
     version?: string;
+    /** The stack's Route53 zone; every service host lives under it. */
+    dns?: { zone: string };
+    mesh: { enabled: boolean };
+    monitoring: { grafanaAdminSecret: string };
 }
 
 export interface ImagesConfig {

@@ -46,3 +46,35 @@ export async function validateKubernetesObject(object: Record<string, unknown>):
     if (!Model) throw new Error(`no schema for ${apiVersion} ${kind}`);
     new Model(object).validate();
 }
+
+/** An AddonContext with emulated values, for add-on unit tests. */
+export function addonContext(stack = "dev", patch: (v: Values) => void = () => {}): import("../infra/addons/context").AddonContext {
+    const values = stackValues(stack);
+    patch(values);
+    const config = validate(values, stack);
+    const oidcUrl = "oidc.eks.ap-northeast-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF";
+    return {
+        clusterName: `eks-delivery-${stack}`,
+        config,
+        accountId: "123456789012",
+        oidcProviderArn: `arn:aws:iam::123456789012:oidc-provider/${oidcUrl}`,
+        oidcProviderUrl: oidcUrl,
+        vpcId: "vpc-0123456789abcdef0",
+        clusterSecurityGroupId: "sg-0123456789abcdef0",
+        nodeRoleName: "nodes-role-1234567",
+        nodeRoleArn: "arn:aws:iam::123456789012:role/nodes-role-1234567",
+        tags: { "eks-delivery/stack": stack },
+    };
+}
+
+/**
+ * Runs `body` (which declares resources, e.g. one add-on component) under the emulated cloud and
+ * returns the plan of what it registered, as `npm run plan` would show it.
+ */
+export async function planComponent(body: () => void, stack = "dev"): Promise<import("../tools/plan/plan").Plan> {
+    const { runEmulated } = await import("../tools/plan/engine");
+    const { buildPlan } = await import("../tools/plan/plan");
+    const stackFile = { file: `test:${stack}`, values: stackValues(stack), secretKeys: [] };
+    const run = await runEmulated({ project: "eks-delivery", stack, stackFile, projectRoot: PROJECT_ROOT }, async () => { body(); });
+    return buildPlan(run);
+}

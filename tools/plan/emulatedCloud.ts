@@ -29,6 +29,7 @@ const AUTO_NAMED = new Set([
     "aws:iam/role:Role", "aws:iam/policy:Policy", "aws:sns/topic:Topic", "aws:sqs/queue:Queue",
     "aws:autoscaling/policy:Policy", "aws:cloudwatch/eventRule:EventRule", "aws:cloudwatch/metricAlarm:MetricAlarm",
     "aws:ecr/repository:Repository", "aws:cloudwatch/logGroup:LogGroup", "aws:acm/certificate:Certificate",
+    "aws:iam/instanceProfile:InstanceProfile", "aws:iam/rolePolicy:RolePolicy",
 ]);
 
 type State = Record<string, unknown>;
@@ -68,6 +69,12 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
             },
         }),
         "aws:ecr/lifecyclePolicy:LifecyclePolicy": (_n, i) => ({ id: String(i.repository), state: { registryId: this.options.accountId } }),
+        "aws:sqs/queue:Queue": (_n, i) => {
+            const arn = this.arn("sqs", String(i.name));
+            const url = `https://sqs.${this.options.region}.amazonaws.com/${this.options.accountId}/${i.name}`;
+            return { id: url, state: { arn, url } };
+        },
+        "aws:iam/instanceProfile:InstanceProfile": (_n, i) => ({ id: String(i.name), state: { arn: this.arn("iam", `instance-profile/${i.name}`, true) } }),
         "aws:sns/topic:Topic": (_n, i) => {
             const arn = this.arn("sns", String(i.name));
             return { id: arn, state: { arn } };
@@ -133,6 +140,11 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
                     proxyEndpoint: `https://${this.registryHost()}`,
                     expiresAt: "2099-01-01T00:00:00Z",
                 };
+            }
+            case "aws:route53/getZone:getZone": {
+                const name = String(args.inputs.name).replace(/\.$/, "");
+                const zoneId = `Z${stableHex(20, accountId, name).toUpperCase()}`;
+                return { id: zoneId, zoneId, name, arn: `arn:aws:route53:::hostedzone/${zoneId}`, privateZone: false, nameServers: [] };
             }
             default:
                 throw new Error(`the emulated cloud has no answer for invoke ${args.token}: add it to tools/plan/emulatedCloud.ts`);
