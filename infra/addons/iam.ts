@@ -32,7 +32,7 @@ export interface WorkloadRoleArgs {
     ctx: AddonContext;
     namespace: string;
     serviceAccount: string;
-    statements: Statement[];
+    statements: pulumi.Input<Statement[]>;
 }
 
 /** A least-privilege IAM role for one service account (IRSA), with its policy inline. */

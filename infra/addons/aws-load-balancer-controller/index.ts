@@ -1,0 +1,91 @@
+import * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+import type { AddonContext } from "../context";
+import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
+import { roleAnnotation, Statement, workloadRole } from "../iam";
+
+export const AWS_LOAD_BALANCER_CONTROLLER_CHART: Chart = { chart: "aws-load-balancer-controller", version: "1.11.0", repo: "https://aws.github.io/eks-charts" };
+const NAMESPACE = "aws-load-balancer-controller";
+const SERVICE_ACCOUNT = "aws-load-balancer-controller";
+
+/**
+ * The controller's policy, after AWS's reference policy with resource scoping: it may only change load
+ * balancers, target groups and security groups tagged as this cluster's. Describe/List calls and
+ * CreateLoadBalancer-time reads cannot be resource-scoped by AWS, hence "*" there.
+ */
+export function loadBalancerControllerStatements(clusterName: string, region: string, accountId: string, vpcId: string): Statement[] {
+    const elb = (kind: string) => `arn:aws:elasticloadbalancing:${region}:${accountId}:${kind}`;
+    const ownCluster = { StringEquals: { "aws:ResourceTag/elbv2.k8s.aws/cluster": clusterName } };
+    const tagsOnCreate = { StringEquals: { "aws:RequestTag/elbv2.k8s.aws/cluster": clusterName } };
+    return [
+        { Sid: "ServiceLinkedRole", Effect: "Allow", Action: ["iam:CreateServiceLinkedRole"], Resource: "*", Condition: { StringEquals: { "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com" } } },
+        {
+            Sid: "ReadOnly", Effect: "Allow", Resource: "*",
+            Action: ["ec2:DescribeAccountAttributes", "ec2:DescribeAddresses", "ec2:DescribeAvailabilityZones", "ec2:DescribeInternetGateways",
+                "ec2:DescribeVpcs", "ec2:DescribeVpcPeeringConnections", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeInstances",
+                "ec2:DescribeNetworkInterfaces", "ec2:DescribeTags", "ec2:GetCoipPoolUsage", "ec2:DescribeCoipPools", "ec2:GetSecurityGroupsForVpc",
+                "elasticloadbalancing:Describe*", "acm:ListCertificates", "acm:DescribeCertificate", "wafv2:GetWebACL", "wafv2:GetWebACLForResource",
+                "shield:GetSubscriptionState"],
+        },
+        { Sid: "CreateSecurityGroup", Effect: "Allow", Action: ["ec2:CreateSecurityGroup"], Resource: [`arn:aws:ec2:${region}:${accountId}:vpc/${vpcId}`, `arn:aws:ec2:${region}:${accountId}:security-group/*`] },
+        { Sid: "TagNewSecurityGroup", Effect: "Allow", Action: ["ec2:CreateTags"], Resource: `arn:aws:ec2:${region}:${accountId}:security-group/*`, Condition: { StringEquals: { "ec2:CreateAction": "CreateSecurityGroup", "aws:RequestTag/elbv2.k8s.aws/cluster": clusterName } } },
+        {
+            Sid: "OwnSecurityGroups", Effect: "Allow", Resource: `arn:aws:ec2:${region}:${accountId}:security-group/*`, Condition: ownCluster,
+            Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup", "ec2:CreateTags", "ec2:DeleteTags"],
+        },
+        {
+            Sid: "CreateLoadBalancers", Effect: "Allow", Condition: tagsOnCreate,
+            Action: ["elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:AddTags"],
+            Resource: [elb("loadbalancer/*"), elb("targetgroup/*/*")],
+        },
+        {
+            Sid: "OwnLoadBalancers", Effect: "Allow", Condition: ownCluster,
+            Resource: [elb("loadbalancer/*"), elb("targetgroup/*/*"), elb("listener/*"), elb("listener-rule/*")],
+            Action: ["elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:SetIpAddressType", "elasticloadbalancing:SetSecurityGroups",
+                "elasticloadbalancing:SetSubnets", "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:ModifyTargetGroup",
+                "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:DeleteTargetGroup", "elasticloadbalancing:RegisterTargets",
+                "elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener",
+                "elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteRule", "elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyRule",
+                "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags", "elasticloadbalancing:SetWebAcl",
+                "elasticloadbalancing:AddListenerCertificates", "elasticloadbalancing:RemoveListenerCertificates"],
+        },
+    ];
+}
+
+export interface AwsLoadBalancerControllerArgs {
+    ctx: AddonContext;
+}
+
+/** AWS Load Balancer Controller: turns the ingress controller's Service into an NLB (IP targets). */
+export class AwsLoadBalancerController extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: AwsLoadBalancerControllerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("eks-delivery:addons:AwsLoadBalancerController", name, {}, opts);
+        const { ctx } = args;
+        const namespace = addonNamespace(NAMESPACE, { parent: this });
+        const role = workloadRole(`${name}-irsa`, {
+            ctx, namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT,
+            statements: pulumi.all([ctx.accountId, ctx.vpcId]).apply(([account, vpc]) =>
+                loadBalancerControllerStatements(ctx.clusterName, ctx.config.region, account, vpc)),
+        }, { parent: this });
+        const labels = { "app.kubernetes.io/name": "aws-load-balancer-controller" };
+        this.release = addonRelease(name, {
+            chart: AWS_LOAD_BALANCER_CONTROLLER_CHART,
+            namespace: namespace.metadata.name,
+            values: {
+                clusterName: ctx.clusterName,
+                region: ctx.config.region,
+                vpcId: ctx.vpcId,
+                replicaCount: 2,
+                serviceAccount: { create: true, name: SERVICE_ACCOUNT, annotations: roleAnnotation(role) },
+                resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+                podDisruptionBudget: { maxUnavailable: 1 },
+                topologySpreadConstraints: spreadConstraints(labels),
+                // Only Services that ask for it (the ingress controller's) get a load balancer.
+                enableServiceMutatorWebhook: false,
+            },
+        }, { parent: this });
+        this.registerOutputs({ roleArn: role.arn });
+    }
+}

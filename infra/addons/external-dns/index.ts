@@ -1,0 +1,58 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import type * as k8s from "@pulumi/kubernetes";
+import type { AddonContext } from "../context";
+import { addonNamespace, addonRelease, Chart } from "../helm";
+import { roleAnnotation, Statement, workloadRole } from "../iam";
+
+export const EXTERNAL_DNS_CHART: Chart = { chart: "external-dns", version: "1.15.0", repo: "https://kubernetes-sigs.github.io/external-dns/" };
+const NAMESPACE = "external-dns";
+const SERVICE_ACCOUNT = "external-dns";
+
+/** Record changes only in the stack's zone; listing zones is the one call AWS cannot scope. */
+export function externalDnsStatements(zoneArn: string): Statement[] {
+    return [
+        { Sid: "ChangeRecordsInZone", Effect: "Allow", Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:ListTagsForResource"], Resource: zoneArn },
+        { Sid: "ListZones", Effect: "Allow", Action: ["route53:ListHostedZones"], Resource: "*" },
+    ];
+}
+
+export interface ExternalDnsArgs {
+    ctx: AddonContext;
+    zone: string;
+}
+
+/** external-dns: every Ingress host gets a record in the stack's Route53 zone, as the seeds' alias did. */
+export class ExternalDns extends pulumi.ComponentResource {
+    readonly zoneId: pulumi.Output<string>;
+    readonly zoneArn: pulumi.Output<string>;
+
+    constructor(name: string, args: ExternalDnsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("eks-delivery:addons:ExternalDns", name, {}, opts);
+        const { ctx, zone } = args;
+        const hostedZone = aws.route53.getZoneOutput({ name: zone, privateZone: false }, { parent: this });
+        this.zoneId = hostedZone.zoneId;
+        this.zoneArn = hostedZone.arn;
+        const namespace = addonNamespace(NAMESPACE, { parent: this });
+        const role = workloadRole(`${name}-irsa`, {
+            ctx, namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT, statements: hostedZone.arn.apply(externalDnsStatements),
+        }, { parent: this });
+        const release: k8s.helm.v3.Release = addonRelease(name, {
+            chart: EXTERNAL_DNS_CHART,
+            namespace: namespace.metadata.name,
+            values: {
+                provider: { name: "aws" },
+                env: [{ name: "AWS_DEFAULT_REGION", value: ctx.config.region }],
+                serviceAccount: { create: true, name: SERVICE_ACCOUNT, annotations: roleAnnotation(role) },
+                sources: ["ingress", "service"],
+                domainFilters: [zone],
+                extraArgs: [pulumi.interpolate`--zone-id-filter=${hostedZone.zoneId}`, "--aws-zone-type=public"],
+                // Own only the records this cluster created; never delete anything else in the zone.
+                txtOwnerId: ctx.clusterName,
+                policy: "upsert-only",
+                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+            },
+        }, { parent: this });
+        this.registerOutputs({ zoneId: this.zoneId, status: release.status });
+    }
+}

@@ -1,0 +1,63 @@
+import * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+import { PLATFORM } from "../../../apps/platform";
+import { isProductionStack } from "../../../config/schema";
+import type { AddonContext } from "../context";
+import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
+
+export const INGRESS_NGINX_CHART: Chart = { chart: "ingress-nginx", version: "4.12.1", repo: "https://kubernetes.github.io/ingress-nginx" };
+
+/** Service annotations that make the AWS Load Balancer Controller put an internet-facing NLB in front. */
+export const NLB_ANNOTATIONS = {
+    "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+    "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+    "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+    "service.beta.kubernetes.io/aws-load-balancer-attributes": "load_balancing.cross_zone.enabled=true",
+    "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "deregistration_delay.timeout_seconds=30,preserve_client_ip.enabled=true",
+};
+
+export interface IngressNginxArgs {
+    ctx: AddonContext;
+    /** Publish Prometheus ServiceMonitors (needs the monitoring CRDs). */
+    serviceMonitor: boolean;
+}
+
+/**
+ * ingress-nginx behind an NLB: the ingress class every service uses. At least two replicas spread over
+ * nodes and zones (the seeds lost theirs when all pods sat on one node), a PDB, and an HPA.
+ */
+export class IngressNginx extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: IngressNginxArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("eks-delivery:addons:IngressNginx", name, {}, opts);
+        const namespace = addonNamespace(PLATFORM.ingressNamespace, { parent: this });
+        const labels = { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" };
+        const production = isProductionStack(args.ctx.config.stack);
+        this.release = addonRelease(name, {
+            chart: INGRESS_NGINX_CHART,
+            namespace: namespace.metadata.name,
+            values: {
+                controller: {
+                    ingressClass: PLATFORM.ingressClass,
+                    ingressClassResource: { name: PLATFORM.ingressClass, enabled: true, default: true, controllerValue: "k8s.io/ingress-nginx" },
+                    replicaCount: production ? 3 : 2,
+                    autoscaling: { enabled: true, minReplicas: production ? 3 : 2, maxReplicas: 10, targetCPUUtilizationPercentage: 60 },
+                    minAvailable: 1,
+                    resources: { requests: { cpu: "200m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+                    topologySpreadConstraints: spreadConstraints(labels),
+                    affinity: {
+                        podAntiAffinity: {
+                            requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: labels }, topologyKey: "kubernetes.io/hostname" }],
+                        },
+                    },
+                    service: { type: "LoadBalancer", externalTrafficPolicy: "Local", annotations: NLB_ANNOTATIONS },
+                    // Finish in-flight requests while the NLB deregisters the target.
+                    config: { "worker-shutdown-timeout": "60s", "use-forwarded-headers": "false" },
+                    metrics: { enabled: true, serviceMonitor: { enabled: args.serviceMonitor } },
+                },
+            },
+        }, { parent: this });
+        this.registerOutputs({ status: this.release.status });
+    }
+}

@@ -1,0 +1,40 @@
+import * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+import type { AddonContext } from "../context";
+import { addonNamespace, addonRelease, Chart } from "../helm";
+
+export const RELOADER_CHART: Chart = { chart: "reloader", version: "1.2.1", repo: "https://stakater.github.io/stakater-charts" };
+
+export interface ReloaderArgs {
+    ctx: AddonContext;
+}
+
+/**
+ * Reloader: when external-secrets refreshes a service's Secret, the Deployments that name it in
+ * `secret.reloader.stakater.com/reload` roll (a normal, zero-downtime rollout).
+ */
+export class Reloader extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, _args: ReloaderArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("eks-delivery:addons:Reloader", name, {}, opts);
+        const namespace = addonNamespace("reloader", { parent: this });
+        this.release = addonRelease(name, {
+            chart: RELOADER_CHART,
+            namespace: namespace.metadata.name,
+            values: {
+                reloader: {
+                    enableHA: true,
+                    reloadStrategy: "annotations",
+                    deployment: {
+                        replicas: 2,
+                        resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+                        securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
+                    },
+                    podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+                },
+            },
+        }, { parent: this });
+        this.registerOutputs({ status: this.release.status });
+    }
+}
