@@ -1,9 +1,10 @@
 /**
  * eks-delivery: one stack = one environment. Composition only; each piece lives in its own module.
  *   config  -> validated, typed stack settings (fails fast, with located messages)
- *   infra   -> VPC, EKS control plane, managed node group, ECR repositories
+ *   infra   -> VPC, EKS control plane, managed node group, ECR repositories, platform add-ons
  *   apps    -> images tagged with the git version, zero-downtime services (rolling or blue/green)
  */
+import * as aws from "@pulumi/aws";
 import { isProductionStack, loadStackConfig, PROJECT_ROOT } from "./config";
 import { Apps } from "./apps";
 import { versionOf } from "./apps/version";
@@ -11,6 +12,7 @@ import { Network } from "./infra/network";
 import { EksCluster } from "./infra/cluster";
 import { NodeGroup } from "./infra/nodeGroup";
 import { ContainerRegistry } from "./infra/registry";
+import { PlatformAddons } from "./infra/addons";
 
 const config = loadStackConfig();
 const clusterName = `${config.project}-${config.stack}`;
@@ -60,6 +62,22 @@ const registry = new ContainerRegistry("registry", {
     tags,
 });
 
+const addons = new PlatformAddons("addons", {
+    ctx: {
+        clusterName,
+        config,
+        accountId: aws.getCallerIdentityOutput().accountId,
+        oidcProviderArn: cluster.oidcProviderArn,
+        oidcProviderUrl: cluster.oidcProviderUrl,
+        vpcId: network.vpcId,
+        clusterSecurityGroupId: cluster.clusterSecurityGroupId,
+        nodeRoleName: nodes.roleName,
+        nodeRoleArn: nodes.roleArn,
+        tags,
+    },
+    appNamespaces: [config.stack],
+}, { providers: { kubernetes: cluster.provider }, dependsOn: [nodes.ready] });
+
 const version = config.version ?? versionOf(PROJECT_ROOT).version;
 const apps = new Apps("apps", {
     project: config.project,
@@ -69,7 +87,8 @@ const apps = new Apps("apps", {
     repositories: registry.repositories,
     architectures: config.images.multiArch ? ["amd64", "arm64"] : [config.nodes.arch],
     buildOnPreview: config.images.buildOnPreview,
-}, { providers: { kubernetes: cluster.provider }, dependsOn: [nodes.ready] });
+    mesh: config.mesh.enabled,
+}, { providers: { kubernetes: cluster.provider }, dependsOn: [nodes.ready, ...addons.appDependencies] });
 
 export const releaseVersion = version;
 export const images = apps.images;

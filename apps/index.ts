@@ -8,6 +8,7 @@ import { ServiceImage } from "./image";
 import { ServiceDeployment } from "./service";
 import { BlueGreenState, isBlueGreenState } from "./service/blueGreen";
 import { namespaceManifest } from "./service/manifests";
+import { meshNamespaceLabels } from "../infra/addons/mesh";
 
 export interface AppsArgs {
     project: string;
@@ -19,6 +20,8 @@ export interface AppsArgs {
     /** Node CPU architectures the images must run on. */
     architectures: ("amd64" | "arm64")[];
     buildOnPreview: boolean;
+    /** The app namespace joins the service mesh (sidecar injection, Ingresses via the Service). */
+    mesh: boolean;
 }
 
 /** Stack output name under which blue/green state is kept between updates. */
@@ -38,7 +41,7 @@ export class Apps extends pulumi.ComponentResource {
         super("eks-delivery:apps:Apps", name, {}, opts);
         const child = { parent: this };
 
-        const namespace = new k8s.core.v1.Namespace(args.stack, namespaceManifest(args.stack), child);
+        const namespace = new k8s.core.v1.Namespace(args.stack, namespaceManifest(args.stack, meshNamespaceLabels(args.mesh)), child);
         const token = aws.ecr.getAuthorizationTokenOutput({}, child);
         const registry = {
             address: token.proxyEndpoint.apply((endpoint) => endpoint.replace(/^https:\/\//, "")),
@@ -72,6 +75,7 @@ export class Apps extends pulumi.ComponentResource {
                 version: args.version,
                 image: image.ref,
                 previous: previous.apply((all) => (isBlueGreenState(all[service.name]) ? all[service.name] as BlueGreenState : undefined)),
+                meshed: args.mesh,
             }, { ...child, dependsOn: [namespace] });
             if (deployment.blueGreen) blueGreen[service.name] = deployment.blueGreen;
         }

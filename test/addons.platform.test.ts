@@ -54,7 +54,7 @@ test("metrics-server: pinned, two replicas, a PDB, its own namespace", async () 
 });
 
 test("ingress-nginx: NLB annotations, >= 2 replicas spread over nodes and zones, PDB, the nginx class", async () => {
-    const plan = await planComponent(() => { new IngressNginx("ingress-nginx", { ctx: addonContext(), serviceMonitor: true }); });
+    const plan = await planComponent(() => { new IngressNginx("ingress-nginx", { ctx: addonContext(), serviceMonitor: true, mesh: false }); });
     const c = (release(plan, INGRESS_NGINX_CHART).inputs.values as any).controller;
     assert.deepEqual(c.service.annotations, NLB_ANNOTATIONS);
     assert.equal(c.service.annotations["service.beta.kubernetes.io/aws-load-balancer-type"], "external");
@@ -64,7 +64,7 @@ test("ingress-nginx: NLB annotations, >= 2 replicas spread over nodes and zones,
     assert.deepEqual(c.topologySpreadConstraints.map((t: any) => t.topologyKey), ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]);
     assert.equal(c.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey, "kubernetes.io/hostname");
     assert.equal(c.ingressClassResource.name, "nginx");
-    const prod = await planComponent(() => { new IngressNginx("ingress-nginx", { ctx: addonContext("prod"), serviceMonitor: true }); }, "prod");
+    const prod = await planComponent(() => { new IngressNginx("ingress-nginx", { ctx: addonContext("prod"), serviceMonitor: true, mesh: false }); }, "prod");
     assert.equal((byType(prod, RELEASE)[0].inputs.values as any).controller.replicaCount, 3);
 });
 

@@ -33,9 +33,18 @@ export function one(planned: PlannedStack, type: string, name?: string): Planned
 }
 
 /** Module of the kubernetes-models class for an object's apiVersion/kind (CRDs from their model packages). */
+const CRD_MODELS: Record<string, string> = {
+    "external-secrets.io": "@kubernetes-models/external-secrets",
+    "cert-manager.io": "@kubernetes-models/cert-manager",
+    "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
+    "security.istio.io": "@kubernetes-models/istio",
+    "karpenter.sh": "@kubernetes-models/karpenter",
+    "karpenter.k8s.aws": "@kubernetes-models/karpenter",
+};
+
 function modelModule(apiVersion: string, kind: string): string {
-    if (apiVersion.startsWith("external-secrets.io/")) return `@kubernetes-models/external-secrets/${apiVersion}/${kind}`;
-    return `kubernetes-models/${apiVersion}/${kind}`;
+    const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
+    return `${CRD_MODELS[group] ?? "kubernetes-models"}/${apiVersion}/${kind}`;
 }
 
 /** Validates a Kubernetes object against its OpenAPI schema; throws with the schema's complaint. */

@@ -15,6 +15,8 @@ export interface ServiceDeploymentArgs {
     image: pulumi.Input<string>;
     /** Blue/green only: this service's state after the previous update (undefined on the first). */
     previous?: pulumi.Input<BlueGreenState | undefined>;
+    /** The namespace is in the service mesh. */
+    meshed?: boolean;
 }
 
 /**
@@ -91,7 +93,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
         if (liveColour) pdb.spec = { ...pdb.spec, selector: { matchLabels: { "app.kubernetes.io/name": service.name, color: liveColour } } };
         new k8s.policy.v1.PodDisruptionBudget(name, pdb, afterSwitch);
         new k8s.networking.v1.NetworkPolicy(name, networkPolicyManifest(service, namespace, version), child);
-        if (service.host) new k8s.networking.v1.Ingress(name, ingressManifest({ ...service, host: service.host }, namespace, version), child);
+        if (service.host) new k8s.networking.v1.Ingress(name, ingressManifest({ ...service, host: service.host }, namespace, version, args.meshed), child);
 
         this.registerOutputs({ blueGreen: this.blueGreen });
     }

@@ -61,14 +61,14 @@ export function selector(service: ServiceConfig, colour?: Colour): Record<string
     return { "app.kubernetes.io/name": service.name, ...(colour ? { color: colour } : {}) };
 }
 
-export function namespaceManifest(name: string): k8s.core.v1.NamespaceArgs {
+export function namespaceManifest(name: string, extraLabels: Record<string, string> = {}): k8s.core.v1.NamespaceArgs {
     const restricted = {
         "pod-security.kubernetes.io/enforce": "restricted",
         "pod-security.kubernetes.io/enforce-version": "latest",
         "pod-security.kubernetes.io/audit": "restricted",
         "pod-security.kubernetes.io/warn": "restricted",
     };
-    return { metadata: { name, labels: { ...restricted, "app.kubernetes.io/part-of": PLATFORM.partOf } } };
+    return { metadata: { name, labels: { ...restricted, ...extraLabels, "app.kubernetes.io/part-of": PLATFORM.partOf } } };
 }
 
 export function serviceAccountManifest(service: ServiceConfig, namespace: string, version: string): k8s.core.v1.ServiceAccountArgs {
@@ -209,13 +209,17 @@ export function serviceManifest(service: ServiceConfig, namespace: string, versi
     };
 }
 
-export function ingressManifest(service: ServiceConfig & { host: string }, namespace: string, version: string): k8s.networking.v1.IngressArgs {
+export function ingressManifest(service: ServiceConfig & { host: string }, namespace: string, version: string, meshed = false): k8s.networking.v1.IngressArgs {
     return {
         metadata: {
             name: service.name,
             namespace,
             labels: labels(service, version),
-            annotations: { "cert-manager.io/cluster-issuer": PLATFORM.clusterIssuer },
+            annotations: {
+                "cert-manager.io/cluster-issuer": PLATFORM.clusterIssuer,
+                // In the mesh, nginx sends to the Service so its sidecar applies mTLS and routing.
+                ...(meshed ? { "nginx.ingress.kubernetes.io/service-upstream": "true" } : {}),
+            },
         },
         spec: {
             ingressClassName: PLATFORM.ingressClass,

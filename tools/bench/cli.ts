@@ -29,7 +29,7 @@ function syntheticStack(n: number): StackFile {
             replicas: { min: 2, max: 4 }, cpuTargetPercent: 50,
             resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
             strategy: i % 10 === 9 ? "blue-green" : "rolling",
-            host: `${name}.bench.example.com`,
+            host: `${name}.dev.example.com`,
             secrets: [`bench/${name}`],
         };
     });

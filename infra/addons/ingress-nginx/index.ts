@@ -4,6 +4,7 @@ import { PLATFORM } from "../../../apps/platform";
 import { isProductionStack } from "../../../config/schema";
 import type { AddonContext } from "../context";
 import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
+import { meshNamespaceLabels } from "../mesh";
 
 export const INGRESS_NGINX_CHART: Chart = { chart: "ingress-nginx", version: "4.12.1", repo: "https://kubernetes.github.io/ingress-nginx" };
 
@@ -20,6 +21,11 @@ export interface IngressNginxArgs {
     ctx: AddonContext;
     /** Publish Prometheus ServiceMonitors (needs the monitoring CRDs). */
     serviceMonitor: boolean;
+    /**
+     * Join the mesh: with STRICT mTLS the controller must reach pods through its own sidecar. Inbound
+     * (NLB) ports stay outside the sidecar; upstream traffic goes through it.
+     */
+    mesh: boolean;
 }
 
 /**
@@ -31,7 +37,7 @@ export class IngressNginx extends pulumi.ComponentResource {
 
     constructor(name: string, args: IngressNginxArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-delivery:addons:IngressNginx", name, {}, opts);
-        const namespace = addonNamespace(PLATFORM.ingressNamespace, { parent: this });
+        const namespace = addonNamespace(PLATFORM.ingressNamespace, { parent: this }, meshNamespaceLabels(args.mesh));
         const labels = { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" };
         const production = isProductionStack(args.ctx.config.stack);
         this.release = addonRelease(name, {
@@ -55,6 +61,7 @@ export class IngressNginx extends pulumi.ComponentResource {
                     // Finish in-flight requests while the NLB deregisters the target.
                     config: { "worker-shutdown-timeout": "60s", "use-forwarded-headers": "false" },
                     metrics: { enabled: true, serviceMonitor: { enabled: args.serviceMonitor } },
+                    ...(args.mesh ? { podAnnotations: { "traffic.sidecar.istio.io/includeInboundPorts": "" } } : {}),
                 },
             },
         }, { parent: this });

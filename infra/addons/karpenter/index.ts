@@ -275,13 +275,8 @@ export class Karpenter extends pulumi.ComponentResource {
             statements: karpenterStatements({ ctx, queueArn: queue.arn }),
         }, { parent: this });
 
-        // Without an access entry, instances launched with the node role cannot authenticate to the API.
-        new aws.eks.AccessEntry(`${name}-nodes`, {
-            clusterName: ctx.clusterName,
-            principalArn: ctx.nodeRoleArn,
-            type: "EC2_LINUX",
-            tags: ctx.tags,
-        }, { parent: this });
+        // Karpenter's nodes reuse the managed node group's role: with API authentication EKS already
+        // created that role's EC2_LINUX access entry, so a second entry would be rejected as a duplicate.
 
         const release = addonRelease(name, {
             chart: KARPENTER_CHART,

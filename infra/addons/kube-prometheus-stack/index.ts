@@ -1,0 +1,258 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { PLATFORM } from "../../../apps/platform";
+import type { AddonContext } from "../context";
+import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
+import { POD_RESOURCES_DASHBOARD } from "./dashboard";
+
+export const KUBE_PROMETHEUS_STACK_CHART: Chart = { chart: "kube-prometheus-stack", version: "66.3.1", repo: "https://prometheus-community.github.io/helm-charts" };
+
+/** Pinned so the chart's object names (and the URLs below) do not depend on the release name. */
+const FULLNAME = "kube-prometheus-stack";
+/** The Prometheus custom resource the chart creates; its pods carry `prometheus: <this>`. */
+const PROMETHEUS = `${FULLNAME}-prometheus`;
+const ALERTMANAGER = `${FULLNAME}-alertmanager`;
+
+/** In-cluster Prometheus API, for Kiali and anything else that queries metrics. */
+export const PROMETHEUS_URL = `http://${PROMETHEUS}.${PLATFORM.monitoringNamespace}.svc.cluster.local:9090`;
+
+/** The Secret external-secrets writes and Grafana reads its admin login from. */
+export const GRAFANA_ADMIN_SECRET = "grafana-admin";
+
+/** Node CPU alert threshold when the stack sets no target (cluster-autoscaler and Karpenter modes). */
+export const DEFAULT_NODE_CPU_TARGET = 70;
+
+/** The alerts of the platform's PrometheusRule. */
+export const ALERTS = {
+    oomKilled: "ContainerOOMKilled",
+    crashLoop: "ContainerCrashLoopBackOff",
+    hpaAtMax: "HpaAtMaxReplicas",
+    nodeCpu: "NodeCpuAboveTarget",
+} as const;
+
+interface Resources {
+    requests: { cpu: string; memory: string };
+    limits: { memory: string };
+}
+
+/** Memory limit only: CPU limits throttle, and every pod here has requests. */
+const resources = (cpu: string, memory: string, memoryLimit: string): Resources => ({ requests: { cpu, memory }, limits: { memory: memoryLimit } });
+
+const NON_ROOT = { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 2000, fsGroup: 2000, seccompProfile: { type: "RuntimeDefault" } };
+
+export type KubePrometheusStackValues = {
+    fullnameOverride: string;
+    defaultRules: { create: boolean };
+    prometheus: {
+        prometheusSpec: {
+            replicas: number;
+            retention: string;
+            retentionSize: string;
+            storageSpec: { emptyDir: { sizeLimit: string } };
+            resources: Resources;
+            serviceMonitorSelectorNilUsesHelmValues: boolean;
+            podMonitorSelectorNilUsesHelmValues: boolean;
+            ruleSelectorNilUsesHelmValues: boolean;
+            topologySpreadConstraints: ReturnType<typeof spreadConstraints>;
+            securityContext: typeof NON_ROOT;
+        };
+    };
+    alertmanager: {
+        alertmanagerSpec: {
+            replicas: number;
+            resources: Resources;
+            topologySpreadConstraints: ReturnType<typeof spreadConstraints>;
+            securityContext: typeof NON_ROOT;
+        };
+    };
+    grafana: {
+        replicas: number;
+        resources: Resources;
+        podDisruptionBudget: { maxUnavailable: number };
+        admin: { existingSecret: string; userKey: string; passwordKey: string };
+        annotations: Record<string, string>;
+        sidecar: {
+            resources: Resources;
+            dashboards: { enabled: boolean; label: string; labelValue: string; searchNamespace: string };
+        };
+    };
+    prometheusOperator: { resources: Resources };
+    "kube-state-metrics": { resources: Resources };
+    "prometheus-node-exporter": { resources: Resources };
+};
+
+/** The chart's values: HA Prometheus, Alertmanager and Grafana, every pod with requests and a memory limit. */
+export function kubePrometheusStackValues(): KubePrometheusStackValues {
+    return {
+        fullnameOverride: FULLNAME,
+        defaultRules: { create: true },
+        prometheus: {
+            prometheusSpec: {
+                replicas: 2,
+                retention: "15d",
+                // No EBS CSI driver in the cluster, so the TSDB lives in a bounded emptyDir; the size cap
+                // keeps it below the volume limit (an exceeded sizeLimit evicts the pod).
+                retentionSize: "8GB",
+                storageSpec: { emptyDir: { sizeLimit: "10Gi" } },
+                resources: resources("500m", "2Gi", "4Gi"),
+                // Pick up every ServiceMonitor, PodMonitor and PrometheusRule, not only the chart's own.
+                serviceMonitorSelectorNilUsesHelmValues: false,
+                podMonitorSelectorNilUsesHelmValues: false,
+                ruleSelectorNilUsesHelmValues: false,
+                topologySpreadConstraints: spreadConstraints({ "app.kubernetes.io/name": "prometheus", prometheus: PROMETHEUS }),
+                securityContext: NON_ROOT,
+            },
+        },
+        alertmanager: {
+            alertmanagerSpec: {
+                replicas: 2,
+                resources: resources("50m", "128Mi", "256Mi"),
+                topologySpreadConstraints: spreadConstraints({ "app.kubernetes.io/name": "alertmanager", alertmanager: ALERTMANAGER }),
+                securityContext: NON_ROOT,
+            },
+        },
+        grafana: {
+            replicas: 2,
+            resources: resources("100m", "256Mi", "512Mi"),
+            podDisruptionBudget: { maxUnavailable: 1 },
+            // The login comes from the Secret external-secrets writes: no password in values or state.
+            admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
+            // A rotated password reaches Grafana through a rollout.
+            annotations: { "secret.reloader.stakater.com/reload": GRAFANA_ADMIN_SECRET },
+            sidecar: {
+                resources: resources("50m", "64Mi", "128Mi"),
+                // Dashboards are ConfigMaps with this label, in any namespace (services may ship their own).
+                dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" },
+            },
+        },
+        prometheusOperator: { resources: resources("100m", "128Mi", "256Mi") },
+        "kube-state-metrics": { resources: resources("50m", "128Mi", "256Mi") },
+        "prometheus-node-exporter": { resources: resources("50m", "32Mi", "64Mi") },
+    };
+}
+
+export interface AlertRule {
+    alert: string;
+    expr: string;
+    for: string;
+    labels: { severity: "warning" | "critical" };
+    annotations: { summary: string; description: string };
+}
+
+/** The platform's alerts: the failures the seeds only noticed from users. */
+export function alertRules(nodeCpuTargetPercent: number): AlertRule[] {
+    return [
+        {
+            alert: ALERTS.oomKilled,
+            // last_terminated_reason stays 1 long after the kill; only a recent restart makes it news.
+            expr: "(kube_pod_container_status_restarts_total - kube_pod_container_status_restarts_total offset 10m >= 1)"
+                + ' and ignoring (reason) min_over_time(kube_pod_container_status_last_terminated_reason{reason="OOMKilled"}[10m]) == 1',
+            for: "0m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "Container OOM-killed",
+                description: "{{ $labels.namespace }}/{{ $labels.pod }} container {{ $labels.container }} was killed for exceeding its memory limit in the last 10 minutes.",
+            },
+        },
+        {
+            alert: ALERTS.crashLoop,
+            expr: 'max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"}[5m]) >= 1',
+            for: "15m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "Container crash-looping",
+                description: "{{ $labels.namespace }}/{{ $labels.pod }} container {{ $labels.container }} has been in CrashLoopBackOff for 15 minutes.",
+            },
+        },
+        {
+            alert: ALERTS.hpaAtMax,
+            // An HPA whose min equals its max is always "at max": not news.
+            expr: "kube_horizontalpodautoscaler_status_current_replicas >= kube_horizontalpodautoscaler_spec_max_replicas"
+                + " and on (namespace, horizontalpodautoscaler) (kube_horizontalpodautoscaler_spec_max_replicas > kube_horizontalpodautoscaler_spec_min_replicas)",
+            for: "15m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "HPA at its maximum replicas",
+                description: "{{ $labels.namespace }}/{{ $labels.horizontalpodautoscaler }} has run at maxReplicas for 15 minutes: load beyond it is not absorbed.",
+            },
+        },
+        {
+            alert: ALERTS.nodeCpu,
+            expr: `100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))) > ${nodeCpuTargetPercent}`,
+            for: "15m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: `Node CPU above ${nodeCpuTargetPercent}%`,
+                description: `{{ $labels.instance }} has used more than ${nodeCpuTargetPercent}% CPU for 15 minutes ({{ $value | humanize }}%): the node group is not scaling out.`,
+            },
+        },
+    ];
+}
+
+export interface MonitoringArgs {
+    ctx: AddonContext;
+}
+
+/**
+ * kube-prometheus-stack: Prometheus, Alertmanager and Grafana, two replicas each, plus the platform's
+ * pod-resources dashboard and alerts. Grafana's admin login comes from Secrets Manager through an
+ * ExternalSecret, so it never passes through Pulumi.
+ */
+export class Monitoring extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("eks-delivery:addons:Monitoring", name, {}, opts);
+        const { ctx } = args;
+        const labels = { "app.kubernetes.io/part-of": PLATFORM.partOf };
+        // A component's dependsOn does not reach its children: hand it to the first one (the
+        // ExternalSecret needs the external-secrets CRDs and the ClusterSecretStore).
+        const namespace = addonNamespace(PLATFORM.monitoringNamespace, { parent: this, dependsOn: opts?.dependsOn });
+
+        const adminSecret = new k8s.apiextensions.CustomResource(`${name}-grafana-admin`, {
+            apiVersion: "external-secrets.io/v1",
+            kind: "ExternalSecret",
+            metadata: {
+                name: GRAFANA_ADMIN_SECRET,
+                namespace: namespace.metadata.name,
+                labels,
+                // Grafana must not start before its login exists.
+                annotations: { "pulumi.com/waitFor": "condition=Ready" },
+            },
+            spec: {
+                refreshInterval: "1h",
+                secretStoreRef: { kind: "ClusterSecretStore", name: PLATFORM.secretStore },
+                target: { name: GRAFANA_ADMIN_SECRET, creationPolicy: "Owner" },
+                // The Secrets Manager secret holds JSON with the keys admin-user and admin-password.
+                dataFrom: [{ extract: { key: ctx.config.monitoring.grafanaAdminSecret } }],
+            },
+        }, { parent: this });
+
+        this.release = addonRelease(name, {
+            chart: KUBE_PROMETHEUS_STACK_CHART,
+            namespace: namespace.metadata.name,
+            values: kubePrometheusStackValues(),
+        }, { parent: this, dependsOn: [adminSecret] });
+
+        new k8s.core.v1.ConfigMap(`${name}-dashboard-pod-resources`, {
+            metadata: {
+                name: "dashboard-pod-resources",
+                namespace: namespace.metadata.name,
+                labels: { ...labels, grafana_dashboard: "1" },
+            },
+            data: { "pod-resources.json": JSON.stringify(POD_RESOURCES_DASHBOARD) },
+        }, { parent: this });
+
+        // The PrometheusRule CRD comes with the chart.
+        new k8s.apiextensions.CustomResource(`${name}-rules`, {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "PrometheusRule",
+            metadata: { name: "eks-delivery", namespace: namespace.metadata.name, labels },
+            spec: {
+                groups: [{ name: "eks-delivery", rules: alertRules(ctx.config.nodes.cpuTargetPercent ?? DEFAULT_NODE_CPU_TARGET) }],
+            },
+        }, { parent: this, dependsOn: [this.release] });
+
+        this.registerOutputs({ status: this.release.status });
+    }
+}

@@ -1,0 +1,207 @@
+/** Observability add-ons offline: kube-prometheus-stack (dashboard, alerts, Grafana login) and the Istio mesh. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import type { Plan, PlannedResource } from "../tools/plan/plan";
+import { Monitoring, ALERTS } from "../infra/addons/kube-prometheus-stack";
+import { meshNamespaceLabels, ServiceMesh } from "../infra/addons/mesh";
+import { addonContext, planComponent, validateKubernetesObject } from "./support";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const ofType = (plan: Plan, type: string) => plan.resources.filter((r) => r.type === type);
+function one(plan: Plan, type: string, name?: string): PlannedResource {
+    const found = ofType(plan, type).filter((r) => name === undefined || r.name === name);
+    assert.equal(found.length, 1, `one ${type}${name ? ` named ${name}` : ""}`);
+    return found[0];
+}
+const input = (r: PlannedResource) => r.inputs as any;
+
+/**
+ * Records, for every resource the component declares, the names of the resources it explicitly
+ * depends on (dependsOn never reaches the plan, so it is read from the resource options).
+ */
+function dependencies() {
+    const names = new Map<pulumi.Resource, string>();
+    const dependsOn = new Map<string, string[]>();
+    const transformation: pulumi.ResourceTransformation = (args) => {
+        names.set(args.resource, args.name);
+        const deps = args.opts.dependsOn;
+        const list = (Array.isArray(deps) ? deps : deps ? [deps] : []) as pulumi.Resource[];
+        dependsOn.set(args.name, list.map((d) => names.get(d) ?? "?"));
+        return undefined;
+    };
+    return { transformations: [transformation], dependsOn };
+}
+
+const cpuTarget = (percent: number) => addonContext("dev", (v) => Object.assign(v["eks-delivery:nodes"] as object, {
+    autoscaler: "cpu-target", cpuTargetPercent: percent, alertEmail: "ops@example.com",
+}));
+
+test("monitoring: pinned chart, HA Prometheus/Alertmanager/Grafana, every component with resources", async () => {
+    const plan = await planComponent(() => { new Monitoring("monitoring", { ctx: addonContext() }); });
+    const release = input(one(plan, RELEASE));
+    assert.equal(release.chart, "kube-prometheus-stack");
+    assert.equal(release.version, "66.3.1");
+    assert.deepEqual(release.repositoryOpts, { repo: "https://prometheus-community.github.io/helm-charts" });
+    assert.equal(release.namespace, "monitoring");
+    assert.equal(release.atomic, true);
+
+    const v = release.values;
+    const prometheus = v.prometheus.prometheusSpec;
+    assert.equal(prometheus.replicas, 2);
+    assert.equal(v.alertmanager.alertmanagerSpec.replicas, 2);
+    assert.equal(v.grafana.replicas, 2);
+    assert.equal(prometheus.retention, "15d");
+    assert.deepEqual(prometheus.resources, { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } });
+    assert.equal(prometheus.serviceMonitorSelectorNilUsesHelmValues, false);
+    assert.equal(prometheus.podMonitorSelectorNilUsesHelmValues, false);
+    assert.equal(prometheus.ruleSelectorNilUsesHelmValues, false);
+    assert.equal(prometheus.securityContext.runAsNonRoot, true);
+    assert.deepEqual(prometheus.topologySpreadConstraints.map((t: any) => t.topologyKey), ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]);
+    assert.equal(prometheus.topologySpreadConstraints[1].labelSelector.matchLabels["app.kubernetes.io/name"], "prometheus");
+    assert.deepEqual(v.grafana.sidecar.dashboards, { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" });
+    assert.equal(v.defaultRules.create, true);
+    for (const [what, r] of Object.entries({
+        alertmanager: v.alertmanager.alertmanagerSpec.resources,
+        grafana: v.grafana.resources,
+        operator: v.prometheusOperator.resources,
+        "kube-state-metrics": v["kube-state-metrics"].resources,
+        "node-exporter": v["prometheus-node-exporter"].resources,
+    }) as Array<[string, any]>) {
+        assert.ok(r.requests.cpu && r.requests.memory && r.limits.memory, `${what} has requests and a memory limit`);
+    }
+    const namespace = one(plan, "kubernetes:core/v1:Namespace");
+    assert.equal((namespace.outputs.metadata as any).name, "monitoring");
+});
+
+test("monitoring: Grafana's login comes from Secrets Manager through an ExternalSecret, never through Pulumi", async () => {
+    const { transformations, dependsOn } = dependencies();
+    const plan = await planComponent(() => { new Monitoring("monitoring", { ctx: addonContext() }, { transformations }); });
+    const grafana = input(one(plan, RELEASE)).values.grafana;
+    assert.deepEqual(grafana.admin, { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+    assert.equal(grafana.adminPassword, undefined);
+    const json = JSON.stringify(plan);
+    assert.doesNotMatch(json, /"adminPassword":"[^"]/, "no admin password value anywhere in the plan");
+    assert.doesNotMatch(json, /prom-operator/, "not the chart's default password either");
+
+    const external = one(plan, "kubernetes:external-secrets.io/v1:ExternalSecret").outputs as any;
+    assert.equal(external.metadata.name, "grafana-admin");
+    assert.equal(external.metadata.namespace, "monitoring");
+    assert.equal(external.metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
+    assert.deepEqual(external.spec.secretStoreRef, { kind: "ClusterSecretStore", name: "aws-secrets-manager" });
+    assert.deepEqual(external.spec.target, { name: "grafana-admin", creationPolicy: "Owner" });
+    assert.deepEqual(external.spec.dataFrom, [{ extract: { key: "dev/grafana-admin" } }]);
+    await assert.doesNotReject(validateKubernetesObject(external), "a valid external-secrets.io/v1 object");
+    assert.deepEqual(dependsOn.get("monitoring"), ["monitoring-grafana-admin"], "the release waits for the Secret");
+
+    const prod = await planComponent(() => { new Monitoring("monitoring", { ctx: addonContext("prod") }); }, "prod");
+    const key = (one(prod, "kubernetes:external-secrets.io/v1:ExternalSecret").outputs as any).spec.dataFrom[0].extract.key;
+    assert.equal(key, "prod/grafana-admin", "each stack reads its own secret");
+});
+
+test("monitoring: the pod-resources dashboard compares usage with requests and limits", async () => {
+    const plan = await planComponent(() => { new Monitoring("monitoring", { ctx: addonContext() }); });
+    const maps = ofType(plan, "kubernetes:core/v1:ConfigMap").filter((m) => (m.outputs.metadata as any).labels?.grafana_dashboard === "1");
+    assert.equal(maps.length, 1);
+    const map = maps[0].outputs as any;
+    assert.equal(map.metadata.namespace, "monitoring");
+    await assert.doesNotReject(validateKubernetesObject(map));
+    const files = Object.keys(map.data);
+    assert.deepEqual(files, ["pod-resources.json"]);
+    const dashboard = JSON.parse(map.data["pod-resources.json"]);
+    assert.equal(typeof dashboard.uid, "string");
+    const exprs: string[] = dashboard.panels.flatMap((p: any) => p.targets.map((t: any) => t.expr));
+    const some = (re: RegExp) => assert.ok(exprs.some((e) => re.test(e)), `a query matches ${re}`);
+    some(/container_cpu_usage_seconds_total/);
+    some(/container_memory_working_set_bytes/);
+    some(/kube_pod_container_resource_requests\{[^}]*resource="cpu"/);
+    some(/kube_pod_container_resource_limits\{[^}]*resource="cpu"/);
+    some(/kube_pod_container_resource_requests\{[^}]*resource="memory"/);
+    some(/kube_pod_container_resource_limits\{[^}]*resource="memory"/);
+    assert.ok(exprs.every((e) => /sum by \(namespace, pod\)/.test(e)), "every query is per namespace and pod");
+    assert.deepEqual(dashboard.templating.list.map((t: any) => t.name), ["datasource", "namespace", "pod"]);
+});
+
+test("monitoring: the PrometheusRule alerts on OOM kills, crash loops, maxed-out HPAs and node CPU above target", async () => {
+    const { transformations, dependsOn } = dependencies();
+    const plan = await planComponent(() => { new Monitoring("monitoring", { ctx: cpuTarget(55) }, { transformations }); });
+    const rule = one(plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+    assert.deepEqual(dependsOn.get(rule.name), ["monitoring"], "the CRD comes with the release");
+    const out = rule.outputs as any;
+    assert.equal(out.apiVersion, "monitoring.coreos.com/v1");
+    assert.equal(out.metadata.namespace, "monitoring");
+    const rules: any[] = out.spec.groups.flatMap((g: any) => g.rules);
+    assert.deepEqual(rules.map((r) => r.alert), ["ContainerOOMKilled", "ContainerCrashLoopBackOff", "HpaAtMaxReplicas", "NodeCpuAboveTarget"]);
+    assert.deepEqual(Object.values(ALERTS), rules.map((r) => r.alert));
+    const byName = Object.fromEntries(rules.map((r) => [r.alert, r]));
+    assert.match(byName.ContainerOOMKilled.expr, /kube_pod_container_status_last_terminated_reason\{reason="OOMKilled"\}/);
+    assert.match(byName.ContainerCrashLoopBackOff.expr, /kube_pod_container_status_waiting_reason\{reason="CrashLoopBackOff"\}/);
+    assert.match(byName.HpaAtMaxReplicas.expr, /kube_horizontalpodautoscaler_status_current_replicas >= kube_horizontalpodautoscaler_spec_max_replicas/);
+    assert.equal(byName.HpaAtMaxReplicas.for, "15m");
+    assert.match(byName.NodeCpuAboveTarget.expr, /node_cpu_seconds_total\{mode="idle"\}/);
+    assert.match(byName.NodeCpuAboveTarget.expr, / > 55$/, "the configured CPU target");
+    assert.equal(byName.NodeCpuAboveTarget.for, "15m");
+    for (const r of rules) {
+        assert.ok(["warning", "critical"].includes(r.labels.severity), `${r.alert} severity`);
+        assert.ok(r.annotations.summary.length > 0 && r.annotations.description.length > 0, `${r.alert} annotations`);
+    }
+
+    const dflt = await planComponent(() => { new Monitoring("monitoring", { ctx: addonContext() }); });
+    const nodeCpu = (one(dflt, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").outputs as any).spec.groups
+        .flatMap((g: any) => g.rules).find((r: any) => r.alert === "NodeCpuAboveTarget");
+    assert.match(nodeCpu.expr, / > 70$/, "70% without a configured target");
+});
+
+test("mesh: pinned Istio, Kiali and Jaeger; istiod after base; STRICT mTLS mesh-wide; tracing wired", async () => {
+    const { transformations, dependsOn } = dependencies();
+    const plan = await planComponent(() => {
+        new ServiceMesh("mesh", { ctx: addonContext(), injectNamespaces: ["dev"] }, { transformations });
+    });
+    const releases: Record<string, any> = Object.fromEntries(ofType(plan, RELEASE).map((r) => [input(r).chart, input(r)]));
+    const istio = "https://istio-release.storage.googleapis.com/charts";
+    const pinned = (chart: string) => ({ version: releases[chart]?.version, repo: releases[chart]?.repositoryOpts?.repo });
+    assert.deepEqual(Object.keys(releases).sort(), ["base", "istiod", "jaeger", "kiali-server"]);
+    assert.deepEqual(pinned("base"), { version: "1.24.2", repo: istio });
+    assert.deepEqual(pinned("istiod"), { version: "1.24.2", repo: istio });
+    assert.deepEqual(pinned("kiali-server"), { version: "2.4.0", repo: "https://kiali.org/helm-charts" });
+    assert.deepEqual(pinned("jaeger"), { version: "3.3.3", repo: "https://jaegertracing.github.io/helm-charts" });
+    for (const r of Object.values(releases)) assert.equal(r.namespace, "istio-system");
+    assert.deepEqual(dependsOn.get("mesh-istiod"), ["mesh-base"]);
+    assert.deepEqual(dependsOn.get("mesh-base"), []);
+
+    const pilot = releases.istiod.values.pilot;
+    assert.equal(pilot.replicaCount, 2);
+    assert.equal(pilot.autoscaleMin, 2);
+    assert.deepEqual(pilot.resources, { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } });
+    const mesh = releases.istiod.values.meshConfig;
+    assert.equal(mesh.enableTracing, true);
+    assert.equal(mesh.accessLogFile, "/dev/stdout");
+    assert.equal(mesh.defaultConfig.tracing.zipkin.address, "jaeger-collector.istio-system.svc.cluster.local:9411");
+
+    const peer = one(plan, "kubernetes:security.istio.io/v1:PeerAuthentication");
+    const p = peer.outputs as any;
+    assert.equal(p.metadata.name, "default");
+    assert.equal(p.metadata.namespace, "istio-system");
+    assert.deepEqual(p.spec, { mtls: { mode: "STRICT" } });
+    assert.equal(p.spec.selector, undefined, "mesh-wide, not per workload");
+    assert.deepEqual(dependsOn.get(peer.name), ["mesh-istiod"]);
+
+    const kiali = releases["kiali-server"].values;
+    assert.equal(kiali.auth.strategy, "token");
+    assert.equal(kiali.external_services.prometheus.url, "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090");
+    assert.match(kiali.external_services.tracing.internal_url, /^http:\/\/jaeger-query\.istio-system\b/);
+    const jaeger = releases.jaeger.values;
+    assert.equal(jaeger.allInOne.enabled, true);
+    assert.ok(jaeger.allInOne.resources.requests.memory && jaeger.allInOne.resources.limits.memory);
+    assert.equal(jaeger.storage.type, "memory");
+    assert.equal(jaeger.provisionDataStore.cassandra, false);
+    assert.equal(jaeger.collector.service.zipkin.port, 9411);
+    assert.equal((one(plan, "kubernetes:core/v1:Namespace").outputs.metadata as any).name, "istio-system");
+    const component = one(plan, "eks-delivery:addons:ServiceMesh");
+    assert.deepEqual((component.outputs as any).injectNamespaces, ["dev"]);
+});
+
+test("mesh: namespaces get the injection label only when the mesh is on", () => {
+    assert.deepEqual(meshNamespaceLabels(true), { "istio-injection": "enabled" });
+    assert.deepEqual(meshNamespaceLabels(false), {});
+});
