@@ -64,7 +64,9 @@ export class IngressNginx extends pulumi.ComponentResource {
                     ...(args.mesh ? { podAnnotations: { "traffic.sidecar.istio.io/includeInboundPorts": "" } } : {}),
                 },
             },
-        }, { parent: this });
+            // The component's dependsOn (the load balancer controller, the monitoring CRDs for the
+            // ServiceMonitor) is not inherited by children: hand it to the release itself.
+        }, { parent: this, dependsOn: opts?.dependsOn });
         this.registerOutputs({ status: this.release.status });
     }
 }
