@@ -13,6 +13,7 @@ import { EksCluster } from "./infra/cluster";
 import { NodeGroup } from "./infra/nodeGroup";
 import { ContainerRegistry } from "./infra/registry";
 import { PlatformAddons } from "./infra/addons";
+import { DeliveryAutomation } from "./infra/delivery";
 
 const config = loadStackConfig();
 const clusterName = `${config.project}-${config.stack}`;
@@ -62,11 +63,13 @@ const registry = new ContainerRegistry("registry", {
     tags,
 });
 
+const accountId = aws.getCallerIdentityOutput().accountId;
+
 const addons = new PlatformAddons("addons", {
     ctx: {
         clusterName,
         config,
-        accountId: aws.getCallerIdentityOutput().accountId,
+        accountId,
         oidcProviderArn: cluster.oidcProviderArn,
         oidcProviderUrl: cluster.oidcProviderUrl,
         vpcId: network.vpcId,
@@ -90,7 +93,18 @@ const apps = new Apps("apps", {
     mesh: config.mesh.enabled,
 }, { providers: { kubernetes: cluster.provider }, dependsOn: [nodes.ready, ...addons.appDependencies] });
 
+// Pulumi Deployments on git push, PR previews, AWS via OIDC, Slack (when the stack configures it).
+const delivery = config.delivery && new DeliveryAutomation("delivery", {
+    delivery: config.delivery,
+    project: config.project,
+    stack: config.stack,
+    accountId,
+    deployOnPush: !isProductionStack(config.stack),
+    tags,
+});
+
 export const releaseVersion = version;
+export const deployRoleArn = delivery ? delivery.deployRoleArn : undefined;
 export const images = apps.images;
 export const vpcId = network.vpcId;
 export const eksClusterName = cluster.clusterName;

@@ -16,6 +16,9 @@ export { validateStackConfig, isProductionStack } from "./schema";
 /** The repository root: build contexts and `Pulumi.<stack>.yaml` are relative to it. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 
+// The runtime knows which keys the CLI decrypted; the function is exported but missing from its typings.
+const { isConfigSecret } = pulumi.runtime as unknown as { isConfigSecret(key: string): boolean };
+
 /** Decodes a runtime config value: structured values arrive as JSON text, plain strings as-is. */
 function decode(key: string, raw: string): unknown {
     if (!key.startsWith(`${NAMESPACE}:`)) return raw;
@@ -40,5 +43,6 @@ export function loadStackConfig(): StackConfig {
         stack: pulumi.getStack(),
         catalog,
         projectRoot: PROJECT_ROOT,
+        secretKeys: Object.keys(values).filter(isConfigSecret),
     });
 }

@@ -12,6 +12,7 @@ import { InstanceCatalog, maxPodsFor } from "../lib/instanceTypes";
 import { isDeployableVersion } from "../apps/version/semantics";
 import { StackConfigError, showValue } from "./errors";
 import { NAMESPACE, StackConfig } from "./types";
+import { SECRET_PLACEHOLDER } from "./stackFile";
 
 export interface ValidationContext {
     project: string;
@@ -21,6 +22,8 @@ export interface ValidationContext {
     projectRoot: string;
     /** Stack file the values came from, named in the error. */
     file?: string;
+    /** Keys whose values are secrets (`secure:` in the stack file). */
+    secretKeys?: string[];
 }
 
 /** Production stacks get the stricter rules (e.g. no API endpoint open to the internet). */
@@ -217,8 +220,23 @@ function schema(ctx: ValidationContext, input: Record<string, unknown>) {
         grafanaAdminSecret: text().regex(SECRET_NAME, { error: "is not a Secrets Manager secret name" }).optional(),
     });
 
+    const deliveryKey = `${NAMESPACE}:delivery`;
+    const delivery = object({
+        organization: text().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, { error: "is not a Pulumi organization name" }),
+        repository: text().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: "is not a GitHub repository like owner/name" }),
+        branch: text().regex(/^[A-Za-z0-9._/-]+$/, { error: "is not a branch name" }).default("main"),
+        slackWebhookUrl: text().superRefine((url, c) => {
+            if (!(ctx.secretKeys ?? []).includes(deliveryKey)) {
+                full(c, [], `is not a secret: set it with \`pulumi config set --secret --path ${deliveryKey}.slackWebhookUrl <url>\``);
+            } else if (url !== SECRET_PLACEHOLDER && !/^https:\/\/hooks\.slack\.com\/\S+$/.test(url)) {
+                full(c, [], "is not a Slack incoming-webhook URL (https://hooks.slack.com/...)");
+            }
+        }).optional(),
+    });
+
     return z.strictObject({
         region: text().regex(REGION, { error: "is not an AWS region like ap-northeast-2" }),
+        delivery: delivery.optional(),
         dns: dns.optional(),
         mesh: mesh.default({ enabled: false }),
         monitoring: monitoring.default({}),
@@ -264,7 +282,7 @@ function buildContextProblem(projectRoot: string, context: string): string | und
 }
 
 /** The keys this project reads; anything else under `eks-delivery:` is a typo. */
-export const KNOWN_KEYS = ["cluster", "nodes", "registry", "cost", "services", "images", "version", "dns", "mesh", "monitoring"] as const;
+export const KNOWN_KEYS = ["cluster", "nodes", "registry", "cost", "services", "images", "version", "dns", "mesh", "monitoring", "delivery"] as const;
 const REQUIRED_KEYS = ["cluster", "nodes", "services"] as const;
 
 function keyPath(segments: readonly PropertyKey[]): string {
@@ -348,6 +366,7 @@ export function validateStackConfig(values: Record<string, unknown>, ctx: Valida
         images: config.images,
         version: config.version,
         dns: config.dns,
+        delivery: config.delivery,
         mesh: config.mesh,
         monitoring: { grafanaAdminSecret: config.monitoring.grafanaAdminSecret ?? `${ctx.stack}/grafana-admin` },
     };

@@ -87,10 +87,22 @@ export interface StackConfig {
     /** The stack's Route53 zone; every service host lives under it. */
     dns?: { zone: string };
     mesh: { enabled: boolean };
+    /** Pulumi Deployments, GitHub and Slack wiring; absent = no delivery automation for this stack. */
+    delivery?: DeliveryConfig;
     monitoring: { grafanaAdminSecret: string };
 }
 
 export interface ImagesConfig {
     buildOnPreview: boolean;
     multiArch: boolean;
+}
+
+export interface DeliveryConfig {
+    /** Pulumi Cloud organization (also the audience of its OIDC tokens). */
+    organization: string;
+    /** GitHub repository, `owner/name`. */
+    repository: string;
+    branch: string;
+    /** A secret: never read in clear outside the Webhook resource. */
+    slackWebhookUrl?: string;
 }

@@ -2,7 +2,7 @@
  * EC2 instance facts (vCPU, memory, ENIs, price) and the pod-density arithmetic of the Amazon VPC CNI.
  * Dependency-free: the policy pack uses it too.
  * The facts live outside the repository in `../shared/data/ec2-instance-types.tsv` (see README);
- * `EKS_DELIVERY_INSTANCE_TYPES` points at another copy of the same file.
+ * `EKS_DELIVERY_SHARED` (the folder) or `EKS_DELIVERY_INSTANCE_TYPES` (the file) point elsewhere.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -75,10 +75,14 @@ export function parseInstanceTypes(tsv: string, source: string): InstanceCatalog
     );
 }
 
-/** Where the facts file is read from: the env override, else `shared/` beside the repository. */
+/** The shared data folder: `EKS_DELIVERY_SHARED`, else `shared/` beside the repository. */
+export function sharedDataRoot(): string {
+    return process.env.EKS_DELIVERY_SHARED ?? path.resolve(__dirname, "..", "..", "shared");
+}
+
+/** Where the facts file is read from: `EKS_DELIVERY_INSTANCE_TYPES`, else the shared data folder. */
 export function instanceTypesPath(): string {
-    return process.env.EKS_DELIVERY_INSTANCE_TYPES
-        ?? path.resolve(__dirname, "..", "..", "shared", "data", "ec2-instance-types.tsv");
+    return process.env.EKS_DELIVERY_INSTANCE_TYPES ?? path.join(sharedDataRoot(), "data", "ec2-instance-types.tsv");
 }
 
 let cached: InstanceCatalog | undefined;

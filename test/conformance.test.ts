@@ -9,12 +9,12 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { PROJECT_ROOT } from "../config";
+import { sharedDataRoot } from "../lib/instanceTypes";
 import { allPolicies } from "../policies/all";
 import { evaluate, PackConfig, StackResource } from "../policies/framework";
 import { readDocuments } from "../tools/policy/documents";
 
-const CONFORMANCE = path.resolve(PROJECT_ROOT, "..", "shared", "conformance");
+const CONFORMANCE = path.join(sharedDataRoot(), "conformance");
 /** Turn on what Polaris/Kyverno check by default but we make optional. */
 const CONFIG: PackConfig = { "cpu-limits": { required: true } };
 

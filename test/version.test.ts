@@ -40,6 +40,19 @@ test("the seeds' example: v5.3.24 + a [patch] PR title -> v5.3.25-<sha>", () => 
     assert.deepEqual(json, { version: `v5.3.25-${sha}`, base: "v5.3.24", bump: "patch", sha, dirty: false });
 });
 
+test("the seeds' tags carry the sha: v5.3.24-5e15f0a is a base, and successive releases advance", () => {
+    const r = repo();
+    r.commit("initial");
+    r.git("tag", "v5.3.24-5e15f0a");
+    const sha = r.commit("Merge pull request #7\n\n[patch] fix");
+    assert.equal(versionOf(r.dir, "[patch] fix the cart").version, `v5.3.25-${sha}`);
+    r.git("tag", `v5.3.25-${sha}`);
+    const next = r.commit("more");
+    const v = versionOf(r.dir, "[minor] search");
+    assert.equal(v.base, `v5.3.25-${sha}`);
+    assert.equal(v.version, `v5.4.0-${next}`);
+});
+
 test("bracket markers: any case, any position, non-ASCII titles; the highest wins", () => {
     assert.equal(bumpFrom("[MAJOR] drop the v1 API").bump, "major");
     assert.equal(bumpFrom("Add dark mode [Minor]").bump, "minor");

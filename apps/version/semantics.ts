@@ -9,8 +9,8 @@ const RANK: Record<Bump, number> = { patch: 0, minor: 1, major: 2 };
 
 /** A release tag: `vX.Y.Z`, optionally with a pre-release suffix (`v1.2.3-rc.1`). */
 const TAG = /^v(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/;
-/** A base tag for bumping: a plain `vX.Y.Z`. */
-const RELEASE = /^v\d+\.\d+\.\d+$/;
+/** A base tag for bumping: a plain `vX.Y.Z`, or a release this tool tagged (`vX.Y.Z-<7-hex sha>`). */
+const RELEASE = /^v\d+\.\d+\.\d+(-[0-9a-f]{7})?$/;
 
 export function isVersionTag(tag: string): boolean {
     const match = TAG.exec(tag);
@@ -20,7 +20,9 @@ export function isVersionTag(tag: string): boolean {
 /** The highest tag by semver precedence (numeric, not lexical), or undefined. */
 export function highestTag(tags: string[], releasesOnly = false): string | undefined {
     const candidates = tags.filter((t) => isVersionTag(t) && (!releasesOnly || RELEASE.test(t)));
-    return candidates.sort((a, b) => semver.rcompare(a.slice(1), b.slice(1)))[0];
+    // Releases compare by their X.Y.Z (a sha suffix is not a pre-release of anything); ties: the plain tag.
+    const key = (t: string) => (releasesOnly ? semver.coerce(t)!.version : t.slice(1));
+    return candidates.sort((a, b) => semver.rcompare(key(a), key(b)) || a.length - b.length)[0];
 }
 
 const BRACKET = /\[(major|minor|patch)\]/gi;
@@ -79,7 +81,7 @@ export function releaseVersion(git: GitFacts, title?: string): ReleaseVersion {
     }
     const base = highestTag(git.reachableTags, true) ?? "v0.0.0";
     const { bump } = bumpFrom(title ?? git.message);
-    const next = semver.inc(base.slice(1), bump)!;
+    const next = semver.inc(semver.coerce(base)!.version, bump)!;
     return { version: `v${next}-${sha}${suffix}`, base, bump, sha, dirty: git.dirty };
 }
 

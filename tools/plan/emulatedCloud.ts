@@ -74,6 +74,10 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
             const url = `https://sqs.${this.options.region}.amazonaws.com/${this.options.accountId}/${i.name}`;
             return { id: url, state: { arn, url } };
         },
+        "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (_n, i) => {
+            const arn = `arn:aws:iam::${this.options.accountId}:oidc-provider/${String(i.url).replace(/^https:\/\//, "")}`;
+            return { id: arn, state: { arn } };
+        },
         "aws:iam/instanceProfile:InstanceProfile": (_n, i) => ({ id: String(i.name), state: { arn: this.arn("iam", `instance-profile/${i.name}`, true) } }),
         "aws:sns/topic:Topic": (_n, i) => {
             const arn = this.arn("sns", String(i.name));

@@ -66,7 +66,7 @@ export async function runStack(request: PlanRequest): Promise<{ config: StackCon
         throw new StackConfigError([(err as Error).message]);
     }
     const config = validateStackConfig(stackFile.values, {
-        project: PROJECT, stack: request.stack, catalog, projectRoot: PROJECT_ROOT, file: stackFile.file,
+        project: PROJECT, stack: request.stack, catalog, projectRoot: PROJECT_ROOT, file: stackFile.file, secretKeys: stackFile.secretKeys,
     });
     const run = await runProgram({ project: PROJECT, stack: request.stack, stackFile, program: PROGRAM, previousOutputs: request.previousOutputs });
     return { config, run };

@@ -1,0 +1,42 @@
+/**
+ * `tsx tools/ci/plan-summary.ts OUT_DIR` prints Markdown for a CI job summary from what
+ * `npm run plan` wrote: the policy verdicts and the capacity/cost at peak.
+ */
+import * as fs from "fs";
+import * as path from "path";
+
+interface Report { violations: Array<{ policy: string; enforcementLevel: string; kind?: string; name?: string; message: string }> }
+
+export function planSummary(outDir: string): string {
+    const stack = path.basename(outDir);
+    const read = <T>(file: string): T | undefined => {
+        const full = path.join(outDir, file);
+        return fs.existsSync(full) ? (JSON.parse(fs.readFileSync(full, "utf8")) as T) : undefined;
+    };
+    const report = read<Report>("policy-report.json");
+    const capacity = read<any>("capacity.json");
+    const lines = [`## Offline plan: ${stack}`, ""];
+    if (!report) return [...lines, "No plan was written (the configuration was rejected: see the job log)."].join("\n");
+    const mandatory = report.violations.filter((v) => v.enforcementLevel === "mandatory").length;
+    lines.push(report.violations.length === 0 ? "Policies: no violations." : `Policies: ${report.violations.length} violation(s), ${mandatory} mandatory.`, "");
+    if (report.violations.length) {
+        lines.push("| policy | level | object | message |", "| --- | --- | --- | --- |");
+        for (const v of report.violations) lines.push(`| ${v.policy} | ${v.enforcementLevel} | ${v.kind ?? ""} ${v.name ?? ""} | ${v.message.replace(/\|/g, "\\|")} |`);
+        lines.push("");
+    }
+    if (capacity) {
+        const { peak, capacity: cap, fits, monthlyUsd } = capacity;
+        lines.push(`Capacity at peak: CPU ${peak.cpuMillicores}m / ${cap.cpuMillicores}m, memory ${peak.memoryMiB}Mi / ${cap.memoryMiB}Mi, pods ${peak.pods} / ${cap.pods}: ${fits ? "fits" : "**does not fit**"}.`);
+        lines.push(`Monthly cost: ${monthlyUsd.totalMin} to ${monthlyUsd.totalMax} USD (nodes ${monthlyUsd.nodesMin}..${monthlyUsd.nodesMax}, fixed ${monthlyUsd.fixed}).`);
+    }
+    return lines.join("\n");
+}
+
+if (require.main === module) {
+    const dir = process.argv[2];
+    if (!dir) {
+        process.stderr.write("usage: tsx tools/ci/plan-summary.ts OUT_DIR\n");
+        process.exit(2);
+    }
+    process.stdout.write(`${planSummary(dir)}\n`);
+}
