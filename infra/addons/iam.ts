@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { AddonContext } from "./context";
+import { webIdentityTrustPolicy } from "../trust";
 
 export interface Statement {
     Sid?: string;
@@ -12,19 +13,11 @@ export interface Statement {
 
 /** IRSA trust: only this namespace/service account of this cluster may assume the role. */
 export function serviceAccountTrustPolicy(oidcProviderArn: string, oidcProviderUrl: string, namespace: string, serviceAccount: string): string {
-    return JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{
-            Effect: "Allow",
-            Principal: { Federated: oidcProviderArn },
-            Action: "sts:AssumeRoleWithWebIdentity",
-            Condition: {
-                StringEquals: {
-                    [`${oidcProviderUrl}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
-                    [`${oidcProviderUrl}:aud`]: "sts.amazonaws.com",
-                },
-            },
-        }],
+    return webIdentityTrustPolicy(oidcProviderArn, {
+        StringEquals: {
+            [`${oidcProviderUrl}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+            [`${oidcProviderUrl}:aud`]: "sts.amazonaws.com",
+        },
     });
 }
 
