@@ -139,11 +139,9 @@ function peakReplicas(kube: KubeIndex, w: StackResource): number {
     }
     const hpa = kube.hpaFor(w);
     const colour = w.props.metadata?.labels?.color;
-    if (colour && !hpa) {
-        // The idle colour of a blue/green pair: woken to the live HPA's minimum during a switch.
-        const app = w.props.metadata?.labels?.["app.kubernetes.io/name"];
-        const live = kube.ofKind("Deployment").find((o) => o !== w && o.props.metadata?.labels?.["app.kubernetes.io/name"] === app && kube.hpaFor(o));
-        return live ? kube.hpaFor(live)!.props.spec?.minReplicas ?? 1 : 0;
+    if (kube.isIdleColour(w)) {
+        // Woken to the live colour's HPA minimum during a switch.
+        return kube.hpaFor(kube.blueGreenSibling(w)!)?.props.spec?.minReplicas ?? 1;
     }
     const replicas = hpa ? hpa.props.spec?.maxReplicas ?? 1 : spec.replicas ?? 1;
     if (w.props.kind !== "Deployment" || colour || spec.strategy?.type === "Recreate") return replicas;

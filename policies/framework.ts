@@ -59,6 +59,11 @@ export interface Violation {
     file?: string;
 }
 
+/** A `*`-wildcard pattern as an anchored RegExp; `any` is what a `*` may match (default: anything). */
+export function wildcardRegExp(pattern: string, any = ".*"): RegExp {
+    return new RegExp(`^${pattern.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(any)}$`);
+}
+
 /** The level a policy runs at (the pack's default is advisory; `all` then the policy's own entry override it). */
 export function enforcementLevelOf(policy: string, config: PackConfig): EnforcementLevel {
     let level: EnforcementLevel = "advisory";

@@ -145,6 +145,20 @@ export class KubeIndex {
         });
     }
 
+    /** The other colour of a blue/green pair: a Deployment labelled `color`, same app, other colour. */
+    blueGreenSibling(w: StackResource): StackResource | undefined {
+        const colour = w.props.metadata?.labels?.color;
+        const app = w.props.metadata?.labels?.["app.kubernetes.io/name"];
+        if (!colour || !app) return undefined;
+        return this.ofKind("Deployment").find((o) => o !== w && this.namespaceOf(o.props) === this.namespaceOf(w.props)
+            && o.props.metadata?.labels?.["app.kubernetes.io/name"] === app && o.props.metadata?.labels?.color && o.props.metadata.labels.color !== colour);
+    }
+
+    /** The idle colour of a blue/green pair: the one no HPA scales (held at zero on purpose). */
+    isIdleColour(w: StackResource): boolean {
+        return !!this.blueGreenSibling(w) && !this.hpaFor(w);
+    }
+
     serviceAccount(namespace: string, name: string): StackResource | undefined {
         return this.ofKind("ServiceAccount").find((s) => s.props.metadata?.name === name && this.namespaceOf(s.props) === namespace);
     }

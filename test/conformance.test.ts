@@ -22,7 +22,7 @@ const mapped = (source: "polaris" | "kyverno", check: string) => allPolicies.fil
 
 /** Fixtures on which our verdict is deliberately stricter than the source's, with the reason. */
 const DROP_ALL = "we require drop: [ALL] (Pod Security restricted), not a list of named capabilities: a list misses what later kernels add.";
-export const STRICTER: Record<string, string> = {
+const STRICTER: Record<string, string> = {
     "polaris:hpaMinAvailability/success.minReplicaAbsent.yaml":
         "minReplicas defaults to 1: an HPA without it can scale a service down to a single pod.",
     "polaris:insecureCapabilities/success.yaml": DROP_ALL,
@@ -67,14 +67,14 @@ for (const check of polarisChecks) {
 interface KyvernoResult { kind: string; policy: string; resources: string[]; result: "pass" | "fail" | "skip"; rule: string }
 
 /** Kyverno policies where ours is deliberately stricter: its passes may be flagged (its failures must be). */
-export const KYVERNO_STRICTER: Record<string, string> = {
+const KYVERNO_STRICTER: Record<string, string> = {
     "require-probes": "Kyverno accepts any one probe; we require both readiness and liveness on every serving container.",
     "require-drop-all": "Kyverno only asks for drop ALL; we also refuse adding back anything but NET_BIND_SERVICE (Pod Security restricted).",
     "require-run-as-non-root-user": "Kyverno only forbids runAsUser 0; like its require-run-as-nonroot we also require runAsNonRoot: true or a non-zero user (unset runs as the image's user, often root).",
 };
 
 /** Kyverno sets whose verdicts come from cluster state injected through values.yaml, absent from the documents. */
-export const KYVERNO_CLUSTER_STATE: Record<string, string> = {
+const KYVERNO_CLUSTER_STATE: Record<string, string> = {
     "require-pdb": "the passing Deployment relies on a PDB the test injects as an API lookup (pdb_count: 1).",
     "pdb-minavailable": "the PDB (minAvailable 2) exists only as an injected API lookup, not as a document.",
 };

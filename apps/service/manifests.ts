@@ -185,13 +185,13 @@ export function hpaManifest(service: ServiceConfig, namespace: string, version: 
     };
 }
 
-export function pdbManifest(service: ServiceConfig, namespace: string, version: string, colour?: Colour): k8s.policy.v1.PodDisruptionBudgetArgs {
+export function pdbManifest(service: ServiceConfig, namespace: string, version: string, colour?: pulumi.Input<Colour>): k8s.policy.v1.PodDisruptionBudgetArgs {
     return {
         metadata: { name: service.name, namespace, labels: labels(service, version) },
         spec: {
             // One pod at a time, whatever the scale: node drains always make progress.
             maxUnavailable: 1,
-            selector: { matchLabels: selector(service, colour) },
+            selector: { matchLabels: { "app.kubernetes.io/name": service.name, ...(colour ? { color: colour } : {}) } },
             // A crash-looping pod must not block a node drain.
             unhealthyPodEvictionPolicy: "AlwaysAllow",
         },

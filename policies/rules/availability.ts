@@ -3,20 +3,6 @@ import type { Finding, PolicyDefinition, StackResource } from "../framework";
 import { containersOf, KubeIndex, podSpecOf, scaled, SCALABLE_KINDS } from "../kubernetes";
 import { ACTIVATION_ANNOTATION } from "../../lib/conventions";
 
-/** A Deployment of a blue/green pair: labelled `color`, with a sibling of the other colour. */
-function blueGreenSibling(kube: KubeIndex, w: StackResource): StackResource | undefined {
-    const colour = w.props.metadata?.labels?.color;
-    const app = w.props.metadata?.labels?.["app.kubernetes.io/name"];
-    if (!colour || !app) return undefined;
-    return kube.ofKind("Deployment").find((o) => o !== w && kube.namespaceOf(o.props) === kube.namespaceOf(w.props)
-        && o.props.metadata?.labels?.["app.kubernetes.io/name"] === app && o.props.metadata?.labels?.color && o.props.metadata.labels.color !== colour);
-}
-
-/** The idle colour of a blue/green pair: the one no HPA scales. It is held at zero on purpose. */
-function isIdleColour(kube: KubeIndex, w: StackResource): boolean {
-    return !!blueGreenSibling(kube, w) && !kube.hpaFor(w);
-}
-
 const report = (kube: KubeIndex, w: StackResource, problem: string): Finding => ({ resource: w, message: `${kube.describe(w)}: ${problem}` });
 
 export const zeroDowntimeRollout: PolicyDefinition = {
@@ -29,7 +15,7 @@ export const zeroDowntimeRollout: PolicyDefinition = {
     check: ({ kube }) => kube.ofKind("Deployment").flatMap((w) => {
         const spec = w.props.spec ?? {};
         const strategy = spec.strategy ?? {};
-        if (strategy.type === "Recreate") return blueGreenSibling(kube, w) ? [] : [report(kube, w, "uses the Recreate strategy")];
+        if (strategy.type === "Recreate") return kube.blueGreenSibling(w) ? [] : [report(kube, w, "uses the Recreate strategy")];
         const problems: string[] = [];
         const maxUnavailable = strategy.rollingUpdate?.maxUnavailable;
         if (maxUnavailable === undefined) problems.push("leaves maxUnavailable at the default 25%");
@@ -75,7 +61,7 @@ export const minReplicas: PolicyDefinition = {
     why: "One replica is one node drain, one OOM or one bad node away from an outage.",
     tags: ["polaris:deploymentMissingReplicas", "kube-score:deployment-replicas", "kyverno:require-deployments-have-multiple-replicas"],
     check: ({ kube }) => kube.ofKind("Deployment", "StatefulSet").flatMap((w) => {
-        if (kube.hpaFor(w) || isIdleColour(kube, w)) return [];
+        if (kube.hpaFor(w) || kube.isIdleColour(w)) return [];
         const replicas = w.props.spec?.replicas ?? 1;
         return replicas < 2 ? [report(kube, w, `runs ${replicas} replica${replicas === 1 ? "" : "s"}`)] : [];
     }),
@@ -139,7 +125,7 @@ export const hpaScaleDownStabilized: PolicyDefinition = {
 
 /** Workloads that need a PDB: scalable ones, unless explicitly single-replica or the idle blue/green colour. */
 function needsPdb(kube: KubeIndex, w: StackResource): boolean {
-    if (isIdleColour(kube, w)) return false;
+    if (kube.isIdleColour(w)) return false;
     if (kube.hpaFor(w)) return true;
     const replicas = w.props.spec?.replicas;
     return replicas === undefined || replicas >= 2;
@@ -223,7 +209,7 @@ export const zoneSpread: PolicyDefinition = {
     tags: ["kyverno:topologyspreadconstraints-policy"],
     check: ({ kube }) => kube.ofKind("Deployment", "StatefulSet").flatMap((w) => {
         const replicas = kube.hpaFor(w)?.props.spec?.maxReplicas ?? w.props.spec?.replicas ?? 1;
-        if (replicas < 2 || isIdleColour(kube, w)) return [];
+        if (replicas < 2 || kube.isIdleColour(w)) return [];
         const keys = new Set((podSpecOf(w.props)?.topologySpreadConstraints ?? []).map((t: any) => t.topologyKey));
         const missing = [ZONE, NODE].filter((k) => !keys.has(k));
         return missing.length ? [report(kube, w, `does not spread over ${missing.join(" and ")}`)] : [];

@@ -3,7 +3,7 @@
  * the offline plan sees, as remote components are opaque there) and the `aws:*` resources a real
  * preview registers under them.
  */
-import type { Finding, PolicyDefinition, StackResource } from "../framework";
+import { wildcardRegExp, type Finding, type PolicyDefinition, type StackResource } from "../framework";
 
 const of = (resources: StackResource[], ...types: string[]) => resources.filter((r) => types.includes(r.type));
 const finding = (r: StackResource, message: string): Finding => ({ resource: r, message: `${r.type.split(":").pop()} ${r.name}: ${message}` });
@@ -73,7 +73,6 @@ export const eksControlPlaneLogging: PolicyDefinition = {
 };
 
 const REPOSITORY = "aws:ecr/repository:Repository";
-const wildcard = (pattern: string) => new RegExp(`^${pattern.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
 
 export const ecrImmutableTags: PolicyDefinition = {
     name: "ecr-immutable-tags",
@@ -87,7 +86,7 @@ export const ecrImmutableTags: PolicyDefinition = {
         if (mode === "IMMUTABLE") return [];
         if (mode === "IMMUTABLE_WITH_EXCLUSION") {
             const filters: string[] = (r.props.imageTagMutabilityExclusionFilters ?? []).map((f: any) => String(f.filter));
-            const loose = filters.filter((f) => ["v1.2.3", "v1.2.3-abcdef0", "latest"].some((tag) => wildcard(f).test(tag)));
+            const loose = filters.filter((f) => ["v1.2.3", "v1.2.3-abcdef0", "latest"].some((tag) => wildcardRegExp(f).test(tag)));
             return loose.length ? [finding(r, `exclusion filters ${loose.join(", ")} make release tags mutable`)] : [];
         }
         return [finding(r, `tags are ${mode}`)];

@@ -3,7 +3,7 @@
  * resources, probes, images, and the restricted security profile.
  */
 import { cpuMillicores, isQuantity, memoryMiB } from "../../lib/quantity";
-import type { Finding, PolicyContext, PolicyDefinition, StackResource } from "../framework";
+import { wildcardRegExp, type Finding, type PolicyContext, type PolicyDefinition, type StackResource } from "../framework";
 import { ContainerRef, containersOf, KubeIndex, podAnnotationsOf, podSpecOf, SERVING_KINDS } from "../kubernetes";
 
 type Check = (ref: ContainerRef, pod: Record<string, any>, workload: StackResource) => string | undefined;
@@ -184,7 +184,7 @@ export const imageRegistry: PolicyDefinition<{ allowedRegistries: string[] }> = 
         schema: { properties: { allowedRegistries: { type: "array", items: { type: "string" }, default: [] } } },
     },
     check: (ctx) => {
-        const patterns = allowedRegistries(ctx).map((p) => new RegExp(`^${p.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join("[^/]*")}$`));
+        const patterns = allowedRegistries(ctx).map((p) => wildcardRegExp(p, "[^/]*"));
         return perContainer(ctx.kube, ALL_ROLES, (ref) => {
             const { registry } = parseImage(String(ref.container.image ?? ""));
             return patterns.some((p) => p.test(registry)) ? undefined : `image "${ref.container.image}" is from ${registry}, not an allowed registry`;

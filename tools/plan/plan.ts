@@ -5,6 +5,7 @@
  */
 import { stringify } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
+import { isKubernetesType } from "../../policies/kubernetes";
 import type { ProgramRun } from "./engine";
 
 export const REDACTED = "[secret]";
@@ -65,14 +66,6 @@ export function planJson(plan: Plan): string {
     return `${JSON.stringify(plan, null, 2)}\n`;
 }
 
-/**
- * A Kubernetes object type (`kubernetes:apps/v1:Deployment`): not a provider, Helm release, component,
- * list, or patch (a patch changes fields of an object declared elsewhere; it is no manifest of its own).
- */
-export function isKubernetesObject(type: string): boolean {
-    return /^kubernetes:[^:]+:[A-Z]/.test(type) && !/^kubernetes:(helm\.sh|yaml|kustomize)/.test(type) && !/(List|Patch)$/.test(type);
-}
-
 export interface Manifest {
     file: string;
     object: Record<string, unknown>;
@@ -81,7 +74,7 @@ export interface Manifest {
 
 /** One file per Kubernetes object, as `kubectl apply -f` would take it. */
 export function kubernetesManifests(plan: Plan): Manifest[] {
-    const manifests = plan.resources.filter((r) => isKubernetesObject(r.type)).map((r) => {
+    const manifests = plan.resources.filter((r) => isKubernetesType(r.type)).map((r) => {
         const { status: _status, ...object } = r.outputs as Record<string, unknown> & { metadata?: { name?: string; namespace?: string } };
         const kind = String(object.kind ?? r.type.split(":")[2]);
         const meta = object.metadata ?? {};
