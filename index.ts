@@ -104,7 +104,8 @@ const delivery = config.delivery && new DeliveryAutomation("delivery", {
 });
 
 export const releaseVersion = version;
-export const deployRoleArn = delivery ? delivery.deployRoleArn : undefined;
+// null (not undefined) without delivery: the output exists and says "not configured".
+export const deployRoleArn = delivery ? delivery.deployRoleArn : null;
 export const images = apps.images;
 export const vpcId = network.vpcId;
 export const eksClusterName = cluster.clusterName;
