@@ -5,42 +5,81 @@
  *   apps    -> images tagged with the git version, zero-downtime services (rolling or blue/green)
  */
 import * as aws from "@pulumi/aws";
-import { isProductionStack, loadStackConfig, PROJECT_ROOT } from "./config";
+import * as pulumi from "@pulumi/pulumi";
+import { loadStackConfig, PROJECT_ROOT } from "./config";
 import { Apps } from "./apps";
 import { versionOf } from "./apps/version";
 import { Network } from "./infra/network";
 import { EksCluster } from "./infra/cluster";
+import { ClusterAccess } from "./infra/clusterAccess";
+import { eksAddon } from "./infra/eksAddons";
 import { NodeGroup } from "./infra/nodeGroup";
 import { ContainerRegistry } from "./infra/registry";
 import { PlatformAddons } from "./infra/addons";
 import { DeliveryAutomation } from "./infra/delivery";
+import { supportStatus, SUPPORT_WARNING_DAYS, utcDate } from "./policies/lib/eksVersions";
 
 const config = loadStackConfig();
 const clusterName = `${config.project}-${config.stack}`;
-const tags = { "eks-delivery/stack": config.stack, "eks-delivery/project": config.project, "managed-by": "pulumi" };
+const production = config.environment === "production";
+const tags = {
+    "eks-delivery/stack": config.stack,
+    "eks-delivery/project": config.project,
+    "eks-delivery/environment": config.environment,
+    "managed-by": "pulumi",
+};
+
+// A version about to leave standard support is news before it is a bill (or a forced upgrade).
+const support = supportStatus(config.cluster.kubernetesVersion, utcDate());
+if (support && (support.phase !== "standard" || support.daysLeft <= SUPPORT_WARNING_DAYS)) {
+    pulumi.log.warn(`${support.summary}: plan the upgrade (cluster.kubernetesVersion)`);
+}
 
 const network = new Network("network", {
     availabilityZones: config.cluster.availabilityZones,
     natGateways: config.cluster.natGateways,
     clusterName,
     tags,
-});
+}, { protect: production });
 
 const cluster = new EksCluster("cluster", {
     clusterName,
     kubernetesVersion: config.cluster.kubernetesVersion,
+    extendedSupport: config.cluster.extendedSupport,
     vpcId: network.vpcId,
     privateSubnetIds: network.privateSubnetIds,
     publicSubnetIds: network.publicSubnetIds,
     publicAccessCidrs: config.cluster.publicAccessCidrs,
     prefixDelegation: config.nodes.prefixDelegation,
     logRetentionDays: config.cluster.logRetentionDays,
+    protect: production,
+    addonVersions: config.cluster.addonVersions,
+    tags,
+});
+
+const accountId = aws.getCallerIdentityOutput().accountId;
+
+// Pulumi Deployments on git push, PR previews, AWS via OIDC, Slack (when the stack configures it).
+const delivery = config.delivery && new DeliveryAutomation("delivery", {
+    delivery: config.delivery,
+    project: config.project,
+    stack: config.stack,
+    accountId,
+    deployOnPush: !production,
+    tags,
+});
+
+const access = new ClusterAccess("access", {
+    clusterName: cluster.clusterName,
+    access: config.cluster.access,
+    deployRoleArn: delivery ? delivery.deployRoleArn : undefined,
     tags,
 });
 
 const nodes = new NodeGroup("nodes", {
-    cluster: cluster.cluster,
-    clusterName,
+    clusterName: cluster.clusterName,
+    kubernetesVersion: config.cluster.kubernetesVersion,
+    amiReleaseVersion: config.nodes.amiReleaseVersion,
     subnetIds: network.privateSubnetIds,
     instanceTypes: config.nodes.instanceTypes,
     arch: config.nodes.arch,
@@ -48,30 +87,39 @@ const nodes = new NodeGroup("nodes", {
     desiredSize: config.nodes.desiredSize,
     maxSize: config.nodes.maxSize,
     maxPods: config.nodes.maxPods,
+    diskSizeGiB: config.nodes.diskSizeGiB,
     autoscaler: config.nodes.autoscaler,
     cpuTargetPercent: config.nodes.cpuTargetPercent,
     alertEmail: config.nodes.alertEmail,
     tags,
-});
+}, { dependsOn: cluster.networkAddons });
+
+// Add-ons whose pods need nodes to become ACTIVE: cluster DNS and the Pod Identity agent.
+const systemAddon = { clusterName: cluster.clusterName, kubernetesVersion: config.cluster.kubernetesVersion, overrides: config.cluster.addonVersions, tags };
+const systemAddons = [
+    eksAddon("coredns", { ...systemAddon, addon: "coredns" }, { dependsOn: [nodes.ready] }),
+    eksAddon("eks-pod-identity-agent", { ...systemAddon, addon: "eks-pod-identity-agent" }, { dependsOn: [nodes.ready] }),
+];
 
 const registry = new ContainerRegistry("registry", {
     prefix: clusterName,
     services: config.services.map((s) => s.name),
     keepImages: config.registry.keepImages,
     untaggedExpiryDays: config.registry.untaggedExpiryDays,
-    forceDelete: !isProductionStack(config.stack),
+    protect: production,
     tags,
 });
 
-const accountId = aws.getCallerIdentityOutput().accountId;
+// Everything inside the cluster waits for the nodes, DNS, the Pod Identity agent and the access
+// entries (so a destroy by the deploy role removes its own access last).
+const inCluster = [nodes.ready, ...systemAddons, ...access.grants];
 
 const addons = new PlatformAddons("addons", {
     ctx: {
         clusterName,
+        clusterArn: cluster.clusterArn,
         config,
         accountId,
-        oidcProviderArn: cluster.oidcProviderArn,
-        oidcProviderUrl: cluster.oidcProviderUrl,
         vpcId: network.vpcId,
         clusterSecurityGroupId: cluster.clusterSecurityGroupId,
         nodeRoleName: nodes.roleName,
@@ -79,7 +127,7 @@ const addons = new PlatformAddons("addons", {
         tags,
     },
     appNamespaces: [config.stack],
-}, { providers: { kubernetes: cluster.provider }, dependsOn: [nodes.ready] });
+}, { providers: { kubernetes: cluster.provider }, dependsOn: inCluster });
 
 const version = config.version ?? versionOf(PROJECT_ROOT).version;
 const apps = new Apps("apps", {
@@ -91,26 +139,20 @@ const apps = new Apps("apps", {
     architectures: config.images.multiArch ? ["amd64", "arm64"] : [config.nodes.arch],
     buildOnPreview: config.images.buildOnPreview,
     mesh: config.mesh.enabled,
-}, { providers: { kubernetes: cluster.provider }, dependsOn: [nodes.ready, ...addons.appDependencies] });
+}, { providers: { kubernetes: cluster.provider }, dependsOn: [...inCluster, ...addons.appDependencies] });
 
-// Pulumi Deployments on git push, PR previews, AWS via OIDC, Slack (when the stack configures it).
-const delivery = config.delivery && new DeliveryAutomation("delivery", {
-    delivery: config.delivery,
-    project: config.project,
-    stack: config.stack,
-    accountId,
-    deployOnPush: !isProductionStack(config.stack),
-    tags,
-});
-
+export const environment = config.environment;
 export const releaseVersion = version;
 // null (not undefined) without delivery: the output exists and says "not configured".
 export const deployRoleArn = delivery ? delivery.deployRoleArn : null;
 export const images = apps.images;
 export const vpcId = network.vpcId;
 export const eksClusterName = cluster.clusterName;
+export const kubernetesVersion = config.cluster.kubernetesVersion;
 export const kubeconfig = cluster.kubeconfig;
+// For apps that use IRSA: the provider, and the issuer (without https://) their trust conditions key on.
 export const oidcProviderArn = cluster.oidcProviderArn;
+export const oidcIssuer = cluster.oidcIssuer;
 export const nodeGroupName = nodes.nodeGroupName;
 export const autoScalingGroupName = nodes.autoScalingGroupName;
 export const maxPodsPerNode = config.nodes.maxPods;

@@ -4,14 +4,14 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { loadInstanceCatalog } from "../lib/instanceTypes";
+import { loadInstanceCatalog } from "../policies/lib/instanceTypes";
 import { StackConfigError } from "./errors";
 import { validateStackConfig } from "./schema";
 import { NAMESPACE, StackConfig } from "./types";
 
 export * from "./types";
 export { StackConfigError } from "./errors";
-export { validateStackConfig, isProductionStack } from "./schema";
+export { validateStackConfig } from "./schema";
 
 /** The repository root: build contexts and `Pulumi.<stack>.yaml` are relative to it. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..");

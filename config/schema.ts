@@ -7,11 +7,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { closest, distance } from "fastest-levenshtein";
-import { cpuMillicores, isQuantity, memoryMiB } from "../lib/quantity";
-import { InstanceCatalog, maxPodsFor } from "../lib/instanceTypes";
-import { isDeployableVersion } from "../apps/version/semantics";
+import { cpuMillicores, isQuantity, memoryMiB } from "../policies/lib/quantity";
+import { InstanceCatalog, maxPodsFor } from "../policies/lib/instanceTypes";
+import { isDeployableVersion } from "../policies/lib/conventions";
 import { StackConfigError, showValue } from "./errors";
 import { NAMESPACE, StackConfig } from "./types";
+import { EKS_VERSIONS } from "../policies/lib/eksVersions";
 import { SECRET_PLACEHOLDER } from "./stackFile";
 
 export interface ValidationContext {
@@ -24,11 +25,6 @@ export interface ValidationContext {
     file?: string;
     /** Keys whose values are secrets (`secure:` in the stack file). */
     secretKeys?: string[];
-}
-
-/** Production stacks get the stricter rules (e.g. no API endpoint open to the internet). */
-export function isProductionStack(stack: string): boolean {
-    return /^prod(uction)?($|[-_.])/.test(stack);
 }
 
 // Messages are predicates ("is not a whole number"): the formatter puts the key path and the bad
@@ -47,6 +43,24 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+/** IAM principals an EKS access entry accepts: a role or a user, in any partition (paths allowed). */
+const IAM_PRINCIPAL = /^arn:aws(-cn|-us-gov|-iso[a-z]*)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
+/** AL2023 EKS AMI release as managed node groups take it: `<kubernetes>.<patch>-<yyyymmdd>`. */
+const AMI_RELEASE = /^(\d+\.\d+)\.\d+-(\d{8})$/;
+
+export const ENVIRONMENTS = ["production", "staging", "development"] as const;
+/** The EKS managed add-ons the program installs (infra/eksAddons.ts), whose versions a stack may pin. */
+export const EKS_ADDONS = ["vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent"] as const;
+
+/** What an access entry's principal is wrong with, or undefined when EKS accepts it. */
+export function principalProblem(arn: string): string | undefined {
+    if (/^arn:aws[-a-z]*:sts::\d{12}:assumed-role\/([^/]+)\//.test(arn)) {
+        const [, partition, account, role] = /^arn:(aws[-a-z]*):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(arn)!;
+        return `${showValue(arn)} is a session, not a principal: use the role, arn:${partition}:iam::${account}:role/${role}`;
+    }
+    if (!IAM_PRINCIPAL.test(arn)) return `${showValue(arn)} is not the ARN of an IAM role or user (arn:aws:iam::<account>:role/<name>)`;
+    return undefined;
+}
 
 /** Checks an IPv4 CIDR; returns a complete problem description, or undefined when valid. */
 export function cidrProblem(cidr: string): string | undefined {
@@ -73,9 +87,10 @@ function quantity(kind: "cpu" | "memory") {
         });
 }
 
-function schema(ctx: ValidationContext, input: Record<string, unknown>) {
+/** The schema of one stack's values. Its output type is the config's type (config/types.ts). */
+export function stackSchema(ctx: ValidationContext, input: Record<string, unknown>) {
     const { catalog } = ctx;
-    const production = isProductionStack(ctx.stack);
+    const production = input.environment === "production";
 
     const cluster = object({
         kubernetesVersion: z.union([text(), number()], { error: 'is not a version like "1.33"' })
@@ -83,10 +98,33 @@ function schema(ctx: ValidationContext, input: Record<string, unknown>) {
                 if (typeof v === "number") {
                     full(c, [], `${v} is a number: quote it ("${v.toFixed(2)}") so YAML keeps the version as written`);
                 } else if (!/^1\.\d{2}$/.test(v)) {
-                    full(c, [], `${showValue(v)} is not a Kubernetes minor version like "1.33"`);
+                    full(c, [], `${showValue(v)} is not a Kubernetes minor version like "1.35"`);
+                } else if (!EKS_VERSIONS.some((e) => e.version === v)) {
+                    full(c, [], `${showValue(v)} is not in the EKS support calendar (policies/lib/eksVersions.ts): one of ${EKS_VERSIONS.map((e) => e.version).join(", ")}`);
                 }
             })
             .transform(String),
+        // Past standard support EKS keeps a STANDARD cluster going by upgrading it; EXTENDED keeps the
+        // version at six times the control-plane price. Opt in, never by default.
+        extendedSupport: z.boolean({ error: "is not true or false" }).default(false),
+        access: list(object({
+            principalArn: text().superRefine((arn, c) => {
+                const problem = principalProblem(arn);
+                if (problem) full(c, [], problem);
+            }),
+            policy: z.enum(["admin", "edit", "view"], { error: "is not one of admin, edit, view" }),
+            namespaces: list(text().regex(DNS_LABEL, { error: "is not a namespace name" })).min(1, { error: "is empty: leave it out for cluster-wide access" }).optional(),
+        })).superRefine((entries, c) => {
+            const seen = new Map<string, number>();
+            entries.forEach((e, i) => {
+                if (seen.has(e.principalArn)) full(c, [i, "principalArn"], `${showValue(e.principalArn)} is already given access by access[${seen.get(e.principalArn)}]`);
+                else seen.set(e.principalArn, i);
+            });
+        }).default([]),
+        // Overrides of the pinned EKS add-on versions (infra/eksAddons.ts), e.g. after `aws eks describe-addon-versions`.
+        addonVersions: object(Object.fromEntries(EKS_ADDONS.map((name) => [name,
+            text().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, { error: 'is not an EKS add-on version like "v1.14.3-eksbuild.3"' }).optional()])) as
+            Record<typeof EKS_ADDONS[number], z.ZodOptional<z.ZodString>>).default({}),
         availabilityZones: whole()
             .min(2, { error: "is less than 2 (EKS needs subnets in two availability zones)" })
             .max(6, { error: "is more than 6" }),
@@ -121,6 +159,11 @@ function schema(ctx: ValidationContext, input: Record<string, unknown>) {
         alertEmail: z.email({ error: "is not an e-mail address" }).optional(),
         maxPods: z.union([z.literal("auto"), whole().min(1)], { error: 'is neither "auto" nor a whole number >= 1' }).default("auto"),
         prefixDelegation: z.boolean({ error: "is not true or false" }).default(false),
+        // Pinned: a new AMI replaces every node, so it happens when a person bumps this, not on a deploy.
+        amiReleaseVersion: text().regex(AMI_RELEASE, {
+            error: "is not an AL2023 EKS AMI release like \"1.35.0-20261105\" (aws ssm get-parameter --name /aws/service/eks/optimized-ami/<version>/amazon-linux-2023/x86_64/standard/recommended/release_version)",
+        }),
+        diskSizeGiB: whole().min(20, { error: "is less than 20 (the AL2023 image needs 20 GiB)" }).max(16384, { error: "is more than 16384" }).default(50),
     }).superRefine((n, c) => {
         if (n.minSize > n.maxSize) full(c, ["minSize"], `${n.minSize} is greater than maxSize ${n.maxSize}`);
         if (n.desiredSize < n.minSize) full(c, ["desiredSize"], `${n.desiredSize} is less than minSize ${n.minSize}`);
@@ -236,6 +279,7 @@ function schema(ctx: ValidationContext, input: Record<string, unknown>) {
 
     return z.strictObject({
         region: text().regex(REGION, { error: "is not an AWS region like ap-northeast-2" }),
+        environment: z.enum(ENVIRONMENTS, { error: `is not one of ${ENVIRONMENTS.join(", ")}` }),
         delivery: delivery.optional(),
         dns: dns.optional(),
         mesh: mesh.default({ enabled: false }),
@@ -243,7 +287,13 @@ function schema(ctx: ValidationContext, input: Record<string, unknown>) {
         version: text().refine(isDeployableVersion, { error: "is not usable as an image tag and label (letters, digits, '.', '_', '-'; at most 63)" }).optional(),
         images: images.default({ buildOnPreview: false, multiArch: false }),
         cluster,
-        nodes,
+        nodes: nodes.superRefine((n, c) => {
+            const clusterVersion = (input.cluster as { kubernetesVersion?: unknown } | undefined)?.kubernetesVersion;
+            const minor = AMI_RELEASE.exec(n.amiReleaseVersion)?.[1];
+            if (minor && typeof clusterVersion === "string" && minor !== clusterVersion) {
+                full(c, ["amiReleaseVersion"], `${showValue(n.amiReleaseVersion)} is an AMI for Kubernetes ${minor}, but cluster.kubernetesVersion is ${showValue(clusterVersion)}`);
+            }
+        }),
         registry: registry.default({ keepImages: 30, untaggedExpiryDays: 7 }),
         cost: cost.default({ hoursPerMonth: 730 }),
         services: list(service).min(1, { error: "is empty: list at least one service" }).superRefine((services, c) => {
@@ -282,8 +332,8 @@ function buildContextProblem(projectRoot: string, context: string): string | und
 }
 
 /** The keys this project reads; anything else under `eks-delivery:` is a typo. */
-export const KNOWN_KEYS = ["cluster", "nodes", "registry", "cost", "services", "images", "version", "dns", "mesh", "monitoring", "delivery"] as const;
-const REQUIRED_KEYS = ["cluster", "nodes", "services"] as const;
+export const KNOWN_KEYS = ["environment", "cluster", "nodes", "registry", "cost", "services", "images", "version", "dns", "mesh", "monitoring", "delivery"] as const;
+const REQUIRED_KEYS = ["environment", "cluster", "nodes", "services"] as const;
 
 function keyPath(segments: readonly PropertyKey[]): string {
     const [head, ...rest] = segments;
@@ -336,12 +386,12 @@ export function validateStackConfig(values: Record<string, unknown>, ctx: Valida
     }
     if (input.region === undefined) problems.push("aws:region: is required (e.g. aws:region: ap-northeast-2)");
 
-    const stackSchema = schema(ctx, input);
-    const result = stackSchema.safeParse(input, { reportInput: true });
+    const schema = stackSchema(ctx, input);
+    const result = schema.safeParse(input, { reportInput: true });
     if (!result.success) {
         for (const issue of result.error.issues) {
             if (issue.input === undefined && issue.path.length === 1 && issue.code === "invalid_type") continue; // listed above
-            for (const line of describe(issue)) problems.push(withSuggestion(line, knownFieldsAt(stackSchema, issue.path)));
+            for (const line of describe(issue)) problems.push(withSuggestion(line, knownFieldsAt(schema, issue.path)));
         }
     }
     if (problems.length > 0 || !result.success) throw new StackConfigError(problems, ctx.file);
@@ -353,6 +403,7 @@ export function validateStackConfig(values: Record<string, unknown>, ctx: Valida
         project: ctx.project,
         stack: ctx.stack,
         region: config.region,
+        environment: config.environment,
         cluster: config.cluster,
         nodes: {
             ...config.nodes,

@@ -1,67 +1,30 @@
-import type { InstanceType } from "../lib/instanceTypes";
+/**
+ * The config's types, derived from the zod schema (config/schema.ts): one definition of every key,
+ * its defaults and its shape. The only hand-written parts are what validation adds (node facts).
+ */
+import type { z } from "zod";
+import type { InstanceType } from "../policies/lib/instanceTypes";
+import type { EKS_ADDONS, stackSchema } from "./schema";
 
 /** The configuration namespace: every project key is `eks-delivery:<key>` in the stack file. */
 export const NAMESPACE = "eks-delivery";
 
-export type Autoscaler = "cluster-autoscaler" | "karpenter" | "cpu-target";
-export type DeployStrategy = "rolling" | "blue-green";
+/** The stack's values as the schema outputs them (defaults applied). */
+type Parsed = z.output<ReturnType<typeof stackSchema>>;
 
-export interface ClusterConfig {
-    kubernetesVersion: string;
-    availabilityZones: number;
-    /** CIDRs allowed to reach the public API endpoint; empty = private endpoint only. */
-    publicAccessCidrs: string[];
-    /** Retention of the control-plane log group, in days. */
-    logRetentionDays: number;
-    /** NAT gateways: one per AZ survives a zone outage (prod default), a single one is cheaper. */
-    natGateways: "single" | "one-per-az";
-}
-
-export interface NodesConfig {
-    instanceTypes: string[];
-    minSize: number;
-    desiredSize: number;
-    maxSize: number;
-    autoscaler: Autoscaler;
-    cpuTargetPercent?: number;
-    alertEmail?: string;
-    maxPods: "auto" | number;
-    prefixDelegation: boolean;
-}
-
-export interface RegistryConfig {
-    keepImages: number;
-    untaggedExpiryDays: number;
-}
-
-export interface CostConfig {
-    hoursPerMonth: number;
-}
-
-export interface ResourceQuantities {
-    cpu?: string;
-    memory?: string;
-}
-
-export interface ServiceConfig {
-    name: string;
-    /** Docker build context, relative to the project root. */
-    path: string;
-    port: number;
-    healthPath: string;
-    readinessPath: string;
-    replicas: { min: number; max: number };
-    cpuTargetPercent: number;
-    resources: {
-        requests: { cpu: string; memory: string };
-        limits: { memory: string; cpu?: string };
-    };
-    strategy: DeployStrategy;
-    /** Extra pods during a rollout ("25%" or a count); maxUnavailable is always 0. */
-    maxSurge: string | number;
-    host?: string;
-    secrets: string[];
-}
+export type Environment = Parsed["environment"];
+export type ClusterConfig = Parsed["cluster"];
+export type AccessConfig = ClusterConfig["access"][number];
+export type EksAddonName = typeof EKS_ADDONS[number];
+export type EksAddonVersions = Partial<Record<EksAddonName, string>>;
+export type NodesConfig = Parsed["nodes"];
+export type Autoscaler = NodesConfig["autoscaler"];
+export type RegistryConfig = Parsed["registry"];
+export type CostConfig = Parsed["cost"];
+export type ServiceConfig = Parsed["services"][number];
+export type DeployStrategy = ServiceConfig["strategy"];
+export type ImagesConfig = Parsed["images"];
+export type DeliveryConfig = NonNullable<Parsed["delivery"]>;
 
 /** Node facts derived once from the instance catalog and the node settings. */
 export interface NodeFacts {
@@ -72,37 +35,10 @@ export interface NodeFacts {
 }
 
 /** Everything the program needs, validated and typed: the only thing the rest of the code reads. */
-export interface StackConfig {
+export type StackConfig = Omit<Parsed, "nodes" | "monitoring"> & {
     project: string;
     stack: string;
-    region: string;
-    cluster: ClusterConfig;
-    nodes: NodesConfig & NodeFacts;
-    registry: RegistryConfig;
-    cost: CostConfig;
-    services: ServiceConfig[];
-    images: ImagesConfig;
-    /** Explicit release version; otherwise it is computed from git at deploy time. */
-    version?: string;
-    /** The stack's Route53 zone; every service host lives under it. */
-    dns?: { zone: string };
-    mesh: { enabled: boolean };
-    /** Pulumi Deployments, GitHub and Slack wiring; absent = no delivery automation for this stack. */
-    delivery?: DeliveryConfig;
+    nodes: Omit<NodesConfig, "maxPods"> & NodeFacts;
+    /** Secrets Manager entry with the Grafana admin credentials (defaults to `<stack>/grafana-admin`). */
     monitoring: { grafanaAdminSecret: string };
-}
-
-export interface ImagesConfig {
-    buildOnPreview: boolean;
-    multiArch: boolean;
-}
-
-export interface DeliveryConfig {
-    /** Pulumi Cloud organization (also the audience of its OIDC tokens). */
-    organization: string;
-    /** GitHub repository, `owner/name`. */
-    repository: string;
-    branch: string;
-    /** A secret: never read in clear outside the Webhook resource. */
-    slackWebhookUrl?: string;
-}
+};

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
+import { eksAddon, EksAddonVersions, vpcCniConfiguration } from "./eksAddons";
 
 /** Control-plane log types shipped to CloudWatch: who called the API, what changed, who authenticated. */
 export const CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
@@ -9,6 +10,8 @@ export const CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerM
 export interface EksClusterArgs {
     clusterName: string;
     kubernetesVersion: string;
+    /** Keep the version past standard support at the extended price, instead of letting EKS upgrade it. */
+    extendedSupport: boolean;
     vpcId: pulumi.Input<string>;
     privateSubnetIds: pulumi.Input<string[]>;
     publicSubnetIds: pulumi.Input<string[]>;
@@ -17,34 +20,51 @@ export interface EksClusterArgs {
     /** VPC CNI prefix delegation (raises pods per node; needs Nitro instances). */
     prefixDelegation: boolean;
     logRetentionDays: number;
+    /** Production: the cluster and its secrets key refuse deletion (EKS deletion protection, Pulumi protect). */
+    protect: boolean;
+    /** Add-on versions that override the pinned table (infra/eksAddons.ts). */
+    addonVersions: EksAddonVersions;
     tags: Record<string, string>;
 }
 
 /**
- * The EKS control plane as the seeds should have had it: access entries (API authentication mode),
- * Kubernetes secrets envelope-encrypted with a rotating KMS key, control-plane logs with a retention,
- * an OIDC provider for workload identity, no default node group, and a restricted endpoint.
+ * The EKS control plane: API authentication (access entries), Kubernetes secrets envelope-encrypted
+ * with a rotating KMS key, control-plane logs with a retention, the STANDARD upgrade policy unless
+ * extended support is chosen, and the networking add-ons (VPC CNI with NetworkPolicy enforcement,
+ * kube-proxy) as EKS managed add-ons at pinned versions.
+ *
+ * pulumi-eks is told not to create add-ons of its own: it would install kube-proxy and the VPC CNI at
+ * the newest version on every run (`mostRecent: true`, pulumi/pulumi-eks@v4.3.0:nodejs/eks/addons/
+ * cni-addon.ts and cluster/cluster.ts), rolling them during unrelated deploys.
  */
 export class EksCluster extends pulumi.ComponentResource {
     readonly clusterName: pulumi.Output<string>;
+    readonly clusterArn: pulumi.Output<string>;
     readonly kubeconfig: pulumi.Output<string>;
     readonly oidcProviderArn: pulumi.Output<string>;
-    readonly oidcProviderUrl: pulumi.Output<string>;
+    /** The OIDC issuer without `https://`: what IRSA condition keys are built on (for apps that use IRSA). */
+    readonly oidcIssuer: pulumi.Output<string>;
+    /**
+     * The security group EKS creates and puts on managed nodes (`vpcConfig.clusterSecurityGroupId`), not
+     * the egress-only group pulumi-eks adds (`clusterSecurityGroupId` of the component,
+     * pulumi/pulumi-eks@v4.3.0:nodejs/eks/cluster/cluster.ts:555,2196). Karpenter nodes must join this one.
+     */
     readonly clusterSecurityGroupId: pulumi.Output<string>;
     /** Kubernetes provider for everything deployed into this cluster. */
     readonly provider: k8s.Provider;
-    /** The `@pulumi/eks` cluster, for components (node groups) that take it as input. */
-    readonly cluster: eks.Cluster;
+    /** Add-ons the nodes need before they join (CNI, kube-proxy). */
+    readonly networkAddons: aws.eks.Addon[];
 
     constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-delivery:infra:EksCluster", name, {}, opts);
+        const protect = { protect: args.protect };
 
         const secretsKey = new aws.kms.Key(`${name}-secrets`, {
             description: `Envelope encryption of Kubernetes secrets in ${args.clusterName}`,
             enableKeyRotation: true,
             deletionWindowInDays: 30,
             tags: args.tags,
-        }, { parent: this });
+        }, { parent: this, ...protect });
         new aws.kms.Alias(`${name}-secrets`, {
             name: `alias/${args.clusterName}-secrets`,
             targetKeyId: secretsKey.keyId,
@@ -58,44 +78,57 @@ export class EksCluster extends pulumi.ComponentResource {
         }, { parent: this });
 
         const publicEndpoint = args.publicAccessCidrs.length > 0;
-        this.cluster = new eks.Cluster(name, {
+        const cluster = new eks.Cluster(name, {
             name: args.clusterName,
             version: args.kubernetesVersion,
+            // EKS's default is EXTENDED: a forgotten version silently costs six times as much.
+            upgradePolicy: { supportType: args.extendedSupport ? "EXTENDED" : "STANDARD" },
+            deletionProtection: args.protect,
             vpcId: args.vpcId,
             privateSubnetIds: args.privateSubnetIds,
             publicSubnetIds: args.publicSubnetIds,
             nodeAssociatePublicIpAddress: false,
             skipDefaultNodeGroup: true,
+            // API mode: access entries only (infra/clusterAccess.ts); the creator is bootstrapped as admin.
             authenticationMode: eks.AuthenticationMode.Api,
+            // Kept for apps that use IRSA; the platform's controllers use EKS Pod Identity.
             createOidcProvider: true,
             encryptionConfigKeyArn: secretsKey.arn,
             enabledClusterLogTypes: CONTROL_PLANE_LOGS,
             endpointPrivateAccess: true,
             endpointPublicAccess: publicEndpoint,
             ...(publicEndpoint ? { publicAccessCidrs: args.publicAccessCidrs } : {}),
-            vpcCniOptions: {
-                enablePrefixDelegation: args.prefixDelegation,
-                // Keep one spare /28 per node so new pods get IPs without waiting on the EC2 API.
-                ...(args.prefixDelegation ? { warmPrefixTarget: 1 } : {}),
-            },
+            // The add-ons below replace pulumi-eks's own (unpinned) ones.
+            useDefaultVpcCni: true,
+            kubeProxyAddonOptions: { enabled: false },
+            corednsAddonOptions: { enabled: false },
             tags: args.tags,
-        }, { parent: this, dependsOn: [logGroup] });
+        }, { parent: this, dependsOn: [logGroup], ...protect });
 
-        this.clusterName = pulumi.output(args.clusterName);
-        this.kubeconfig = pulumi.secret(this.cluster.kubeconfigJson);
-        this.oidcProviderArn = this.cluster.oidcProviderArn;
-        this.oidcProviderUrl = this.cluster.oidcProviderUrl;
-        this.clusterSecurityGroupId = this.cluster.clusterSecurityGroupId;
+        const addon = { clusterName: cluster.eksCluster.name, kubernetesVersion: args.kubernetesVersion, overrides: args.addonVersions, tags: args.tags };
+        this.networkAddons = [
+            eksAddon(`${name}-vpc-cni`, { ...addon, addon: "vpc-cni", configurationValues: vpcCniConfiguration(args.prefixDelegation) }, { parent: this }),
+            eksAddon(`${name}-kube-proxy`, { ...addon, addon: "kube-proxy" }, { parent: this }),
+        ];
+
+        this.clusterName = cluster.eksCluster.name;
+        this.clusterArn = cluster.eksCluster.arn;
+        this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
+        this.oidcProviderArn = cluster.oidcProviderArn;
+        this.oidcIssuer = cluster.oidcIssuer;
+        this.clusterSecurityGroupId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
         this.provider = new k8s.Provider(`${name}-k8s`, {
-            kubeconfig: this.cluster.kubeconfigJson,
+            kubeconfig: cluster.kubeconfigJson,
             enableServerSideApply: true,
         }, { parent: this });
 
         this.registerOutputs({
             clusterName: this.clusterName,
+            clusterArn: this.clusterArn,
             kubeconfig: this.kubeconfig,
             oidcProviderArn: this.oidcProviderArn,
-            oidcProviderUrl: this.oidcProviderUrl,
+            oidcIssuer: this.oidcIssuer,
+            clusterSecurityGroupId: this.clusterSecurityGroupId,
         });
     }
 }

@@ -2,14 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as service from "@pulumi/pulumiservice";
 import type { DeliveryConfig } from "../config";
-import { webIdentityTrustPolicy } from "./trust";
 
 /** Pulumi Cloud's OIDC issuer: Deployments exchange its tokens for AWS credentials (no stored keys). */
 export const PULUMI_OIDC_ISSUER = "api.pulumi.com/oidc";
 
 /** Files whose change redeploys the stack; a README or workflow edit does not. */
 export function deployPaths(stack: string): string[] {
-    return ["index.ts", "config/**", "infra/**", "apps/**", "lib/**", "policies/**", "Pulumi.yaml", `Pulumi.${stack}.yaml`, "package.json", "package-lock.json"];
+    return ["index.ts", "config/**", "infra/**", "apps/**", "policies/**", "Pulumi.yaml", `Pulumi.${stack}.yaml`, "package.json", "package-lock.json"];
 }
 
 /** Events a team hears about in Slack: every start, success and failure, and drift. */
@@ -21,9 +20,18 @@ export const SLACK_EVENTS: service.WebhookFilters[] = [
 
 /** Trust: only Pulumi Deployments of this organization/project/stack may assume the deploy role. */
 export function deployRoleTrustPolicy(providerArn: string, organization: string, project: string, stack: string): string {
-    return webIdentityTrustPolicy(providerArn, {
-        StringEquals: { [`${PULUMI_OIDC_ISSUER}:aud`]: organization },
-        StringLike: { [`${PULUMI_OIDC_ISSUER}:sub`]: `pulumi:deploy:org:${organization}:project:${project}:stack:${stack}:*` },
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{
+            Effect: "Allow",
+            Principal: { Federated: providerArn },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            // Condition keys are the issuer without its scheme, as IAM matches them.
+            Condition: {
+                StringEquals: { [`${PULUMI_OIDC_ISSUER}:aud`]: organization },
+                StringLike: { [`${PULUMI_OIDC_ISSUER}:sub`]: `pulumi:deploy:org:${organization}:project:${project}:stack:${stack}:*` },
+            },
+        }],
     });
 }
 
@@ -65,7 +73,8 @@ export function deployRolePolicy(accountId: string): string {
                 Effect: "Allow",
                 Action: ["iam:PassRole"],
                 Resource: `arn:aws:iam::${accountId}:role/*`,
-                Condition: { StringEquals: { "iam:PassedToService": ["eks.amazonaws.com", "ec2.amazonaws.com"] } },
+                // pods.eks.amazonaws.com: EKS Pod Identity associations pass the controllers' roles to it.
+                Condition: { StringEquals: { "iam:PassedToService": ["eks.amazonaws.com", "ec2.amazonaws.com", "pods.eks.amazonaws.com"] } },
             },
         ],
     });

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import * as eks from "@pulumi/eks";
 import { stringify } from "yaml";
 import type { Autoscaler } from "../config";
 
@@ -33,9 +32,32 @@ export function nodeadmMaxPods(maxPods: number): string {
     });
 }
 
+/**
+ * Launch-template user data for an AL2023 managed node group whose template names no AMI: a MIME
+ * multi-part document (what EKS requires) with our NodeConfig; EKS merges in the cluster's own
+ * (endpoint, CA, CIDR) at launch, so the AMI stays `amiType` + `releaseVersion`.
+ */
+export function nodeUserData(maxPods: number): string {
+    const boundary = "EKS-DELIVERY";
+    return [
+        "MIME-Version: 1.0",
+        `Content-Type: multipart/mixed; boundary="${boundary}"`,
+        "",
+        `--${boundary}`,
+        "Content-Type: application/node.eks.aws",
+        "",
+        nodeadmMaxPods(maxPods).trimEnd(),
+        "",
+        `--${boundary}--`,
+        "",
+    ].join("\n");
+}
+
 export interface NodeGroupArgs {
-    cluster: eks.Cluster;
-    clusterName: string;
+    clusterName: pulumi.Input<string>;
+    kubernetesVersion: string;
+    /** AL2023 AMI release (`1.35.6-20260714`): nodes are replaced only when a person changes it. */
+    amiReleaseVersion: string;
     subnetIds: pulumi.Input<string[]>;
     instanceTypes: string[];
     arch: "amd64" | "arm64";
@@ -43,6 +65,7 @@ export interface NodeGroupArgs {
     desiredSize: number;
     maxSize: number;
     maxPods: number;
+    diskSizeGiB: number;
     autoscaler: Autoscaler;
     /** cpu-target only: average CPU the ASG keeps its nodes at. */
     cpuTargetPercent?: number;
@@ -52,9 +75,16 @@ export interface NodeGroupArgs {
 }
 
 /**
- * The managed node group: AL2023 nodes in private subnets, IMDSv2 only, kubelet max pods from the
- * instance facts, desired size left to the autoscaler. In `cpu-target` mode it also carries the
- * seeds' ASG target-tracking policy and the SNS e-mail on every scale event.
+ * The managed node group: AL2023 nodes at a pinned AMI release in private subnets, kubelet max pods from
+ * the instance facts, desired size left to the autoscaler, behind a launch template of our own so that
+ * pods cannot reach the instance metadata service (IMDSv2 with a hop limit of 1: a pod's request is one
+ * hop further and never gets an answer, so the node role's credentials stay on the node; controllers
+ * get theirs from EKS Pod Identity). In `cpu-target` mode it also carries the seeds' ASG
+ * target-tracking policy and the SNS e-mail on every scale event.
+ *
+ * Built from `aws.eks.NodeGroup` directly rather than `eks.ManagedNodeGroup`: with custom user data
+ * pulumi-eks drops `releaseVersion` and pins the template to the AMI that SSM recommends on every run,
+ * with a hop limit of 2 (pulumi/pulumi-eks@v4.3.0:nodejs/eks/nodes/nodegroup.ts:2065-2072,2236-2242,2287-2291).
  */
 export class NodeGroup extends pulumi.ComponentResource {
     readonly roleArn: pulumi.Output<string>;
@@ -72,38 +102,58 @@ export class NodeGroup extends pulumi.ComponentResource {
         super("eks-delivery:infra:NodeGroup", name, {}, opts);
 
         const role = new aws.iam.Role(`${name}-role`, {
-            description: `Nodes of ${args.clusterName}`,
+            description: pulumi.interpolate`Nodes of ${args.clusterName}`,
             assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" }),
             tags: args.tags,
         }, { parent: this });
-        for (const [key, policyArn] of Object.entries(NODE_ROLE_POLICIES)) {
-            new aws.iam.RolePolicyAttachment(`${name}-${key}`, { role: role.name, policyArn }, { parent: this });
-        }
+        // The node group waits for these: a node that boots before its role can pull images or attach
+        // ENIs never joins, and on destroy the policies must outlive the instances.
+        const attachments = Object.entries(NODE_ROLE_POLICIES).map(([key, policyArn]) =>
+            new aws.iam.RolePolicyAttachment(`${name}-${key}`, { role: role.name, policyArn }, { parent: this }));
 
-        const group = new eks.ManagedNodeGroup(name, {
-            cluster: args.cluster,
-            nodeRole: role,
+        const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-nodes`, {
+            description: pulumi.interpolate`Nodes of ${args.clusterName}: IMDSv2 with hop limit 1, encrypted gp3 root volume`,
+            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+            blockDeviceMappings: [{
+                deviceName: "/dev/xvda",
+                ebs: { volumeSize: args.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+            }],
+            userData: Buffer.from(nodeUserData(args.maxPods)).toString("base64"),
+            tagSpecifications: [
+                { resourceType: "instance", tags: args.tags },
+                { resourceType: "volume", tags: args.tags },
+            ],
+            updateDefaultVersion: true,
+            tags: args.tags,
+        }, { parent: this });
+
+        const group = new aws.eks.NodeGroup(name, {
+            clusterName: args.clusterName,
+            nodeRoleArn: role.arn,
             subnetIds: args.subnetIds,
             instanceTypes: args.instanceTypes,
             capacityType: "ON_DEMAND",
-            operatingSystem: eks.OperatingSystem.AL2023,
             amiType: args.arch === "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD",
+            version: args.kubernetesVersion,
+            releaseVersion: args.amiReleaseVersion,
+            launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
             scalingConfig: { minSize: args.minSize, desiredSize: args.desiredSize, maxSize: args.maxSize },
-            // Every autoscaler mode (cluster-autoscaler, Karpenter, ASG target tracking) moves the desired
-            // size; without this each `pulumi up` would undo its work.
-            ignoreScalingChanges: true,
-            enableIMDSv2: true,
-            nodeadmExtraOptions: [{ contentType: "application/node.eks.aws", content: nodeadmMaxPods(args.maxPods) }],
+            updateConfig: { maxUnavailable: 1 },
             labels: { "eks-delivery/node-group": name },
             tags: args.tags,
-        }, { parent: this });
+        }, {
+            parent: this,
+            dependsOn: attachments,
+            // Every autoscaler mode (cluster-autoscaler, Karpenter, ASG target tracking) moves the desired
+            // size; without this each `pulumi up` would undo its work.
+            ignoreChanges: ["scalingConfig.desiredSize"],
+        });
 
         this.ready = group;
         this.roleArn = role.arn;
         this.roleName = role.name;
-        this.nodeGroupName = group.nodeGroup.nodeGroupName;
-        // Explicit applies: `Output` has its own `resources` member, so property lifting cannot reach it.
-        this.autoScalingGroupName = group.nodeGroup.apply((ng) => ng.resources).apply((resources) => {
+        this.nodeGroupName = group.nodeGroupName;
+        this.autoScalingGroupName = group.resources.apply((resources) => {
             const asg = resources?.[0]?.autoscalingGroups?.[0]?.name;
             if (!asg) throw new Error(`node group ${name} reports no autoscaling group`);
             return asg;

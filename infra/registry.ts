@@ -42,8 +42,8 @@ export interface ContainerRegistryArgs extends LifecycleRules {
     /** Repository names are `<prefix>/<service>`: one set per stack, so immutable tags never collide. */
     prefix: string;
     services: string[];
-    /** Dev repositories may be deleted with their images; prod ones may not. */
-    forceDelete: boolean;
+    /** Production: the repositories and their key are protected, and never deleted with images in them. */
+    protect: boolean;
     tags: Record<string, string>;
 }
 
@@ -61,7 +61,7 @@ export class ContainerRegistry extends pulumi.ComponentResource {
             enableKeyRotation: true,
             deletionWindowInDays: 30,
             tags: args.tags,
-        }, { parent: this });
+        }, { parent: this, protect: args.protect });
 
         for (const service of args.services) {
             const repo = new aws.ecr.Repository(`${name}-${service}`, {
@@ -70,9 +70,9 @@ export class ContainerRegistry extends pulumi.ComponentResource {
                 imageTagMutabilityExclusionFilters: [{ filter: BUILD_CACHE_TAG, filterType: "WILDCARD" }],
                 imageScanningConfiguration: { scanOnPush: true },
                 encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: key.arn }],
-                forceDelete: args.forceDelete,
+                forceDelete: !args.protect,
                 tags: { ...args.tags, "eks-delivery/service": service },
-            }, { parent: this });
+            }, { parent: this, protect: args.protect });
             new aws.ecr.LifecyclePolicy(`${name}-${service}`, {
                 repository: repo.name,
                 policy: lifecyclePolicy(args),

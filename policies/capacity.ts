@@ -4,8 +4,8 @@
  * maxReplicas plus the rollout surge). Written by the plan as capacity.json; `capacity-fits` fails a
  * stack whose peak does not fit.
  */
-import { cpuMillicores, isQuantity, memoryMiB } from "../lib/quantity";
-import { InstanceCatalog, maxPodsFor } from "../lib/instanceTypes";
+import { cpuMillicores, isQuantity, memoryMiB } from "./lib/quantity";
+import { InstanceCatalog, maxPodsFor } from "./lib/instanceTypes";
 import type { StackResource } from "./framework";
 import { containersOf, KubeIndex, podSpecOf, scaled } from "./kubernetes";
 
@@ -80,20 +80,64 @@ export function nodeCost(count: number, usdPerHour: number, hours: number): numb
     return round3(count * usdPerHour * hours);
 }
 
-/** Node groups of a stack: the `@pulumi/eks` components, or (in a real preview) the aws node groups. */
+/** The kubelet's max pods set in node user data: nodeadm `maxPods: N` (YAML or JSON), or AL2's `--max-pods=N`. */
+export function maxPodsInUserData(text: string): number | undefined {
+    const match = /"?maxPods"?\s*:\s*(\d+)/.exec(text) ?? /--max-pods[= ](\d+)/.exec(text);
+    return match ? Number(match[1]) : undefined;
+}
+
+/** Launch-template user data as text: EC2 takes it base64-encoded; plain text is read as it is. */
+function decodeUserData(userData: unknown): string {
+    if (typeof userData !== "string") return "";
+    const decoded = Buffer.from(userData, "base64").toString("utf8");
+    return /^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(userData) && !decoded.includes("\uFFFD") ? decoded : userData;
+}
+
+/**
+ * The launch template a node group launches from: the one its `launchTemplate.id` (or name) names, or,
+ * when the resources carry no ids (the offline plan's inputs), the stack's only template.
+ */
+function launchTemplateOf(group: StackResource, templates: StackResource[]): StackResource | undefined {
+    const ref = group.props.launchTemplate;
+    if (!ref) return undefined;
+    const named = templates.find((t) => (ref.id !== undefined && t.props.id === ref.id) || (ref.name !== undefined && t.props.name === ref.name));
+    return named ?? (templates.length === 1 ? templates[0] : undefined);
+}
+
+/** VPC CNI prefix delegation: the vpc-cni add-on's ENABLE_PREFIX_DELEGATION, else the component's vpcCniOptions. */
+export function prefixDelegationOf(resources: StackResource[]): boolean {
+    const addon = resources.find((r) => r.type === "aws:eks/addon:Addon" && r.props.addonName === "vpc-cni");
+    if (addon) {
+        let values: any;
+        try {
+            values = typeof addon.props.configurationValues === "string" ? JSON.parse(addon.props.configurationValues) : addon.props.configurationValues;
+        } catch {
+            return false;
+        }
+        return String(values?.env?.ENABLE_PREFIX_DELEGATION) === "true";
+    }
+    return resources.some((r) => r.type === "eks:index:Cluster" && r.props.vpcCniOptions?.enablePrefixDelegation === true);
+}
+
+/**
+ * Node groups of a stack: the `aws:eks/nodeGroup:NodeGroup`s, with max pods from their launch template's
+ * user data (nodeadm NodeConfig). `@pulumi/eks` ManagedNodeGroup components (nodeadmExtraOptions) are
+ * read instead when the stack has any, since a real preview registers both them and their aws children.
+ */
 export function nodeGroupsOf(resources: StackResource[], catalog: InstanceCatalog): NodeGroupCapacity[] {
     const components = resources.filter((r) => r.type === "eks:index:ManagedNodeGroup");
     const groups = components.length ? components : resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
-    const cluster = resources.find((r) => r.type === "eks:index:Cluster");
-    const prefixDelegation = cluster?.props.vpcCniOptions?.enablePrefixDelegation === true;
+    const templates = resources.filter((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate");
+    const prefixDelegation = prefixDelegationOf(resources);
     return groups.flatMap((g) => {
         const types = (g.props.instanceTypes ?? ["t3.medium"]).map((t: string) => catalog.find(t)).filter(Boolean);
         if (types.length === 0) return [];
         // Several types: plan for the smallest, which the group may well get.
         const type = types.sort((a: any, b: any) => a.vcpu - b.vcpu || a.memoryMiB - b.memoryMiB)[0]!;
-        const nodeadm = (g.props.nodeadmExtraOptions ?? []).map((o: any) => String(o.content)).join("\n");
-        const configured = /maxPods:\s*(\d+)/.exec(nodeadm);
-        const maxPods = configured ? Number(configured[1]) : type.maxEnis !== undefined ? maxPodsFor(type, prefixDelegation) : 110;
+        const userData = g.type === "eks:index:ManagedNodeGroup"
+            ? (g.props.nodeadmExtraOptions ?? []).map((o: any) => String(o.content)).join("\n")
+            : decodeUserData(launchTemplateOf(g, templates)?.props.userData);
+        const maxPods = maxPodsInUserData(userData) ?? (type.maxEnis !== undefined ? maxPodsFor(type, prefixDelegation) : 110);
         const scaling = g.props.scalingConfig ?? {};
         return [{
             name: g.name,

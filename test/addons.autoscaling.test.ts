@@ -6,7 +6,7 @@ import { ClusterAutoscaler, CLUSTER_AUTOSCALER_CHART, clusterAutoscalerImageTag 
 import { Karpenter, KARPENTER_CHART } from "../infra/addons/karpenter";
 import { spreadConstraints } from "../infra/addons/helm";
 import type { Chart } from "../infra/addons/helm";
-import { addonContext, planComponent } from "./support";
+import { addonContext, assertPodIdentity, planComponent, podIdentity } from "./support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CLUSTER = "eks-delivery-dev";
@@ -27,21 +27,8 @@ function release(plan: Plan, chart: Chart): PlannedResource {
     assert.equal(r.inputs.atomic, true);
     return r;
 }
-/** The IRSA role's trust and its policy statements. */
-function irsa(plan: Plan): { role: PlannedResource; trust: any; statements: any[] } {
-    const role = only(plan, "aws:iam/role:Role");
-    const policy = only(plan, "aws:iam/rolePolicy:RolePolicy");
-    assert.equal(policy.inputs.role, role.outputs.name, "the policy is on the IRSA role");
-    return { role, trust: JSON.parse(String(role.inputs.assumeRolePolicy)), statements: JSON.parse(String(policy.inputs.policy)).Statement };
-}
-function assertTrust(trust: any, namespace: string, serviceAccount: string) {
-    assert.equal(trust.Statement.length, 1);
-    const condition = trust.Statement[0].Condition.StringEquals;
-    const oidc = "oidc.eks.ap-northeast-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF";
-    assert.deepEqual(condition, { [`${oidc}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`, [`${oidc}:aud`]: "sts.amazonaws.com" });
-    assert.equal(trust.Statement[0].Principal.Federated, `arn:aws:iam::${ACCOUNT}:oidc-provider/${oidc}`);
-    assert.equal(trust.Statement[0].Action, "sts:AssumeRoleWithWebIdentity");
-}
+const irsa = podIdentity;
+const assertTrust = (plan: Plan, namespace: string, serviceAccount: string) => assertPodIdentity(plan, namespace, serviceAccount);
 const resourcesOf = (s: any): string[] => [s.Resource].flat();
 const actionsOf = (s: any): string[] => [s.Action].flat();
 /** Every statement granting `action`. */
@@ -70,13 +57,10 @@ test("cluster-autoscaler: pinned chart, version-matched image, HA, tuned scale-d
     const values = r.inputs.values as any;
     assert.equal(values.autoDiscovery.clusterName, CLUSTER);
     assert.equal(values.awsRegion, REGION);
-    assert.equal(values.image.tag, "v1.33.1", "dev runs Kubernetes 1.33");
+    assert.equal(values.image.tag, "v1.36.1", "dev runs Kubernetes 1.36");
     const { role } = irsa(plan);
-    assert.deepEqual(values.rbac.serviceAccount, {
-        create: true,
-        name: "cluster-autoscaler",
-        annotations: { "eks.amazonaws.com/role-arn": role.outputs.arn },
-    });
+    // No IRSA annotation: the Pod Identity association names this service account.
+    assert.deepEqual(values.rbac.serviceAccount, { create: true, name: "cluster-autoscaler" });
     assert.match(String(role.outputs.arn), /^arn:aws:iam::123456789012:role\//);
     assert.equal(values.replicaCount, 2);
     assert.deepEqual(values.resources, { requests: { cpu: "100m", memory: "300Mi" }, limits: { memory: "600Mi" } });
@@ -99,8 +83,8 @@ test("cluster-autoscaler: pinned chart, version-matched image, HA, tuned scale-d
 
 test("cluster-autoscaler: IRSA for its service account, resizes only this cluster's tagged groups", async () => {
     const plan = await planComponent(() => { new ClusterAutoscaler("cluster-autoscaler", { ctx: addonContext() }); });
-    const { trust, statements } = irsa(plan);
-    assertTrust(trust, "cluster-autoscaler", "cluster-autoscaler");
+    const { statements } = irsa(plan);
+    assertTrust(plan, "cluster-autoscaler", "cluster-autoscaler");
     assert.ok(statements.every((s) => s.Effect === "Allow"));
 
     for (const action of ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]) {
@@ -173,8 +157,8 @@ test("karpenter: interruption queue fed by four EventBridge rules, writable only
 test("karpenter: controller role confined to this cluster, its queue and the node role", async () => {
     const plan = await planComponent(() => { new Karpenter("karpenter", { ctx: KARPENTER_CTX() }); });
     const queueArn = only(plan, "aws:sqs/queue:Queue").outputs.arn;
-    const { trust, statements } = irsa(plan);
-    assertTrust(trust, "karpenter", "karpenter");
+    const { statements } = irsa(plan);
+    assertTrust(plan, "karpenter", "karpenter");
     const owned = `kubernetes.io/cluster/${CLUSTER}`;
 
     // Launching: either on read-only inputs (AMIs, snapshots, subnets, security groups) or tagged as this cluster's.
@@ -228,7 +212,7 @@ test("karpenter: controller role confined to this cluster, its queue and the nod
 
 test("karpenter: pinned OCI chart with the cluster, queue, IRSA and HA values", async () => {
     const plan = await planComponent(() => { new Karpenter("karpenter", { ctx: KARPENTER_CTX() }); });
-    assert.deepEqual(KARPENTER_CHART, { chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.5.1" });
+    assert.deepEqual(KARPENTER_CHART, { chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1" });
     assert.equal((only(plan, "kubernetes:core/v1:Namespace").inputs.metadata as any).name, "karpenter");
     const r = release(plan, KARPENTER_CHART);
     assert.equal(r.inputs.name, "karpenter");
@@ -236,7 +220,7 @@ test("karpenter: pinned OCI chart with the cluster, queue, IRSA and HA values", 
     const values = r.inputs.values as any;
     assert.deepEqual(values.settings, { clusterName: CLUSTER, interruptionQueue: `${CLUSTER}-karpenter` });
     assert.equal(values.serviceAccount.name, "karpenter");
-    assert.deepEqual(values.serviceAccount.annotations, { "eks.amazonaws.com/role-arn": irsa(plan).role.outputs.arn });
+    assert.equal(values.serviceAccount.annotations, undefined, "Pod Identity, not an IRSA annotation");
     assert.equal(values.replicas, 2);
     assert.deepEqual(values.controller.resources, { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "512Mi" } });
     assert.deepEqual(values.topologySpreadConstraints, spreadConstraints({ "app.kubernetes.io/instance": "karpenter", "app.kubernetes.io/name": "karpenter" }));

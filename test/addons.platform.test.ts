@@ -9,9 +9,9 @@ import { ExternalDns, EXTERNAL_DNS_CHART } from "../infra/addons/external-dns";
 import { CertManager, CERT_MANAGER_CHART } from "../infra/addons/cert-manager";
 import { ExternalSecrets, EXTERNAL_SECRETS_CHART } from "../infra/addons/external-secrets";
 import { Reloader, RELOADER_CHART } from "../infra/addons/reloader";
-import { serviceAccountTrustPolicy } from "../infra/addons/iam";
+import { podIdentityTrustPolicy } from "../infra/addons/iam";
 import type { Chart } from "../infra/addons/helm";
-import { addonContext, planComponent } from "./support";
+import { addonContext, assertPodIdentity, planComponent, podIdentity } from "./support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const byType = (plan: Plan, type: string) => plan.resources.filter((r) => r.type === type);
@@ -24,24 +24,19 @@ function release(plan: Plan, chart: Chart): PlannedResource {
     assert.equal(r.inputs.atomic, true);
     return r;
 }
-/** The IRSA role's trust and its policy statements. */
-function irsa(plan: Plan): { trust: any; statements: any[] } {
-    const [role] = byType(plan, "aws:iam/role:Role");
-    const [policy] = byType(plan, "aws:iam/rolePolicy:RolePolicy");
-    return { trust: JSON.parse(String(role.inputs.assumeRolePolicy)), statements: JSON.parse(String(policy.inputs.policy)).Statement };
-}
-function assertTrust(trust: any, namespace: string, serviceAccount: string) {
-    const condition = trust.Statement[0].Condition.StringEquals;
-    const sub = Object.entries(condition).find(([k]) => k.endsWith(":sub"))!;
-    assert.equal(sub[1], `system:serviceaccount:${namespace}:${serviceAccount}`);
-    assert.equal(Object.entries(condition).find(([k]) => k.endsWith(":aud"))![1], "sts.amazonaws.com");
-    assert.match(trust.Statement[0].Principal.Federated, /:oidc-provider\/oidc\.eks\./);
-}
+const irsa = podIdentity;
+const assertTrust = (plan: Plan, namespace: string, serviceAccount: string) => assertPodIdentity(plan, namespace, serviceAccount);
 const resourcesOf = (s: any): string[] => [s.Resource].flat();
 
-test("IRSA trust policy names one service account of one cluster", () => {
-    const trust = JSON.parse(serviceAccountTrustPolicy("arn:aws:iam::1:oidc-provider/oidc.x/id/A", "oidc.x/id/A", "ns", "sa"));
-    assert.deepEqual(trust.Statement[0].Condition.StringEquals, { "oidc.x/id/A:sub": "system:serviceaccount:ns:sa", "oidc.x/id/A:aud": "sts.amazonaws.com" });
+test("Pod Identity trust: only EKS Auth, only for one service account of one cluster", () => {
+    const trust = JSON.parse(podIdentityTrustPolicy("arn:aws:eks:r:1:cluster/c", "ns", "sa"));
+    assert.deepEqual(trust.Statement[0].Principal, { Service: "pods.eks.amazonaws.com" });
+    assert.deepEqual(trust.Statement[0].Action, ["sts:AssumeRole", "sts:TagSession"]);
+    assert.deepEqual(trust.Statement[0].Condition.StringEquals, {
+        "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:r:1:cluster/c",
+        "aws:RequestTag/kubernetes-namespace": "ns",
+        "aws:RequestTag/kubernetes-service-account": "sa",
+    });
 });
 
 test("metrics-server: pinned, two replicas, a PDB, its own namespace", async () => {
@@ -72,9 +67,9 @@ test("aws-load-balancer-controller: IRSA for its service account, mutations only
     const plan = await planComponent(() => { new AwsLoadBalancerController("aws-load-balancer-controller", { ctx: addonContext() }); });
     const values = release(plan, AWS_LOAD_BALANCER_CONTROLLER_CHART).inputs.values as any;
     assert.equal(values.clusterName, "eks-delivery-dev");
-    assert.match(values.serviceAccount.annotations["eks.amazonaws.com/role-arn"], /^arn:aws:iam::123456789012:role\//);
-    const { trust, statements } = irsa(plan);
-    assertTrust(trust, "aws-load-balancer-controller", "aws-load-balancer-controller");
+    assert.equal(values.serviceAccount.annotations, undefined, "Pod Identity, not an IRSA annotation");
+    const { statements } = irsa(plan);
+    assertTrust(plan, "aws-load-balancer-controller", "aws-load-balancer-controller");
     for (const s of statements.filter((s) => s.Action.some((a: string) => /:(Create|Delete|Modify|Set|Register|Deregister|Authorize|Revoke|Add|Remove)/.test(a) && a !== "iam:CreateServiceLinkedRole"))) {
         assert.ok(!resourcesOf(s).includes("*"), `${s.Sid} names no * resource`);
         assert.ok(s.Condition || resourcesOf(s).some((r) => r.endsWith(":vpc/vpc-0123456789abcdef0")), `${s.Sid} is conditioned on the cluster tag or limited to this VPC`);
@@ -88,8 +83,8 @@ test("external-dns: records only in the stack's zone, owned by this cluster", as
     assert.equal(values.txtOwnerId, "eks-delivery-dev");
     assert.equal(values.policy, "upsert-only");
     assert.match(values.extraArgs[0], /^--zone-id-filter=Z[0-9A-F]{20}$/);
-    const { trust, statements } = irsa(plan);
-    assertTrust(trust, "external-dns", "external-dns");
+    const { statements } = irsa(plan);
+    assertTrust(plan, "external-dns", "external-dns");
     const change = statements.find((s) => s.Action.includes("route53:ChangeResourceRecordSets"));
     assert.match(String(change.Resource), /^arn:aws:route53:::hostedzone\/Z[0-9A-F]{20}$/);
     assert.deepEqual(statements.filter((s) => resourcesOf(s).includes("*")).flatMap((s) => s.Action), ["route53:ListHostedZones"]);
@@ -103,8 +98,8 @@ test("cert-manager: DNS-01 in the zone, and the letsencrypt ClusterIssuer after 
     assert.equal(values.crds.enabled, true);
     assert.equal(values.replicaCount, 2);
     assert.equal(values.webhook.replicaCount, 2);
-    const { trust, statements } = irsa(plan);
-    assertTrust(trust, "cert-manager", "cert-manager");
+    const { statements } = irsa(plan);
+    assertTrust(plan, "cert-manager", "cert-manager");
     assert.deepEqual(statements.find((s) => s.Action.includes("route53:ChangeResourceRecordSets")).Resource, "arn:aws:route53:::hostedzone/ZONE1");
     const issuer = byType(plan, "kubernetes:cert-manager.io/v1:ClusterIssuer")[0];
     assert.equal((issuer.inputs.metadata as any).name, "letsencrypt");
@@ -114,8 +109,8 @@ test("cert-manager: DNS-01 in the zone, and the letsencrypt ClusterIssuer after 
 test("external-secrets: the ClusterSecretStore, reading exactly the declared secrets", async () => {
     const plan = await planComponent(() => { new ExternalSecrets("external-secrets", { ctx: addonContext(), secretNames: ["dev/api", "dev/grafana-admin", "dev/api"] }); });
     release(plan, EXTERNAL_SECRETS_CHART);
-    const { trust, statements } = irsa(plan);
-    assertTrust(trust, "external-secrets", "external-secrets");
+    const { statements } = irsa(plan);
+    assertTrust(plan, "external-secrets", "external-secrets");
     assert.deepEqual(statements[0].Resource, [
         "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:dev/api-??????",
         "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:dev/grafana-admin-??????",

@@ -1,9 +1,10 @@
 /** The AWS layer as the offline plan records it, for dev, prod and each autoscaler mode. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { nodeadmMaxPods } from "../infra/nodeGroup";
+import { nodeadmMaxPods, nodeUserData } from "../infra/nodeGroup";
 import { lifecyclePolicy } from "../infra/registry";
 import { one, ofType, plan, stackValues } from "./support";
+import type { PlannedResource } from "../tools/plan/plan";
 
 test("dev: VPC, encrypted and logged EKS cluster, node group, ECR", async () => {
     const dev = await plan(stackValues("dev"), "dev");
@@ -20,7 +21,12 @@ test("dev: VPC, encrypted and logged EKS cluster, node group, ECR", async () => 
     assert.equal(key.inputs.enableKeyRotation, true);
     const cluster = one(dev, "eks:index:Cluster").inputs as any;
     assert.equal(cluster.name, "eks-delivery-dev");
-    assert.equal(cluster.version, "1.33");
+    assert.equal(cluster.version, "1.36");
+    assert.deepEqual(cluster.upgradePolicy, { supportType: "STANDARD" }, "never the EXTENDED default by accident");
+    assert.equal(cluster.deletionProtection, false, "development is not protected");
+    // pulumi-eks makes no add-ons of its own (they would float to the newest version on every run).
+    assert.equal(cluster.useDefaultVpcCni, true);
+    assert.deepEqual([cluster.kubeProxyAddonOptions.enabled, cluster.corednsAddonOptions.enabled], [false, false]);
     assert.equal(cluster.authenticationMode, "API");
     assert.equal(cluster.encryptionConfigKeyArn, key.outputs.arn);
     for (const log of ["api", "audit", "authenticator"]) assert.ok(cluster.enabledClusterLogTypes.includes(log), log);
@@ -29,22 +35,40 @@ test("dev: VPC, encrypted and logged EKS cluster, node group, ECR", async () => 
     assert.equal(cluster.endpointPrivateAccess, true);
     assert.equal(cluster.endpointPublicAccess, true);
     assert.deepEqual(cluster.publicAccessCidrs, ["203.0.113.0/24"]);
-    assert.equal(cluster.vpcCniOptions.enablePrefixDelegation, true);
+    const cni = ofType(dev, "aws:eks/addon:Addon").find((a) => a.inputs.addonName === "vpc-cni")!;
+    assert.deepEqual(JSON.parse(String(cni.inputs.configurationValues)),
+        { enableNetworkPolicy: "true", env: { AWS_VPC_K8S_CNI_LOGLEVEL: "INFO", ENABLE_PREFIX_DELEGATION: "true", WARM_PREFIX_TARGET: "1" } });
+    const addons = Object.fromEntries(ofType(dev, "aws:eks/addon:Addon").map((a) => [a.inputs.addonName, a]));
+    assert.deepEqual(Object.keys(addons).sort(), ["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
+    assert.equal(addons["kube-proxy"].inputs.addonVersion, "v1.36.0-eksbuild.14");
+    assert.equal(addons.coredns.inputs.addonVersion, "v1.14.3-eksbuild.3");
+    for (const a of Object.values(addons) as PlannedResource[]) {
+        assert.equal(a.inputs.preserve, true, "removing the add-on resource never removes DNS or networking");
+        assert.equal(a.inputs.resolveConflictsOnCreate, "OVERWRITE");
+    }
     assert.deepEqual(cluster.privateSubnetIds, one(dev, "awsx:ec2:Vpc").outputs.privateSubnetIds);
     const logGroup = one(dev, "aws:cloudwatch/logGroup:LogGroup");
     assert.equal(logGroup.inputs.name, "/aws/eks/eks-delivery-dev/cluster");
     assert.equal(logGroup.inputs.retentionInDays, 90);
 
-    const group = one(dev, "eks:index:ManagedNodeGroup").inputs as any;
-    assert.equal(group.enableIMDSv2, true);
-    assert.equal(group.ignoreScalingChanges, true);
+    const nodeGroup = one(dev, "aws:eks/nodeGroup:NodeGroup");
+    const group = nodeGroup.inputs as any;
+    assert.deepEqual(nodeGroup.options?.ignoreChanges, ["scalingConfig.desiredSize"]);
     assert.deepEqual(group.instanceTypes, ["t3.medium"]);
     assert.deepEqual(group.scalingConfig, { minSize: 2, desiredSize: 2, maxSize: 6 });
     assert.deepEqual(group.subnetIds, one(dev, "awsx:ec2:Vpc").outputs.privateSubnetIds, "nodes in private subnets");
-    assert.equal(group.nodeadmExtraOptions[0].content, nodeadmMaxPods(110));
-    assert.equal(group.nodeRole, one(dev, "aws:iam/role:Role", "nodes-role").urn);
-    const policies = ofType(dev, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn);
+    assert.deepEqual([group.amiType, group.version, group.releaseVersion], ["AL2023_x86_64_STANDARD", "1.36", "1.36.2-20260714"], "AMI pinned in config");
+    assert.equal(group.nodeRoleArn, one(dev, "aws:iam/role:Role", "nodes-role").outputs.arn);
+    const template = one(dev, "aws:ec2/launchTemplate:LaunchTemplate");
+    assert.deepEqual(group.launchTemplate, { id: template.outputs.id ?? group.launchTemplate.id, version: "1" });
+    assert.deepEqual((template.inputs as any).metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+        "pods are two hops from IMDS: no node-role credentials for them");
+    assert.equal((template.inputs as any).imageId, undefined, "no AMI in the template: amiType + releaseVersion decide");
+    assert.equal(Buffer.from(String(template.inputs.userData), "base64").toString(), nodeUserData(110));
+    const attachments = ofType(dev, "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
+    const policies = attachments.map((a) => a.inputs.policyArn);
     assert.ok(policies.includes("arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly"), "nodes pull from ECR with their role");
+    for (const a of attachments) assert.ok(nodeGroup.options?.dependsOn?.includes(a.urn), `node group waits for ${a.name}`);
     assert.equal(ofType(dev, "aws:autoscaling/policy:Policy").length, 0, "no ASG policy unless cpu-target");
 
     const repos = ofType(dev, "aws:ecr/repository:Repository");
@@ -56,6 +80,7 @@ test("dev: VPC, encrypted and logged EKS cluster, node group, ECR", async () => 
         assert.deepEqual(repo.inputs.imageScanningConfiguration, { scanOnPush: true });
         assert.deepEqual(repo.inputs.encryptionConfigurations, [{ encryptionType: "KMS", kmsKey: imagesKey.outputs.arn }]);
         assert.equal(repo.inputs.forceDelete, true);
+        assert.equal(repo.options?.protect, undefined);
     }
     const lifecycle = ofType(dev, "aws:ecr/lifecyclePolicy:LifecyclePolicy");
     assert.equal(lifecycle.length, 2);
@@ -76,8 +101,16 @@ test("prod: three AZs with a NAT gateway each, private endpoint, repositories ke
     assert.equal(cluster.endpointPublicAccess, false);
     assert.equal(cluster.publicAccessCidrs, undefined);
     assert.equal(one(prod, "aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, 365);
-    for (const repo of ofType(prod, "aws:ecr/repository:Repository")) assert.equal(repo.inputs.forceDelete, false);
-    const group = one(prod, "eks:index:ManagedNodeGroup").inputs as any;
+    for (const repo of ofType(prod, "aws:ecr/repository:Repository")) {
+        assert.equal(repo.inputs.forceDelete, false);
+        assert.equal(repo.options?.protect, true);
+    }
+    // Production refuses deletion: the cluster (EKS deletion protection and Pulumi protect), the VPC, every KMS key.
+    assert.equal(cluster.deletionProtection, true);
+    assert.equal(one(prod, "eks:index:Cluster").options?.protect, true);
+    assert.equal(one(prod, "awsx:ec2:Vpc").options?.protect, true);
+    for (const key of ofType(prod, "aws:kms/key:Key")) assert.equal(key.options?.protect, true, key.name);
+    const group = one(prod, "aws:eks/nodeGroup:NodeGroup").inputs as any;
     assert.deepEqual(group.scalingConfig, { minSize: 3, desiredSize: 3, maxSize: 12 });
 });
 
@@ -85,8 +118,8 @@ test("cpu-target: ASG target tracking at the configured CPU and e-mail on every 
     const values = stackValues("dev");
     Object.assign(values["eks-delivery:nodes"] as object, { autoscaler: "cpu-target", cpuTargetPercent: 42, alertEmail: "ops@example.com" });
     const planned = await plan(values, "dev");
-    const asgName = one(planned, "eks:index:ManagedNodeGroup").outputs.nodeGroup as any;
-    const expectedAsg = asgName.resources[0].autoscalingGroups[0].name;
+    const nodeGroup = one(planned, "aws:eks/nodeGroup:NodeGroup").outputs as any;
+    const expectedAsg = nodeGroup.resources[0].autoscalingGroups[0].name;
 
     const policy = one(planned, "aws:autoscaling/policy:Policy").inputs as any;
     assert.equal(policy.policyType, "TargetTrackingScaling");
@@ -103,7 +136,7 @@ test("cpu-target: ASG target tracking at the configured CPU and e-mail on every 
     assert.deepEqual(notification.groupNames, [expectedAsg]);
     assert.equal(notification.topicArn, topic.outputs.arn);
     assert.deepEqual(notification.notifications.slice(0, 2), ["autoscaling:EC2_INSTANCE_LAUNCH", "autoscaling:EC2_INSTANCE_TERMINATE"]);
-    assert.equal((one(planned, "eks:index:ManagedNodeGroup").inputs as any).ignoreScalingChanges, true);
+    assert.deepEqual(one(planned, "aws:eks/nodeGroup:NodeGroup").options?.ignoreChanges, ["scalingConfig.desiredSize"]);
 });
 
 test("karpenter and cluster-autoscaler: desired size left to the autoscaler, no ASG policy", async () => {
@@ -111,7 +144,7 @@ test("karpenter and cluster-autoscaler: desired size left to the autoscaler, no 
         const values = stackValues("dev");
         (values["eks-delivery:nodes"] as any).autoscaler = autoscaler;
         const planned = await plan(values, "dev");
-        assert.equal((one(planned, "eks:index:ManagedNodeGroup").inputs as any).ignoreScalingChanges, true, autoscaler);
+        assert.deepEqual(one(planned, "aws:eks/nodeGroup:NodeGroup").options?.ignoreChanges, ["scalingConfig.desiredSize"], autoscaler);
         assert.equal(ofType(planned, "aws:autoscaling/policy:Policy").length, 0, autoscaler);
         assert.equal(ofType(planned, "aws:sns/topic:Topic").length, 0, autoscaler);
     }
@@ -121,13 +154,55 @@ test("max pods without prefix delegation follow the ENI formula", async () => {
     const values = stackValues("dev");
     Object.assign(values["eks-delivery:nodes"] as object, { prefixDelegation: false });
     const planned = await plan(values, "dev");
-    assert.equal((one(planned, "eks:index:ManagedNodeGroup").inputs as any).nodeadmExtraOptions[0].content, nodeadmMaxPods(17));
-    assert.equal((one(planned, "eks:index:Cluster").inputs as any).vpcCniOptions.enablePrefixDelegation, false);
+    const template = one(planned, "aws:ec2/launchTemplate:LaunchTemplate");
+    assert.equal(Buffer.from(String(template.inputs.userData), "base64").toString(), nodeUserData(17));
+    const cni = ofType(planned, "aws:eks/addon:Addon").find((a) => a.inputs.addonName === "vpc-cni")!;
+    assert.equal(JSON.parse(String(cni.inputs.configurationValues)).env.ENABLE_PREFIX_DELEGATION, "false");
 });
 
 test("nodeadm config and lifecycle policy documents", () => {
     assert.match(nodeadmMaxPods(17), /kind: NodeConfig[\s\S]*maxPods: 17/);
+    // EKS only merges its own NodeConfig into MIME multi-part user data.
+    assert.match(nodeUserData(17), /^MIME-Version: 1\.0\nContent-Type: multipart\/mixed; boundary="EKS-DELIVERY"\n\n--EKS-DELIVERY\nContent-Type: application\/node\.eks\.aws\n\n[\s\S]*maxPods: 17\n\n--EKS-DELIVERY--\n$/);
     const rules = JSON.parse(lifecyclePolicy({ keepImages: 5, untaggedExpiryDays: 3 })).rules;
     assert.deepEqual(rules.map((r: any) => r.selection.countNumber), [3, 5]);
     assert.ok(rules.every((r: any) => r.action.type === "expire"));
+});
+
+test("cluster access: the deploy role is cluster admin, configured principals get what they ask for", async () => {
+    const values = stackValues("dev");
+    (values["eks-delivery:cluster"] as any).access = [
+        { principalArn: "arn:aws:iam::123456789012:role/ops/platform-admins", policy: "admin" },
+        { principalArn: "arn:aws:iam::123456789012:user/alice", policy: "edit", namespaces: ["dev"] },
+        { principalArn: "arn:aws:iam::123456789012:role/auditors", policy: "view" },
+    ];
+    values["eks-delivery:delivery"] = { organization: "acme", repository: "acme/eks-delivery" };
+    const planned = await plan(values, "dev");
+    const entries = ofType(planned, "aws:eks/accessEntry:AccessEntry");
+    const associations = ofType(planned, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation");
+    const deployRole = one(planned, "aws:iam/role:Role", "delivery-deploy");
+    const grant = (principal: unknown) => associations.find((a) => a.inputs.principalArn === principal)!.inputs as any;
+    assert.equal(entries.length, 4);
+    for (const e of entries) assert.deepEqual([e.inputs.clusterName, e.inputs.type], ["eks-delivery-dev", "STANDARD"]);
+    const policy = (name: string) => `arn:aws:eks::aws:cluster-access-policy/${name}`;
+    assert.deepEqual(grant(deployRole.outputs.arn), { clusterName: "eks-delivery-dev", principalArn: deployRole.outputs.arn, policyArn: policy("AmazonEKSClusterAdminPolicy"), accessScope: { type: "cluster" } });
+    assert.equal(grant("arn:aws:iam::123456789012:role/ops/platform-admins").policyArn, policy("AmazonEKSClusterAdminPolicy"));
+    assert.deepEqual(grant("arn:aws:iam::123456789012:user/alice").accessScope, { type: "namespace", namespaces: ["dev"] });
+    assert.equal(grant("arn:aws:iam::123456789012:user/alice").policyArn, policy("AmazonEKSEditPolicy"));
+    assert.equal(grant("arn:aws:iam::123456789012:role/auditors").policyArn, policy("AmazonEKSViewPolicy"));
+    // Kubernetes objects wait for the grants, so a destroy by the deploy role removes its access last.
+    const addons = one(planned, "eks-delivery:addons:PlatformAddons");
+    for (const a of associations) assert.ok(addons.options?.dependsOn?.includes(a.urn), a.name);
+});
+
+test("karpenter: its nodes join the EKS-created cluster security group at the pinned AMI", async () => {
+    const values = stackValues("dev");
+    (values["eks-delivery:nodes"] as any).autoscaler = "karpenter";
+    const planned = await plan(values, "dev");
+    const cluster = one(planned, "eks:index:Cluster").outputs as any;
+    const nodeClass = ofType(planned, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")[0].inputs as any;
+    assert.deepEqual(nodeClass.spec.securityGroupSelectorTerms, [{ id: cluster.eksCluster.vpcConfig.clusterSecurityGroupId }]);
+    assert.notEqual(cluster.eksCluster.vpcConfig.clusterSecurityGroupId, cluster.clusterSecurityGroupId, "not pulumi-eks's egress-only group");
+    assert.deepEqual(nodeClass.spec.amiSelectorTerms, [{ alias: "al2023@v20260714" }], "the managed nodes' release, not @latest");
+    assert.equal(nodeClass.spec.metadataOptions.httpPutResponseHopLimit, 1);
 });

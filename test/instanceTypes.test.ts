@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadInstanceCatalog, maxPodsFor, parseInstanceTypes } from "../lib/instanceTypes";
+import { loadInstanceCatalog, maxPodsFor, parseInstanceTypes } from "../policies/lib/instanceTypes";
 import { nearest } from "../config/schema";
 
 test("the seeds' pod arithmetic: t3.medium holds 17 pods, 110 with prefix delegation", () => {

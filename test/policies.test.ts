@@ -7,7 +7,7 @@ import { evaluate, PackConfig, StackResource } from "../policies/framework";
 import { allocatable, capacityReport, nodeCost } from "../policies/capacity";
 import { toCrossGuard } from "../policies/crossguard";
 import { parseImage } from "../policies/rules/workload";
-import { loadInstanceCatalog } from "../lib/instanceTypes";
+import { loadInstanceCatalog } from "../policies/lib/instanceTypes";
 import { kubernetesType } from "../tools/policy/documents";
 
 const ECR = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com";

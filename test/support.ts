@@ -2,7 +2,7 @@
 import * as path from "path";
 import { readStackFile } from "../config/stackFile";
 import { PROJECT_ROOT, validateStackConfig, StackConfig } from "../config";
-import { loadInstanceCatalog } from "../lib/instanceTypes";
+import { loadInstanceCatalog } from "../policies/lib/instanceTypes";
 import { planStack, PlannedStack } from "../tools/plan/planStack";
 import type { PlannedResource } from "../tools/plan/plan";
 
@@ -61,13 +61,11 @@ export function addonContext(stack = "dev", patch: (v: Values) => void = () => {
     const values = stackValues(stack);
     patch(values);
     const config = validate(values, stack);
-    const oidcUrl = "oidc.eks.ap-northeast-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF";
     return {
         clusterName: `eks-delivery-${stack}`,
+        clusterArn: `arn:aws:eks:ap-northeast-2:123456789012:cluster/eks-delivery-${stack}`,
         config,
         accountId: "123456789012",
-        oidcProviderArn: `arn:aws:iam::123456789012:oidc-provider/${oidcUrl}`,
-        oidcProviderUrl: oidcUrl,
         vpcId: "vpc-0123456789abcdef0",
         clusterSecurityGroupId: "sg-0123456789abcdef0",
         nodeRoleName: "nodes-role-1234567",
@@ -86,4 +84,43 @@ export async function planComponent(body: () => void, stack = "dev"): Promise<im
     const stackFile = { file: `test:${stack}`, values: stackValues(stack), secretKeys: [] };
     const run = await runEmulated({ project: "eks-delivery", stack, stackFile, projectRoot: PROJECT_ROOT }, async () => { body(); });
     return buildPlan(run);
+}
+
+/** The Pod Identity of a planned add-on: its role's trust, its policy statements and its association. */
+export function podIdentity(plan: import("../tools/plan/plan").Plan): { role: PlannedResource; trust: any; statements: any[]; association: PlannedResource } {
+    const only = (type: string) => {
+        const found = plan.resources.filter((r) => r.type === type);
+        if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+        return found[0];
+    };
+    const role = only("aws:iam/role:Role");
+    const policy = only("aws:iam/rolePolicy:RolePolicy");
+    if (policy.inputs.role !== role.outputs.name) throw new Error("the policy is not on the workload role");
+    const association = only("aws:eks/podIdentityAssociation:PodIdentityAssociation");
+    return { role, trust: JSON.parse(String(role.inputs.assumeRolePolicy)), statements: JSON.parse(String(policy.inputs.policy)).Statement, association };
+}
+
+/**
+ * The controller gets credentials the way EKS Pod Identity gives them: a role only pods.eks.amazonaws.com
+ * may assume, for exactly this cluster/namespace/service account, an association naming the chart's
+ * service account, and a release that waits for the association (credentials are injected at pod creation).
+ */
+export function assertPodIdentity(plan: import("../tools/plan/plan").Plan, namespace: string, serviceAccount: string, clusterName = "eks-delivery-dev"): void {
+    const { role, trust, association } = podIdentity(plan);
+    const [statement] = trust.Statement;
+    if (trust.Statement.length !== 1) throw new Error("one trust statement expected");
+    const expect = (actual: unknown, wanted: unknown, what: string) => {
+        if (JSON.stringify(actual) !== JSON.stringify(wanted)) throw new Error(`${what}: ${JSON.stringify(actual)} != ${JSON.stringify(wanted)}`);
+    };
+    expect(statement.Principal, { Service: "pods.eks.amazonaws.com" }, "trust principal");
+    expect(statement.Action, ["sts:AssumeRole", "sts:TagSession"], "trust actions");
+    expect(statement.Condition, { StringEquals: {
+        "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:ap-northeast-2:123456789012:cluster/${clusterName}`,
+        "aws:RequestTag/kubernetes-namespace": namespace,
+        "aws:RequestTag/kubernetes-service-account": serviceAccount,
+    } }, "trust conditions");
+    expect([association.inputs.clusterName, association.inputs.namespace, association.inputs.serviceAccount, association.inputs.roleArn],
+        [clusterName, namespace, serviceAccount, role.outputs.arn], "association");
+    const release = plan.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release");
+    if (!release?.options?.dependsOn?.includes(association.urn)) throw new Error("the release does not wait for the Pod Identity association");
 }

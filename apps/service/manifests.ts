@@ -5,8 +5,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { ServiceConfig } from "../../config";
-import { PLATFORM } from "../platform";
-import { ACTIVATION_ANNOTATION } from "../../lib/conventions";
+import { PLATFORM } from "../../infra/platform";
+import { ACTIVATION_ANNOTATION } from "../../policies/lib/conventions";
 
 export type Colour = "blue" | "green";
 

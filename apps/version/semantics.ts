@@ -84,8 +84,3 @@ export function releaseVersion(git: GitFacts, title?: string): ReleaseVersion {
     const next = semver.inc(semver.coerce(base)!.version, bump)!;
     return { version: `v${next}-${sha}${suffix}`, base, bump, sha, dirty: git.dirty };
 }
-
-/** A version usable as a Docker tag and a Kubernetes label value. */
-export function isDeployableVersion(version: string): boolean {
-    return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(version) && /[A-Za-z0-9]$/.test(version);
-}

@@ -4,15 +4,14 @@ import type { StackConfig } from "../../config";
 /** What every add-on may use: the cluster's identity, the stack config, and where to parent itself. */
 export interface AddonContext {
     clusterName: string;
+    /** `arn:aws:eks:<region>:<account>:cluster/<name>`: Pod Identity sessions are tagged with it. */
+    clusterArn: pulumi.Input<string>;
     config: StackConfig;
     accountId: pulumi.Input<string>;
-    /** IAM OIDC provider of the cluster (IRSA). */
-    oidcProviderArn: pulumi.Input<string>;
-    /** Its issuer without the scheme: `oidc.eks.<region>.amazonaws.com/id/<ID>`. */
-    oidcProviderUrl: pulumi.Input<string>;
     vpcId: pulumi.Input<string>;
+    /** The EKS-created cluster security group, which managed nodes run in (and Karpenter's must). */
     clusterSecurityGroupId: pulumi.Input<string>;
-    /** Node IAM role (Karpenter nodes reuse it). */
+    /** Node IAM role (Karpenter nodes reuse it, and with it the access entry EKS made for it). */
     nodeRoleName: pulumi.Input<string>;
     nodeRoleArn: pulumi.Input<string>;
     tags: Record<string, string>;

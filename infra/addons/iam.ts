@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { AddonContext } from "./context";
-import { webIdentityTrustPolicy } from "../trust";
 
 export interface Statement {
     Sid?: string;
@@ -11,37 +10,69 @@ export interface Statement {
     Condition?: Record<string, Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>;
 }
 
-/** IRSA trust: only this namespace/service account of this cluster may assume the role. */
-export function serviceAccountTrustPolicy(oidcProviderArn: string, oidcProviderUrl: string, namespace: string, serviceAccount: string): string {
-    return webIdentityTrustPolicy(oidcProviderArn, {
-        StringEquals: {
-            [`${oidcProviderUrl}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
-            [`${oidcProviderUrl}:aud`]: "sts.amazonaws.com",
-        },
+/** The service EKS Pod Identity assumes roles as (EKS user guide, pod-id-role). */
+export const POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com";
+
+/**
+ * EKS Pod Identity trust: EKS Auth may assume the role, and only with the session tags it sets for this
+ * cluster's namespace/service account (the documented `aws:RequestTag/kubernetes-*` conditions), so the
+ * role is useless to any other association. `sts:TagSession` is required: EKS tags every session.
+ */
+export function podIdentityTrustPolicy(clusterArn: string, namespace: string, serviceAccount: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{
+            Sid: "AllowEksAuthToAssumeRoleForPodIdentity",
+            Effect: "Allow",
+            Principal: { Service: POD_IDENTITY_SERVICE },
+            Action: ["sts:AssumeRole", "sts:TagSession"],
+            Condition: {
+                StringEquals: {
+                    "aws:RequestTag/eks-cluster-arn": clusterArn,
+                    "aws:RequestTag/kubernetes-namespace": namespace,
+                    "aws:RequestTag/kubernetes-service-account": serviceAccount,
+                },
+            },
+        }],
     });
 }
 
-export interface WorkloadRoleArgs {
+export interface WorkloadIdentityArgs {
     ctx: AddonContext;
+    /** Namespace and service account exactly as the chart renders them (the chart's `serviceAccount.name`). */
     namespace: string;
     serviceAccount: string;
     statements: pulumi.Input<Statement[]>;
 }
 
-/** A least-privilege IAM role for one service account (IRSA), with its policy inline. */
-export function workloadRole(name: string, args: WorkloadRoleArgs, opts: pulumi.CustomResourceOptions): aws.iam.Role {
+/** A role for one service account, its inline least-privilege policy, and the Pod Identity association. */
+export interface WorkloadIdentity {
+    role: aws.iam.Role;
+    /**
+     * What the chart's release must wait for: EKS injects credentials when a pod is created, so a pod
+     * started before the association exists runs without them until it is restarted.
+     */
+    association: aws.eks.PodIdentityAssociation;
+}
+
+/** Workload identity for one controller through EKS Pod Identity (what AWS recommends for add-ons). */
+export function workloadIdentity(name: string, args: WorkloadIdentityArgs, opts: pulumi.CustomResourceOptions): WorkloadIdentity {
+    const { ctx, namespace, serviceAccount } = args;
     const role = new aws.iam.Role(name, {
-        description: `${args.namespace}/${args.serviceAccount} in ${args.ctx.clusterName}`,
-        assumeRolePolicy: pulumi.all([args.ctx.oidcProviderArn, args.ctx.oidcProviderUrl]).apply(([arn, url]) =>
-            serviceAccountTrustPolicy(arn, url, args.namespace, args.serviceAccount)),
-        tags: args.ctx.tags,
+        description: `${namespace}/${serviceAccount} in ${ctx.clusterName} (EKS Pod Identity)`,
+        assumeRolePolicy: pulumi.output(ctx.clusterArn).apply((arn) => podIdentityTrustPolicy(arn, namespace, serviceAccount)),
+        tags: ctx.tags,
     }, opts);
-    new aws.iam.RolePolicy(name, {
+    const policy = new aws.iam.RolePolicy(name, {
         role: role.name,
         policy: pulumi.output(args.statements).apply((statements) => JSON.stringify({ Version: "2012-10-17", Statement: statements })),
     }, opts);
-    return role;
+    const association = new aws.eks.PodIdentityAssociation(name, {
+        clusterName: ctx.clusterName,
+        namespace,
+        serviceAccount,
+        roleArn: role.arn,
+        tags: ctx.tags,
+    }, { ...opts, dependsOn: [policy] });
+    return { role, association };
 }
-
-/** The IRSA annotation a chart puts on its service account. */
-export const roleAnnotation = (role: aws.iam.Role) => ({ "eks.amazonaws.com/role-arn": role.arn });

@@ -1,7 +1,7 @@
 /** Policies that keep rollouts, drains and scale events from taking a service down. */
 import type { Finding, PolicyDefinition, StackResource } from "../framework";
 import { containersOf, KubeIndex, podSpecOf, scaled, SCALABLE_KINDS } from "../kubernetes";
-import { ACTIVATION_ANNOTATION } from "../../lib/conventions";
+import { ACTIVATION_ANNOTATION } from "../lib/conventions";
 
 const report = (kube: KubeIndex, w: StackResource, problem: string): Finding => ({ resource: w, message: `${kube.describe(w)}: ${problem}` });
 

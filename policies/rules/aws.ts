@@ -4,6 +4,7 @@
  * preview registers under them.
  */
 import { wildcardRegExp, type Finding, type PolicyDefinition, type StackResource } from "../framework";
+import { EKS_VERSIONS, supportStatus, utcDate } from "../lib/eksVersions";
 
 const of = (resources: StackResource[], ...types: string[]) => resources.filter((r) => types.includes(r.type));
 const finding = (r: StackResource, message: string): Finding => ({ resource: r, message: `${r.type.split(":").pop()} ${r.name}: ${message}` });
@@ -132,27 +133,99 @@ export const ecrLifecyclePolicy: PolicyDefinition = {
     },
 };
 
+/** What is wrong with a launch template's metadata options: IMDSv1 allowed, or a hop limit that lets pods in. */
+function metadataProblems(options: Record<string, any> | undefined): string[] {
+    const problems: string[] = [];
+    if (options?.httpTokens !== "required") problems.push("does not set metadataOptions.httpTokens: required");
+    const hops = options?.httpPutResponseHopLimit;
+    if (hops === undefined || hops === null) {
+        // AL2023 AMIs are registered with imds-support v2.0, which defaults the hop limit to 2
+        // (docs.aws.amazon.com/linux/al2023/ug/imdsv2.html).
+        problems.push("leaves metadataOptions.httpPutResponseHopLimit unset (2 on AL2023 AMIs): pods can reach IMDS");
+    } else if (Number(hops) > 1) {
+        problems.push(`sets metadataOptions.httpPutResponseHopLimit: ${hops}: pods can reach IMDS and the node role's credentials`);
+    }
+    return problems;
+}
+
 export const nodesImdsV2: PolicyDefinition = {
     name: "nodes-imdsv2",
-    description: "Worker nodes require IMDSv2 (session tokens) for instance metadata.",
+    description: "Worker nodes require IMDSv2 (session tokens) with a response hop limit of 1, so pods cannot reach instance metadata.",
     severity: "high",
-    remediation: "enableIMDSv2: true on the node group, or a launch template with metadataOptions.httpTokens: required.",
-    why: "IMDSv1 hands the node role's credentials to any SSRF in any pod.",
+    remediation: "Give the node group a launch template with metadataOptions {httpTokens: required, httpPutResponseHopLimit: 1}; " +
+        "pods get AWS credentials from EKS Pod Identity or IRSA. Not eks.ManagedNodeGroup's enableIMDSv2: it sets a hop limit of 2.",
+    why: "IMDSv1 hands the node role's credentials to any SSRF in any pod; with IMDSv2 and a hop limit of 2 any pod can still " +
+        "fetch a token and take the node role (ECR pull, ENI management) for itself.",
     tags: ["checkov:CKV_AWS_79", "checkov:CKV_AWS_341"],
     check: ({ resources }) => [
-        ...of(resources, "eks:index:ManagedNodeGroup")
-            .filter((r) => r.props.enableIMDSv2 !== true && !r.props.launchTemplate)
-            .map((r) => finding(r, "does not require IMDSv2")),
+        ...of(resources, "eks:index:ManagedNodeGroup").flatMap((r) => {
+            if (r.props.launchTemplate) return []; // judged by its launch template
+            // pulumi-eks builds the template with a hop limit of 2 (pulumi/pulumi-eks@v4.3.0:nodejs/eks/nodes/nodegroup.ts:2236-2242).
+            return [finding(r, r.props.enableIMDSv2 === true
+                ? "enableIMDSv2 sets a hop limit of 2: pods can reach IMDS and the node role's credentials"
+                : "does not require IMDSv2")];
+        }),
         ...of(resources, "aws:eks/nodeGroup:NodeGroup")
             .filter((r) => !r.props.launchTemplate)
             .map((r) => finding(r, "has no launch template, so IMDSv1 stays enabled")),
-        ...of(resources, "aws:ec2/launchTemplate:LaunchTemplate")
-            .filter((r) => r.props.metadataOptions?.httpTokens !== "required")
-            .map((r) => finding(r, "does not set metadataOptions.httpTokens: required")),
+        ...of(resources, "aws:ec2/launchTemplate:LaunchTemplate").flatMap((r) => {
+            const problems = metadataProblems(r.props.metadataOptions);
+            return problems.length ? [finding(r, problems.join("; "))] : [];
+        }),
     ],
 };
 
+/** Properties of `eks-version-supported`: the day the support calendar is read on. */
+export interface EksVersionConfig {
+    /** YYYY-MM-DD (UTC); default: the day the policy runs. Set it to make a verdict reproducible. */
+    today?: string;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export const eksVersionSupported: PolicyDefinition<EksVersionConfig> = {
+    name: "eks-version-supported",
+    description: "The EKS cluster runs a Kubernetes version in standard support (policies/lib/eksVersions.ts) and sets its upgrade policy explicitly.",
+    severity: "high",
+    remediation: "Upgrade cluster.kubernetesVersion (and the node AMI release) to a version in standard support, one minor at a time; " +
+        "set upgradePolicy.supportType (STANDARD, or EXTENDED on purpose).",
+    why: "Past standard support EKS either upgrades the control plane on its own schedule (STANDARD) or bills six times the " +
+        "control-plane price (EXTENDED, the default when upgradePolicy is unset), and the version gets no more patches from upstream.",
+    tags: [],
+    config: {
+        defaults: {},
+        schema: { properties: { today: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" } } },
+    },
+    check: ({ resources, config }) => {
+        const today = config.today ?? utcDate();
+        if (!DATE.test(today) || Number.isNaN(Date.parse(`${today}T00:00:00Z`))) {
+            return [{ message: `config today ${JSON.stringify(today)} is not a date like 2026-11-27` }];
+        }
+        return of(resources, EKS_COMPONENT, EKS_CLUSTER).flatMap((r) => {
+            const problems: string[] = [];
+            const version = r.props.version === undefined || r.props.version === null ? undefined : String(r.props.version);
+            const entry = version === undefined ? undefined : EKS_VERSIONS.find((v) => v.version === version);
+            const status = version === undefined ? undefined : supportStatus(version, today);
+            if (version === undefined) {
+                problems.push("sets no version: EKS picks one, and nothing says when it leaves standard support");
+            } else if (!entry || !status) {
+                problems.push(`Kubernetes ${version} is not in the EKS support calendar (${EKS_VERSIONS.map((v) => v.version).join(", ")})`);
+            } else if (status.phase !== "standard") {
+                problems.push(status.phase === "extended"
+                    ? `Kubernetes ${version} left standard support on ${entry.endOfStandardSupport} (phase: extended, ` +
+                        `$0.60 instead of $0.10 per cluster-hour until ${entry.endOfExtendedSupport})`
+                    : `Kubernetes ${version} left standard support on ${entry.endOfStandardSupport} (phase: unsupported, ` +
+                        `extended support ended ${entry.endOfExtendedSupport}; EKS upgrades the control plane by itself)`);
+            }
+            if (!r.props.upgradePolicy?.supportType) {
+                problems.push("sets no upgradePolicy: EKS defaults to EXTENDED support, billed at six times the price once the version leaves standard support");
+            }
+            return problems.length ? [finding(r, problems.join("; "))] : [];
+        });
+    },
+};
+
 export const awsPolicies: PolicyDefinition<any>[] = [
-    eksSecretsEncryption, eksEndpointRestricted, eksControlPlaneLogging,
+    eksSecretsEncryption, eksEndpointRestricted, eksControlPlaneLogging, eksVersionSupported,
     ecrImmutableTags, ecrScanOnPush, ecrKmsEncryption, ecrLifecyclePolicy, nodesImdsV2,
 ];

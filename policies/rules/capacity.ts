@@ -1,4 +1,4 @@
-import { loadInstanceCatalog } from "../../lib/instanceTypes";
+import { loadInstanceCatalog } from "../lib/instanceTypes";
 import { capacityReport } from "../capacity";
 import type { PolicyDefinition } from "../framework";
 

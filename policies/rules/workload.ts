@@ -2,7 +2,7 @@
  * Policies on every pod template (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob):
  * resources, probes, images, and the restricted security profile.
  */
-import { cpuMillicores, isQuantity, memoryMiB } from "../../lib/quantity";
+import { cpuMillicores, isQuantity, memoryMiB } from "../lib/quantity";
 import { wildcardRegExp, type Finding, type PolicyContext, type PolicyDefinition, type StackResource } from "../framework";
 import { ContainerRef, containersOf, KubeIndex, podAnnotationsOf, podSpecOf, SERVING_KINDS } from "../kubernetes";
 

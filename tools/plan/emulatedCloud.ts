@@ -7,6 +7,14 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
+import type * as aws from "@pulumi/aws";
+import type * as eks from "@pulumi/eks";
+
+/**
+ * The outputs a resource class declares (its `readonly x: Output<...>` members). Emulated states are
+ * checked against them with `satisfies`, so an output the real provider does not have fails to compile.
+ */
+type OutputsOf<T> = Partial<Record<Exclude<keyof T, keyof import("@pulumi/pulumi").CustomResource | "getProvider">, unknown>>;
 
 export interface CloudOptions {
     region: string;
@@ -92,6 +100,40 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
             state: { arn: this.arn("autoscaling", `scalingPolicy:${uuid(n)}:autoScalingGroupName/${i.autoscalingGroupName}:policyName/${i.name}`) },
         }),
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (_n, i) => ({ id: `${i.role}-${stableHex(8, String(i.policyArn))}` }),
+        "aws:ec2/launchTemplate:LaunchTemplate": (n, i) => {
+            const id = `lt-${stableHex(17, n)}`;
+            return { id, state: { arn: this.arn("ec2", `launch-template/${id}`), latestVersion: 1, defaultVersion: 1, name: i.name ?? `${n}-${stableHex(7, n)}` } satisfies OutputsOf<aws.ec2.LaunchTemplate> };
+        },
+        "aws:eks/nodeGroup:NodeGroup": (n, i) => this.nodeGroup(n, i),
+        "aws:eks/addon:Addon": (n, i) => ({
+            // The real id is `<cluster>:<addon>`; the version EKS chose is unknown offline when none is pinned.
+            id: `${i.clusterName}:${i.addonName}`,
+            state: { arn: this.arn("eks", `addon/${i.clusterName}/${i.addonName}/${uuid(n)}`) } satisfies OutputsOf<aws.eks.Addon>,
+        }),
+        "aws:eks/accessEntry:AccessEntry": (_n, i) => ({
+            id: `${i.clusterName}:${i.principalArn}`,
+            state: {
+                accessEntryArn: this.arn("eks", `access-entry/${i.clusterName}/${String(i.principalArn).includes(":user/") ? "user" : "role"}/${this.options.accountId}/${String(i.principalArn).split("/").pop()}/${uuid(String(i.principalArn))}`),
+                type: i.type ?? "STANDARD",
+                kubernetesGroups: [],
+                userName: String(i.principalArn),
+            } satisfies OutputsOf<aws.eks.AccessEntry>,
+        }),
+        "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": (_n, i) => ({
+            id: `${i.clusterName}#${i.principalArn}#${i.policyArn}`,
+            state: { associatedAt: "2026-01-01T00:00:00Z" } satisfies OutputsOf<aws.eks.AccessPolicyAssociation>,
+        }),
+        "aws:eks/podIdentityAssociation:PodIdentityAssociation": (n, i) => {
+            const associationId = `a-${stableHex(17, n, String(i.serviceAccount))}`;
+            return {
+                id: `${i.clusterName},${associationId}`,
+                state: {
+                    associationId,
+                    associationArn: this.arn("eks", `podidentityassociation/${i.clusterName}/${associationId}`),
+                    disableSessionTags: false,
+                } satisfies OutputsOf<aws.eks.PodIdentityAssociation>,
+            };
+        },
         "docker-build:index:Image": (n, i) => this.image(n, i),
         "pulumi:pulumi:StackReference": (_n, i) => ({
             id: String(i.name),
@@ -99,7 +141,7 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
         }),
         "awsx:ec2:Vpc": (n, i) => this.vpc(n, i),
         "eks:index:Cluster": (n, i) => this.eksCluster(n, i),
-        "eks:index:ManagedNodeGroup": (n, i) => this.managedNodeGroup(n, i),
+
     };
 
     registryHost(): string {
@@ -180,58 +222,85 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
         return { state: { vpcId: `vpc-${stableHex(17, name)}`, publicSubnetIds: ids("public"), privateSubnetIds: ids("private"), isolatedSubnetIds: [] } };
     }
 
+    /**
+     * `eks.Cluster` (a remote component: one opaque resource under mocks) with the outputs pulumi-eks
+     * v4.3.0 computes (pulumi/pulumi-eks@v4.3.0:nodejs/eks/cluster/cluster.ts):
+     * - `oidcProviderUrl` is the cluster's issuer, `https://oidc.eks.<region>.amazonaws.com/id/<ID>` (2168-2181);
+     * - `oidcIssuer` is the same without `https://` (2211): what IAM condition keys use;
+     * - `clusterSecurityGroupId` is the group the component creates (egress only, 555-583, 2196), while
+     *   `eksCluster.vpcConfig.clusterSecurityGroupId` is the group EKS creates, which managed nodes get;
+     * - the kubeconfig runs `aws --region <region> eks get-token` with KUBERNETES_EXEC_INFO (211-276).
+     * `eksCluster` is really a resource reference to the aws.eks.Cluster; here it is a plain object of
+     * its outputs, which property access (`cluster.eksCluster.arn`) reads the same way.
+     */
     private eksCluster(name: string, inputs: State) {
-        const clusterName = String(inputs.name ?? `${name}-${stableHex(7, name)}`);
-        const { region } = this.options;
+        const clusterName = String(inputs.name ?? `${name}-eksCluster-${stableHex(7, name)}`);
+        const { region, accountId } = this.options;
         const oidcId = stableHex(32, clusterName, "oidc").toUpperCase();
         const endpoint = `https://${stableHex(32, clusterName, "endpoint").toUpperCase()}.gr7.${region}.eks.amazonaws.com`;
         const certificateAuthority = Buffer.from(`emulated CA of ${clusterName}`).toString("base64");
         const kubeconfig = {
             apiVersion: "v1",
-            kind: "Config",
             clusters: [{ name: "kubernetes", cluster: { server: endpoint, "certificate-authority-data": certificateAuthority } }],
             contexts: [{ name: "aws", context: { cluster: "kubernetes", user: "aws" } }],
             "current-context": "aws",
+            kind: "Config",
             users: [{
                 name: "aws",
-                user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", clusterName, "--output", "json"] } },
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "aws",
+                        args: ["--region", region, "eks", "get-token", "--cluster-name", clusterName, "--output", "json"],
+                        env: [{ name: "KUBERNETES_EXEC_INFO", value: '{"apiVersion": "client.authentication.k8s.io/v1beta1"}' }],
+                    },
+                },
             }],
         };
-        const oidcIssuer = `oidc.eks.${region}.amazonaws.com/id/${oidcId}`;
+        const oidcProviderUrl = `https://oidc.eks.${region}.amazonaws.com/id/${oidcId}`;
+        const oidcIssuer = oidcProviderUrl.replace("https://", "");
+        const eksCluster = {
+            name: clusterName,
+            arn: this.arn("eks", `cluster/${clusterName}`),
+            endpoint,
+            version: inputs.version,
+            status: "ACTIVE",
+            certificateAuthority: { data: certificateAuthority },
+            identities: [{ oidcs: [{ issuer: oidcProviderUrl }] }],
+            vpcConfig: {
+                clusterSecurityGroupId: `sg-${stableHex(17, clusterName, "eks-cluster-sg")}`,
+                vpcId: String(inputs.vpcId),
+                endpointPrivateAccess: inputs.endpointPrivateAccess === true,
+                endpointPublicAccess: inputs.endpointPublicAccess !== false,
+            } satisfies Partial<aws.types.output.eks.ClusterVpcConfig>,
+            upgradePolicy: inputs.upgradePolicy ?? { supportType: "EXTENDED" },
+            deletionProtection: inputs.deletionProtection ?? false,
+        } satisfies OutputsOf<aws.eks.Cluster>;
         return {
             state: {
-                eksCluster: {
-                    name: clusterName,
-                    arn: this.arn("eks", `cluster/${clusterName}`),
-                    endpoint,
-                    version: inputs.version,
-                    certificateAuthority: { data: certificateAuthority },
-                    identities: [{ oidcs: [{ issuer: `https://${oidcIssuer}` }] }],
-                },
+                eksCluster,
                 kubeconfig,
                 kubeconfigJson: JSON.stringify(kubeconfig),
+                oidcProviderUrl,
                 oidcIssuer,
-                oidcProviderUrl: oidcIssuer,
-                oidcProviderArn: `arn:aws:iam::${this.options.accountId}:oidc-provider/${oidcIssuer}`,
-                clusterSecurityGroupId: `sg-${stableHex(17, clusterName, "cluster")}`,
-                nodeSecurityGroupId: `sg-${stableHex(17, clusterName, "node")}`,
-            },
+                oidcProviderArn: inputs.createOidcProvider ? `arn:aws:iam::${accountId}:oidc-provider/${oidcIssuer}` : "",
+                clusterSecurityGroupId: `sg-${stableHex(17, clusterName, "component-cluster-sg")}`,
+                nodeSecurityGroupId: `sg-${stableHex(17, clusterName, "component-node-sg")}`,
+            } satisfies OutputsOf<eks.Cluster>,
         };
     }
 
-    private managedNodeGroup(name: string, inputs: State) {
-        const nodeGroupName = `${name}-${stableHex(7, name)}`;
+    /** A managed node group: EKS names its Auto Scaling group `eks-<group>-<uuid>`. */
+    private nodeGroup(name: string, inputs: State) {
+        const nodeGroupName = String(inputs.nodeGroupName ?? `${name}-${stableHex(7, name)}`);
         return {
+            id: `${inputs.clusterName}:${nodeGroupName}`,
             state: {
-                nodeGroup: {
-                    nodeGroupName,
-                    arn: this.arn("eks", `nodegroup/${nodeGroupName}/${uuid(name)}`),
-                    scalingConfig: inputs.scalingConfig,
-                    instanceTypes: inputs.instanceTypes,
-                    status: "ACTIVE",
-                    resources: [{ autoscalingGroups: [{ name: `eks-${nodeGroupName}-${uuid(`${name}/asg`)}` }] }],
-                },
-            },
+                nodeGroupName,
+                arn: this.arn("eks", `nodegroup/${inputs.clusterName}/${nodeGroupName}/${uuid(name)}`),
+                status: "ACTIVE",
+                resources: [{ autoscalingGroups: [{ name: `eks-${nodeGroupName}-${uuid(`${name}/asg`)}` }], remoteAccessSecurityGroupId: "" }],
+            } satisfies OutputsOf<aws.eks.NodeGroup>,
         };
     }
 }

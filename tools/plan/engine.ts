@@ -19,9 +19,28 @@ interface Struct { toJavaScript(): Record<string, unknown> }
 interface RegisterRequest {
     getType(): string; getName(): string; getParent(): string; getProvider(): string; getCustom(): boolean;
     getObject(): Struct | undefined;
+    getProtect(): boolean | undefined; getRetainondelete(): boolean | undefined; getDeletebeforereplace(): boolean;
+    getDependenciesList(): string[]; getPropertydependenciesMap(): { forEach(f: (deps: { getUrnsList(): string[] }) => void): void };
+    getIgnorechangesList(): string[]; getReplaceonchangesList(): string[];
+    getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
 interface RegisterResponse { getUrn(): string; getObject(): Struct | undefined }
 interface OutputsRequest { getUrn(): string; getOutputs(): Struct | undefined }
+
+/**
+ * The resource options that change what `pulumi up` does to a resource, as the engine receives them.
+ * Only options that are set appear.
+ */
+export interface UpdateOptions {
+    protect?: true;
+    retainOnDelete?: true;
+    deleteBeforeReplace?: true;
+    /** Explicit `dependsOn` (URNs): the request's dependencies less those its inputs already carry. */
+    dependsOn?: string[];
+    ignoreChanges?: string[];
+    replaceOnChanges?: string[];
+    customTimeouts?: { create?: string; update?: string; delete?: string };
+}
 
 /** One registration, with values still in the runtime's wire form (secrets carry their signature). */
 export interface RecordedResource {
@@ -33,6 +52,26 @@ export interface RecordedResource {
     custom: boolean;
     inputs: Record<string, unknown>;
     outputs: Record<string, unknown>;
+    options: UpdateOptions;
+}
+
+/** Reads the update-relevant options off a registration request. */
+export function updateOptions(req: RegisterRequest): UpdateOptions {
+    const viaInputs = new Set<string>();
+    req.getPropertydependenciesMap().forEach((deps) => deps.getUrnsList().forEach((urn) => viaInputs.add(urn)));
+    const dependsOn = [...new Set(req.getDependenciesList())].filter((urn) => !viaInputs.has(urn)).sort();
+    const timeouts = req.getCustomtimeouts();
+    const customTimeouts = timeouts && Object.fromEntries(
+        ([["create", timeouts.getCreate()], ["update", timeouts.getUpdate()], ["delete", timeouts.getDelete()]] as const).filter(([, v]) => v));
+    return {
+        ...(req.getProtect() ? { protect: true as const } : {}),
+        ...(req.getRetainondelete() ? { retainOnDelete: true as const } : {}),
+        ...(req.getDeletebeforereplace() ? { deleteBeforeReplace: true as const } : {}),
+        ...(dependsOn.length ? { dependsOn } : {}),
+        ...(req.getIgnorechangesList().length ? { ignoreChanges: [...req.getIgnorechangesList()] } : {}),
+        ...(req.getReplaceonchangesList().length ? { replaceOnChanges: [...req.getReplaceonchangesList()] } : {}),
+        ...(customTimeouts && Object.keys(customTimeouts).length ? { customTimeouts } : {}),
+    };
 }
 
 export interface ProgramRun {
@@ -66,6 +105,7 @@ class RecordingMonitor extends MockMonitor {
                     custom: req.getCustom(),
                     inputs: req.getObject()?.toJavaScript() ?? {},
                     outputs: res.getObject()?.toJavaScript() ?? {},
+                    options: updateOptions(req),
                 });
             }
             callback(err, res);

@@ -6,7 +6,7 @@
 import { stringify } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { isKubernetesType } from "../../policies/kubernetes";
-import type { ProgramRun } from "./engine";
+import type { ProgramRun, UpdateOptions } from "./engine";
 
 export const REDACTED = "[secret]";
 
@@ -16,6 +16,8 @@ export interface PlannedResource {
     name: string;
     parent?: string;
     provider?: string;
+    /** Options that change what an update does (protect, dependsOn, ignoreChanges, ...); absent when none. */
+    options?: UpdateOptions;
     inputs: Record<string, unknown>;
     outputs: Record<string, unknown>;
 }
@@ -55,6 +57,7 @@ export function buildPlan(run: ProgramRun): Plan {
             name: r.name,
             ...(r.parent ? { parent: r.parent } : {}),
             ...(r.provider ? { provider: r.provider } : {}),
+            ...(Object.keys(r.options).length ? { options: r.options } : {}),
             inputs: plainValue(r.inputs) as Record<string, unknown>,
             outputs: plainValue(r.outputs) as Record<string, unknown>,
         }))

@@ -1,7 +1,7 @@
 import * as path from "path";
 import { readStackFile, StackFile } from "../../config/stackFile";
 import { PROJECT_ROOT, validateStackConfig, StackConfig, StackConfigError } from "../../config";
-import { loadInstanceCatalog } from "../../lib/instanceTypes";
+import { loadInstanceCatalog } from "../../policies/lib/instanceTypes";
 import { runProgram, ProgramRun } from "./engine";
 import { buildPlan, kubernetesManifests, Manifest, Plan } from "./plan";
 import * as fs from "fs";

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { AddonContext } from "../context";
 import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
-import { roleAnnotation, Statement, workloadRole } from "../iam";
+import { Statement, workloadIdentity } from "../iam";
 
 export const AWS_LOAD_BALANCER_CONTROLLER_CHART: Chart = { chart: "aws-load-balancer-controller", version: "1.11.0", repo: "https://aws.github.io/eks-charts" };
 const NAMESPACE = "aws-load-balancer-controller";
@@ -64,7 +64,7 @@ export class AwsLoadBalancerController extends pulumi.ComponentResource {
         super("eks-delivery:addons:AwsLoadBalancerController", name, {}, opts);
         const { ctx } = args;
         const namespace = addonNamespace(NAMESPACE, { parent: this });
-        const role = workloadRole(`${name}-irsa`, {
+        const { role, association } = workloadIdentity(`${name}-identity`, {
             ctx, namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT,
             statements: pulumi.all([ctx.accountId, ctx.vpcId]).apply(([account, vpc]) =>
                 loadBalancerControllerStatements(ctx.clusterName, ctx.config.region, account, vpc)),
@@ -78,14 +78,14 @@ export class AwsLoadBalancerController extends pulumi.ComponentResource {
                 region: ctx.config.region,
                 vpcId: ctx.vpcId,
                 replicaCount: 2,
-                serviceAccount: { create: true, name: SERVICE_ACCOUNT, annotations: roleAnnotation(role) },
+                serviceAccount: { create: true, name: SERVICE_ACCOUNT },
                 resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
                 podDisruptionBudget: { maxUnavailable: 1 },
                 topologySpreadConstraints: spreadConstraints(labels),
                 // Only Services that ask for it (the ingress controller's) get a load balancer.
                 enableServiceMutatorWebhook: false,
             },
-        }, { parent: this });
+        }, { parent: this, dependsOn: [association] });
         this.registerOutputs({ roleArn: role.arn });
     }
 }

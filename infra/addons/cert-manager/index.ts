@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { PLATFORM } from "../../../apps/platform";
+import { PLATFORM } from "../../platform";
 import type { AddonContext } from "../context";
 import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
-import { roleAnnotation, Statement, workloadRole } from "../iam";
+import { Statement, workloadIdentity } from "../iam";
 
 export const CERT_MANAGER_CHART: Chart = { chart: "cert-manager", version: "v1.16.2", repo: "https://charts.jetstack.io" };
 export const LETSENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
@@ -34,7 +34,7 @@ export class CertManager extends pulumi.ComponentResource {
         super("eks-delivery:addons:CertManager", name, {}, opts);
         const { ctx } = args;
         const namespace = addonNamespace(NAMESPACE, { parent: this });
-        const role = workloadRole(`${name}-irsa`, {
+        const { association } = workloadIdentity(`${name}-identity`, {
             ctx, namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT, statements: pulumi.output(args.zoneArn).apply(certManagerStatements),
         }, { parent: this });
         const component = (c: string) => ({ "app.kubernetes.io/name": c, "app.kubernetes.io/instance": "cert-manager" });
@@ -50,13 +50,13 @@ export class CertManager extends pulumi.ComponentResource {
             values: {
                 crds: { enabled: true, keep: true },
                 ...ha("cert-manager", "128Mi"),
-                serviceAccount: { create: true, name: SERVICE_ACCOUNT, annotations: roleAnnotation(role) },
+                serviceAccount: { create: true, name: SERVICE_ACCOUNT },
                 // The IRSA token must be readable by the non-root controller.
                 securityContext: { runAsNonRoot: true, fsGroup: 1001, seccompProfile: { type: "RuntimeDefault" } },
                 webhook: ha("webhook", "64Mi"),
                 cainjector: ha("cainjector", "128Mi"),
             },
-        }, { parent: this });
+        }, { parent: this, dependsOn: [association] });
         this.issuer = new k8s.apiextensions.CustomResource(`${name}-issuer`, {
             apiVersion: "cert-manager.io/v1",
             kind: "ClusterIssuer",

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AddonContext } from "../context";
 import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
-import { roleAnnotation, Statement, workloadRole } from "../iam";
+import { Statement, workloadIdentity } from "../iam";
 
 export const CLUSTER_AUTOSCALER_CHART: Chart = {
     chart: "cluster-autoscaler",
-    version: "9.49.0",
+    // kubernetes/autoscaler tag cluster-autoscaler-chart-9.59.0 (2026-07-21, app 1.35.0).
+    version: "9.59.0",
     repo: "https://kubernetes.github.io/autoscaler",
 };
 
@@ -19,7 +20,10 @@ const IMAGE_TAGS: Record<string, string> = {
     "1.31": "v1.31.4",
     "1.32": "v1.32.3",
     "1.33": "v1.33.1",
-    "1.34": "v1.34.0",
+    "1.34": "v1.34.5",
+    // kubernetes/autoscaler tags cluster-autoscaler-1.35.2 and -1.36.1 (2026-07-22).
+    "1.35": "v1.35.2",
+    "1.36": "v1.36.1",
 };
 
 /** The cluster-autoscaler image tag for a cluster's Kubernetes version ("1.33" or "1.33.2"). */
@@ -84,7 +88,7 @@ export interface ClusterAutoscalerArgs {
 
 /**
  * cluster-autoscaler for the managed node groups: two leader-elected replicas spread over zones, an
- * IRSA role that can only resize this cluster's groups, and the scale-down tuning the seeds learned.
+ * Pod Identity role that can only resize this cluster's groups, and the scale-down tuning the seeds learned.
  */
 export class ClusterAutoscaler extends pulumi.ComponentResource {
     readonly roleArn: pulumi.Output<string>;
@@ -95,7 +99,7 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
         const { ctx } = args;
 
         const namespace = addonNamespace(NAMESPACE, { parent: this });
-        const role = workloadRole(`${name}-irsa`, {
+        const { role, association } = workloadIdentity(`${name}-identity`, {
             ctx,
             namespace: NAMESPACE,
             serviceAccount: SERVICE_ACCOUNT,
@@ -115,7 +119,7 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
                     tag: clusterAutoscalerImageTag(ctx.config.cluster.kubernetesVersion),
                 },
                 rbac: {
-                    serviceAccount: { create: true, name: SERVICE_ACCOUNT, annotations: roleAnnotation(role) },
+                    serviceAccount: { create: true, name: SERVICE_ACCOUNT },
                 },
                 // Leader election keeps one active; the second takes over within seconds of a node loss.
                 replicaCount: 2,
@@ -151,7 +155,7 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
                     capabilities: { drop: ["ALL"] },
                 },
             },
-        }, { parent: this });
+        }, { parent: this, dependsOn: [association] });
 
         this.roleArn = role.arn;
         this.status = release.status.status;

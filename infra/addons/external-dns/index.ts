@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
 import type { AddonContext } from "../context";
 import { addonNamespace, addonRelease, Chart } from "../helm";
-import { roleAnnotation, Statement, workloadRole } from "../iam";
+import { Statement, workloadIdentity } from "../iam";
 
 export const EXTERNAL_DNS_CHART: Chart = { chart: "external-dns", version: "1.15.0", repo: "https://kubernetes-sigs.github.io/external-dns/" };
 const NAMESPACE = "external-dns";
@@ -34,7 +34,7 @@ export class ExternalDns extends pulumi.ComponentResource {
         this.zoneId = hostedZone.zoneId;
         this.zoneArn = hostedZone.arn;
         const namespace = addonNamespace(NAMESPACE, { parent: this });
-        const role = workloadRole(`${name}-irsa`, {
+        const { association } = workloadIdentity(`${name}-identity`, {
             ctx, namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT, statements: hostedZone.arn.apply(externalDnsStatements),
         }, { parent: this });
         const release: k8s.helm.v3.Release = addonRelease(name, {
@@ -43,7 +43,7 @@ export class ExternalDns extends pulumi.ComponentResource {
             values: {
                 provider: { name: "aws" },
                 env: [{ name: "AWS_DEFAULT_REGION", value: ctx.config.region }],
-                serviceAccount: { create: true, name: SERVICE_ACCOUNT, annotations: roleAnnotation(role) },
+                serviceAccount: { create: true, name: SERVICE_ACCOUNT },
                 sources: ["ingress", "service"],
                 domainFilters: [zone],
                 extraArgs: [pulumi.interpolate`--zone-id-filter=${hostedZone.zoneId}`, "--aws-zone-type=public"],
@@ -52,7 +52,7 @@ export class ExternalDns extends pulumi.ComponentResource {
                 policy: "upsert-only",
                 resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
             },
-        }, { parent: this });
+        }, { parent: this, dependsOn: [association] });
         this.registerOutputs({ zoneId: this.zoneId, status: release.status });
     }
 }

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { PLATFORM } from "../../../apps/platform";
+import { PLATFORM } from "../../platform";
 import type { AddonContext } from "../context";
 import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
-import { roleAnnotation, Statement, workloadRole } from "../iam";
+import { Statement, workloadIdentity } from "../iam";
 
 export const EXTERNAL_SECRETS_CHART: Chart = { chart: "external-secrets", version: "0.17.0", repo: "https://charts.external-secrets.io" };
 const NAMESPACE = "external-secrets";
@@ -33,7 +33,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
         super("eks-delivery:addons:ExternalSecrets", name, {}, opts);
         const { ctx } = args;
         const namespace = addonNamespace(NAMESPACE, { parent: this });
-        const role = workloadRole(`${name}-irsa`, {
+        const { role, association } = workloadIdentity(`${name}-identity`, {
             ctx, namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT,
             statements: pulumi.output(ctx.accountId).apply((account) => externalSecretsStatements(ctx.config.region, account, args.secretNames)),
         }, { parent: this });
@@ -50,12 +50,12 @@ export class ExternalSecrets extends pulumi.ComponentResource {
                 installCRDs: true,
                 ...part("external-secrets"),
                 leaderElect: true,
-                serviceAccount: { create: true, name: SERVICE_ACCOUNT, annotations: roleAnnotation(role) },
+                serviceAccount: { create: true, name: SERVICE_ACCOUNT },
                 webhook: part("external-secrets-webhook"),
                 certController: part("external-secrets-cert-controller"),
             },
-        }, { parent: this });
-        // With no auth block the store uses the controller's own (IRSA) identity: nothing else can read.
+        }, { parent: this, dependsOn: [association] });
+        // With no auth block the store uses the controller's own (Pod Identity) identity: nothing else can read.
         this.store = new k8s.apiextensions.CustomResource(`${name}-store`, {
             apiVersion: "external-secrets.io/v1",
             kind: "ClusterSecretStore",

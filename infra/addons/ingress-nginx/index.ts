@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
-import { PLATFORM } from "../../../apps/platform";
-import { isProductionStack } from "../../../config/schema";
+import { PLATFORM } from "../../platform";
 import type { AddonContext } from "../context";
 import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
 import { meshNamespaceLabels } from "../mesh";
@@ -39,7 +38,7 @@ export class IngressNginx extends pulumi.ComponentResource {
         super("eks-delivery:addons:IngressNginx", name, {}, opts);
         const namespace = addonNamespace(PLATFORM.ingressNamespace, { parent: this }, meshNamespaceLabels(args.mesh));
         const labels = { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" };
-        const production = isProductionStack(args.ctx.config.stack);
+        const production = args.ctx.config.environment === "production";
         this.release = addonRelease(name, {
             chart: INGRESS_NGINX_CHART,
             namespace: namespace.metadata.name,

@@ -3,9 +3,20 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { AddonContext } from "../context";
 import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
-import { roleAnnotation, Statement, workloadRole } from "../iam";
+import { Statement, workloadIdentity } from "../iam";
 
-export const KARPENTER_CHART: Chart = { chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.5.1" };
+/**
+ * aws/karpenter-provider-aws tag v1.14.1 (2026-08-20): supports Kubernetes 1.26-1.36
+ * (website/content/en/v1.14/upgrading/compatibility.md); 1.5.x stopped at 1.33.
+ */
+export const KARPENTER_CHART: Chart = { chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1" };
+
+/** The AL2023 alias pinned to the managed nodes' AMI release (`1.36.2-20260714` -> `al2023@v20260714`). */
+export function amiAlias(amiReleaseVersion: string): string {
+    const date = /-(\d{8})$/.exec(amiReleaseVersion)?.[1];
+    if (!date) throw new Error(`${amiReleaseVersion} is not an AL2023 AMI release like 1.36.2-20260714`);
+    return `al2023@v${date}`;
+}
 
 const NAMESPACE = "karpenter";
 const SERVICE_ACCOUNT = "karpenter";
@@ -268,7 +279,7 @@ export class Karpenter extends pulumi.ComponentResource {
             }, { parent: this });
         }
 
-        const role = workloadRole(`${name}-irsa`, {
+        const { role, association } = workloadIdentity(`${name}-identity`, {
             ctx,
             namespace: NAMESPACE,
             serviceAccount: SERVICE_ACCOUNT,
@@ -283,10 +294,13 @@ export class Karpenter extends pulumi.ComponentResource {
             namespace: namespace.metadata.name,
             values: {
                 settings: { clusterName: ctx.clusterName, interruptionQueue: queue.name },
-                serviceAccount: { create: true, name: SERVICE_ACCOUNT, annotations: roleAnnotation(role) },
+                serviceAccount: { create: true, name: SERVICE_ACCOUNT },
                 // Leader election keeps one active; the chart's default affinity keeps both off Karpenter's own nodes.
                 replicas: 2,
                 controller: {
+                    // Nodes answer IMDS only to the host (hop limit 1), so Karpenter cannot look its region
+                    // up there (pkg/operator/operator.go@v1.14.1:114-120); the chart's own hint is this env.
+                    env: [{ name: "AWS_REGION", value: ctx.config.region }],
                     resources: {
                         requests: { cpu: "250m", memory: "512Mi" },
                         limits: { memory: "512Mi" },
@@ -295,7 +309,7 @@ export class Karpenter extends pulumi.ComponentResource {
                 topologySpreadConstraints: spreadConstraints(POD_LABELS),
                 podDisruptionBudget: { name: "karpenter", maxUnavailable: 1 },
             },
-        }, { parent: this });
+        }, { parent: this, dependsOn: [association] });
 
         // The CRDs come with the chart: the objects can only be created once the release is installed.
         const afterChart: pulumi.CustomResourceOptions = { parent: this, dependsOn: [release] };
@@ -304,11 +318,12 @@ export class Karpenter extends pulumi.ComponentResource {
             kind: "EC2NodeClass",
             metadata: { name: "default" },
             spec: {
-                amiSelectorTerms: [{ alias: "al2023@latest" }],
+                // The managed nodes' AMI release, not @latest: new AMIs arrive when a person bumps it.
+                amiSelectorTerms: [{ alias: amiAlias(nodes.amiReleaseVersion) }],
                 role: ctx.nodeRoleName,
                 subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": ctx.clusterName } }],
                 securityGroupSelectorTerms: [{ id: ctx.clusterSecurityGroupId }],
-                // IMDSv2 only, and one hop: pods get AWS credentials from IRSA, never from the node role.
+                // IMDSv2 only, and one hop: pods get AWS credentials from EKS Pod Identity, never from the node role.
                 metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
                 // Same max pods as the managed nodes: more than the instance can address leaves pods without IPs.
                 kubelet: { maxPods: nodes.maxPods },
@@ -331,7 +346,7 @@ export class Karpenter extends pulumi.ComponentResource {
                             { key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand"] },
                             { key: "node.kubernetes.io/instance-type", operator: "In", values: nodes.instanceTypes },
                         ],
-                        // Nodes are replaced after 30 days, so AMI and kernel updates roll out on their own.
+                        // Nodes are replaced after 30 days, so none drifts far from the pinned configuration.
                         expireAfter: "720h",
                     },
                 },

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { PLATFORM } from "../../../apps/platform";
+import { PLATFORM } from "../../platform";
 import type { AddonContext } from "../context";
 import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
 import { POD_RESOURCES_DASHBOARD } from "./dashboard";

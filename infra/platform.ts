@@ -1,5 +1,5 @@
 /**
- * What the app layer expects of the cluster platform (the add-ons provide it): one place, so a
+ * What the cluster platform provides (the add-ons) and the app layer relies on: one place, so a
  * renamed ingress class or secret store cannot silently break every service.
  */
 export const PLATFORM = {

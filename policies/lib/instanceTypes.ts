@@ -1,8 +1,7 @@
 /**
  * EC2 instance facts (vCPU, memory, ENIs, price) and the pod-density arithmetic of the Amazon VPC CNI.
- * Dependency-free: the policy pack uses it too.
- * The facts live outside the repository in `../shared/data/ec2-instance-types.tsv` (see README);
- * `EKS_DELIVERY_SHARED` (the folder) or `EKS_DELIVERY_INSTANCE_TYPES` (the file) point elsewhere.
+ * Dependency-free and inside the pack, so both the program and the published pack read the same facts
+ * from `policies/data/ec2-instance-types.tsv` (vendored with its sources and date: policies/data/README.md).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -75,28 +74,19 @@ export function parseInstanceTypes(tsv: string, source: string): InstanceCatalog
     );
 }
 
-/** The shared data folder: `EKS_DELIVERY_SHARED`, else `shared/` beside the repository. */
-export function sharedDataRoot(): string {
-    return process.env.EKS_DELIVERY_SHARED ?? path.resolve(__dirname, "..", "..", "shared");
-}
-
-/** Where the facts file is read from: `EKS_DELIVERY_INSTANCE_TYPES`, else the shared data folder. */
-export function instanceTypesPath(): string {
-    return process.env.EKS_DELIVERY_INSTANCE_TYPES ?? path.join(sharedDataRoot(), "data", "ec2-instance-types.tsv");
-}
+/** The vendored facts file, beside this module in the pack (so a published pack carries it). */
+export const INSTANCE_TYPES_FILE = path.resolve(__dirname, "..", "data", "ec2-instance-types.tsv");
 
 let cached: InstanceCatalog | undefined;
 
 /** Loads (once per process) the instance facts; a missing file is a clear error, not a stack trace. */
-export function loadInstanceCatalog(file = instanceTypesPath()): InstanceCatalog {
+export function loadInstanceCatalog(file = INSTANCE_TYPES_FILE): InstanceCatalog {
     if (cached && cached.source === file) return cached;
     let text: string;
     try {
         text = fs.readFileSync(file, "utf8");
     } catch {
-        throw new Error(
-            `EC2 instance facts not found at ${file}: put ec2-instance-types.tsv in shared/data beside the ` +
-            `repository or set EKS_DELIVERY_INSTANCE_TYPES to its path`);
+        throw new Error(`EC2 instance facts not readable at ${file}: the repository ships them in policies/data/`);
     }
     cached = parseInstanceTypes(text, file);
     return cached;

@@ -1,6 +1,6 @@
 /**
  * The pack against the checkers platform teams trust: Polaris's and Kyverno's own fixtures
- * (../shared/conformance), each evaluated only with the policies tagged as that check's equivalent.
+ * (outside the repository: see tools/conformance/corpus.ts), each evaluated only with the policies tagged as that check's equivalent.
  * Where a policy of ours is deliberately stricter, the difference is listed here with its reason
  * (and in policies/README.md), and the test asserts the stricter verdict.
  */
@@ -9,12 +9,12 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { sharedDataRoot } from "../lib/instanceTypes";
-import { allPolicies } from "../policies/all";
-import { evaluate, PackConfig, StackResource } from "../policies/framework";
-import { readDocuments } from "../tools/policy/documents";
+import { allPolicies } from "../../policies/all";
+import { evaluate, PackConfig, StackResource } from "../../policies/framework";
+import { readDocuments } from "../../tools/policy/documents";
+import { conformanceRoot } from "../../tools/conformance/corpus";
 
-const CONFORMANCE = path.join(sharedDataRoot(), "conformance");
+const CONFORMANCE = conformanceRoot();
 /** Turn on what Polaris/Kyverno check by default but we make optional. */
 const CONFIG: PackConfig = { "cpu-limits": { required: true } };
 
