@@ -17,7 +17,7 @@ import { NodeGroup } from "./infra/nodeGroup";
 import { ContainerRegistry } from "./infra/registry";
 import { PlatformAddons } from "./infra/addons";
 import { DeliveryAutomation } from "./infra/delivery";
-import { supportStatus, SUPPORT_WARNING_DAYS, utcDate } from "./policies/lib/eksVersions";
+import { supportWarning, utcDate } from "./policies/lib/eksVersions";
 
 const config = loadStackConfig();
 const clusterName = `${config.project}-${config.stack}`;
@@ -30,10 +30,8 @@ const tags = {
 };
 
 // A version about to leave standard support is news before it is a bill (or a forced upgrade).
-const support = supportStatus(config.cluster.kubernetesVersion, utcDate());
-if (support && (support.phase !== "standard" || support.daysLeft <= SUPPORT_WARNING_DAYS)) {
-    pulumi.log.warn(`${support.summary}: plan the upgrade (cluster.kubernetesVersion)`);
-}
+const supportNotice = supportWarning(config.cluster.kubernetesVersion, utcDate());
+if (supportNotice) pulumi.log.warn(supportNotice);
 
 const network = new Network("network", {
     availabilityZones: config.cluster.availabilityZones,

@@ -98,7 +98,7 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
                 if (typeof v === "number") {
                     full(c, [], `${v} is a number: quote it ("${v.toFixed(2)}") so YAML keeps the version as written`);
                 } else if (!/^1\.\d{2}$/.test(v)) {
-                    full(c, [], `${showValue(v)} is not a Kubernetes minor version like "1.35"`);
+                    full(c, [], `${showValue(v)} is not a Kubernetes minor version like "1.36"`);
                 } else if (!EKS_VERSIONS.some((e) => e.version === v)) {
                     full(c, [], `${showValue(v)} is not in the EKS support calendar (policies/lib/eksVersions.ts): one of ${EKS_VERSIONS.map((e) => e.version).join(", ")}`);
                 }
@@ -161,7 +161,7 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         prefixDelegation: z.boolean({ error: "is not true or false" }).default(false),
         // Pinned: a new AMI replaces every node, so it happens when a person bumps this, not on a deploy.
         amiReleaseVersion: text().regex(AMI_RELEASE, {
-            error: "is not an AL2023 EKS AMI release like \"1.35.0-20261105\" (aws ssm get-parameter --name /aws/service/eks/optimized-ami/<version>/amazon-linux-2023/x86_64/standard/recommended/release_version)",
+            error: "is not an AL2023 EKS AMI release like \"1.36.2-20260714\" (aws ssm get-parameter --name /aws/service/eks/optimized-ami/<version>/amazon-linux-2023/x86_64/standard/recommended/release_version)",
         }),
         diskSizeGiB: whole().min(20, { error: "is less than 20 (the AL2023 image needs 20 GiB)" }).max(16384, { error: "is more than 16384" }).default(50),
     }).superRefine((n, c) => {
@@ -290,7 +290,8 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         nodes: nodes.superRefine((n, c) => {
             const clusterVersion = (input.cluster as { kubernetesVersion?: unknown } | undefined)?.kubernetesVersion;
             const minor = AMI_RELEASE.exec(n.amiReleaseVersion)?.[1];
-            if (minor && typeof clusterVersion === "string" && minor !== clusterVersion) {
+            const known = EKS_VERSIONS.some((e) => e.version === clusterVersion); // else reported on the version
+            if (minor && known && minor !== clusterVersion) {
                 full(c, ["amiReleaseVersion"], `${showValue(n.amiReleaseVersion)} is an AMI for Kubernetes ${minor}, but cluster.kubernetesVersion is ${showValue(clusterVersion)}`);
             }
         }),
@@ -390,7 +391,8 @@ export function validateStackConfig(values: Record<string, unknown>, ctx: Valida
     const result = schema.safeParse(input, { reportInput: true });
     if (!result.success) {
         for (const issue of result.error.issues) {
-            if (issue.input === undefined && issue.path.length === 1 && issue.code === "invalid_type") continue; // listed above
+            const top = issue.path.length === 1 ? String(issue.path[0]) : undefined;
+            if (issue.input === undefined && top && [...REQUIRED_KEYS, "region"].includes(top)) continue; // listed above
             for (const line of describe(issue)) problems.push(withSuggestion(line, knownFieldsAt(schema, issue.path)));
         }
     }

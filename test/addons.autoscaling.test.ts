@@ -36,18 +36,18 @@ const granting = (statements: any[], action: string): any[] => statements.filter
 
 test("cluster-autoscaler image tag matches the cluster minor, and unknown minors throw", () => {
     const expected: Record<string, string> = {
-        "1.29": "v1.29.5", "1.30": "v1.30.6", "1.31": "v1.31.4", "1.32": "v1.32.3", "1.33": "v1.33.1", "1.34": "v1.34.0",
+        "1.29": "v1.29.5", "1.30": "v1.30.6", "1.31": "v1.31.4", "1.32": "v1.32.3", "1.33": "v1.33.1", "1.34": "v1.34.5", "1.35": "v1.35.2", "1.36": "v1.36.1",
     };
     for (const [minor, tag] of Object.entries(expected)) assert.equal(clusterAutoscalerImageTag(minor), tag, minor);
     assert.equal(clusterAutoscalerImageTag("1.33.4"), "v1.33.1", "a patch version maps by its minor");
-    for (const bad of ["1.28", "1.35", "2.0", "latest", ""]) {
+    for (const bad of ["1.28", "1.37", "2.0", "latest", ""]) {
         assert.throws(() => clusterAutoscalerImageTag(bad), /no cluster-autoscaler release is pinned for Kubernetes/, bad);
     }
 });
 
 test("cluster-autoscaler: pinned chart, version-matched image, HA, tuned scale-down, restricted pods", async () => {
     const plan = await planComponent(() => { new ClusterAutoscaler("cluster-autoscaler", { ctx: addonContext() }); });
-    assert.deepEqual(CLUSTER_AUTOSCALER_CHART, { chart: "cluster-autoscaler", version: "9.49.0", repo: "https://kubernetes.github.io/autoscaler" });
+    assert.deepEqual(CLUSTER_AUTOSCALER_CHART, { chart: "cluster-autoscaler", version: "9.59.0", repo: "https://kubernetes.github.io/autoscaler" });
     assert.equal((only(plan, "kubernetes:core/v1:Namespace").inputs.metadata as any).name, "cluster-autoscaler");
     const r = release(plan, CLUSTER_AUTOSCALER_CHART);
     assert.equal(r.inputs.namespace, "cluster-autoscaler");
@@ -238,7 +238,7 @@ test("karpenter: default EC2NodeClass and NodePool from the node settings, under
     // dependsOn (the release, for its CRDs) is not recorded in the plan; the parent is.
     assert.equal(nodeClass.parent, component.urn);
     const classSpec = nodeClass.inputs.spec as any;
-    assert.deepEqual(classSpec.amiSelectorTerms, [{ alias: "al2023@latest" }]);
+    assert.deepEqual(classSpec.amiSelectorTerms, [{ alias: "al2023@v20260714" }], "pinned to the managed nodes' AMI release");
     assert.equal(classSpec.role, "nodes-role-1234567");
     assert.deepEqual(classSpec.subnetSelectorTerms, [{ tags: { "karpenter.sh/discovery": CLUSTER } }]);
     assert.deepEqual(classSpec.securityGroupSelectorTerms, [{ id: "sg-0123456789abcdef0" }]);

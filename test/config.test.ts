@@ -28,12 +28,30 @@ const rules: Array<[string, Mutation, string | RegExp, string?]> = [
     ["bad region", (v) => { v["aws:region"] = "seoul"; }, 'aws:region: "seoul" is not an AWS region like ap-northeast-2'],
     ["section of the wrong type", (v) => { v["eks-delivery:nodes"] = "t3.medium"; }, 'eks-delivery:nodes: "t3.medium" is not a mapping'],
     ["unquoted kubernetes version", (v) => { cluster(v).kubernetesVersion = 1.3; }, /^eks-delivery:cluster\.kubernetesVersion: 1\.3 is a number: quote it \("1\.30"\)/],
-    ["malformed kubernetes version", (v) => { cluster(v).kubernetesVersion = "v1.33"; }, 'eks-delivery:cluster.kubernetesVersion: "v1.33" is not a Kubernetes minor version like "1.33"'],
+    ["malformed kubernetes version", (v) => { cluster(v).kubernetesVersion = "v1.36"; }, 'eks-delivery:cluster.kubernetesVersion: "v1.36" is not a Kubernetes minor version like "1.36"'],
     ["one availability zone", (v) => { cluster(v).availabilityZones = 1; }, /^eks-delivery:cluster\.availabilityZones: 1 is less than 2/],
     ["fractional availability zones", (v) => { cluster(v).availabilityZones = 2.5; }, "eks-delivery:cluster.availabilityZones: 2.5 is not a whole number"],
     ["not a CIDR", (v) => { cluster(v).publicAccessCidrs = ["10.0.0.0/33"]; }, 'eks-delivery:cluster.publicAccessCidrs[0]: "10.0.0.0/33" is not an IPv4 CIDR'],
     ["CIDR with host bits", (v) => { cluster(v).publicAccessCidrs = ["203.0.113.7/24"]; }, 'eks-delivery:cluster.publicAccessCidrs[0]: "203.0.113.7/24" has host bits set (did you mean 203.0.113.0/24?)'],
-    ["prod endpoint open to the internet", (v) => { cluster(v).publicAccessCidrs = ["0.0.0.0/0"]; }, /^eks-delivery:cluster\.publicAccessCidrs\[0\]: "0\.0\.0\.0\/0" opens the production API endpoint/, "prod"],
+    ["production endpoint open to the internet", (v) => { v["eks-delivery:environment"] = "production"; cluster(v).publicAccessCidrs = ["0.0.0.0/0"]; }, /^eks-delivery:cluster\.publicAccessCidrs\[0\]: "0\.0\.0\.0\/0" opens the production API endpoint/],
+    ["missing environment", (v) => { delete v["eks-delivery:environment"]; }, "eks-delivery:environment: is required"],
+    ["unknown environment", (v) => { v["eks-delivery:environment"] = "prod"; }, 'eks-delivery:environment: "prod" is not one of production, staging, development'],
+    ["kubernetes version outside the EKS calendar", (v) => { cluster(v).kubernetesVersion = "1.28"; }, /^eks-delivery:cluster\.kubernetesVersion: "1\.28" is not in the EKS support calendar \(policies\/lib\/eksVersions\.ts\): one of 1\.31, .*1\.36$/],
+    ["extendedSupport not a boolean", (v) => { cluster(v).extendedSupport = "yes"; }, 'eks-delivery:cluster.extendedSupport: "yes" is not true or false'],
+    ["access principal not an ARN", (v) => { cluster(v).access = [{ principalArn: "admins", policy: "admin" }]; }, 'eks-delivery:cluster.access[0].principalArn: "admins" is not the ARN of an IAM role or user (arn:aws:iam::<account>:role/<name>)'],
+    ["access principal is a session", (v) => { cluster(v).access = [{ principalArn: "arn:aws:sts::123456789012:assumed-role/Admin/alice", policy: "admin" }]; },
+        'eks-delivery:cluster.access[0].principalArn: "arn:aws:sts::123456789012:assumed-role/Admin/alice" is a session, not a principal: use the role, arn:aws:iam::123456789012:role/Admin'],
+    ["access principal of a group", (v) => { cluster(v).access = [{ principalArn: "arn:aws:iam::123456789012:group/admins", policy: "view" }]; }, /^eks-delivery:cluster\.access\[0\]\.principalArn: "arn:aws:iam::123456789012:group\/admins" is not the ARN of an IAM role or user/],
+    ["unknown access policy", (v) => { cluster(v).access = [{ principalArn: "arn:aws:iam::123456789012:role/a", policy: "owner" }]; }, 'eks-delivery:cluster.access[0].policy: "owner" is not one of admin, edit, view'],
+    ["empty access namespaces", (v) => { cluster(v).access = [{ principalArn: "arn:aws:iam::123456789012:role/a", policy: "edit", namespaces: [] }]; }, /^eks-delivery:cluster\.access\[0\]\.namespaces: \[\] is empty/],
+    ["duplicate access principal", (v) => { cluster(v).access = [{ principalArn: "arn:aws:iam::123456789012:role/a", policy: "edit" }, { principalArn: "arn:aws:iam::123456789012:role/a", policy: "view" }]; },
+        'eks-delivery:cluster.access[1].principalArn: "arn:aws:iam::123456789012:role/a" is already given access by access[0]'],
+    ["bad add-on version", (v) => { cluster(v).addonVersions = { coredns: "latest" }; }, 'eks-delivery:cluster.addonVersions.coredns: "latest" is not an EKS add-on version like "v1.14.3-eksbuild.3"'],
+    ["unknown add-on", (v) => { cluster(v).addonVersions = { "aws-ebs-csi-driver": "v1.0.0-eksbuild.1" }; }, /^eks-delivery:cluster\.addonVersions\.aws-ebs-csi-driver: unknown key/],
+    ["missing AMI release", (v) => { delete nodes(v).amiReleaseVersion; }, "eks-delivery:nodes.amiReleaseVersion: is required"],
+    ["malformed AMI release", (v) => { nodes(v).amiReleaseVersion = "latest"; }, /^eks-delivery:nodes\.amiReleaseVersion: "latest" is not an AL2023 EKS AMI release like "1\.36\.2-20260714" \(aws ssm get-parameter/],
+    ["AMI release for another Kubernetes", (v) => { nodes(v).amiReleaseVersion = "1.35.6-20260714"; }, 'eks-delivery:nodes.amiReleaseVersion: "1.35.6-20260714" is an AMI for Kubernetes 1.35, but cluster.kubernetesVersion is "1.36"'],
+    ["root volume too small", (v) => { nodes(v).diskSizeGiB = 8; }, /^eks-delivery:nodes\.diskSizeGiB: 8 is less than 20/],
     ["bad NAT strategy", (v) => { cluster(v).natGateways = "two"; }, 'eks-delivery:cluster.natGateways: "two" is not one of single, one-per-az'],
     ["unknown instance type, with a hint", (v) => { nodes(v).instanceTypes = ["t3.mediun"]; }, 'eks-delivery:nodes.instanceTypes[0]: unknown instance type "t3.mediun" (did you mean t3.medium?)'],
     ["no instance types", (v) => { nodes(v).instanceTypes = []; }, /^eks-delivery:nodes\.instanceTypes: \[\] is empty/],
@@ -106,17 +124,31 @@ test("the dev and prod stack files are valid, and defaults are applied", () => {
     assert.equal(dev.nodes.maxPods, 110, "t3.medium with prefix delegation");
     assert.equal(dev.cluster.natGateways, "single");
     assert.equal(dev.cluster.logRetentionDays, 90);
+    assert.equal(dev.environment, "development");
     const prod = validate(stackValues("prod"), "prod");
+    assert.equal(prod.environment, "production");
     assert.equal(prod.cluster.natGateways, "one-per-az");
     assert.equal(prod.cluster.availabilityZones, 3);
     assert.deepEqual(prod.cluster.publicAccessCidrs, []);
 });
 
-test("an open endpoint is allowed on dev but not prod", () => {
+test("the environment, not the stack's name, decides what production means", () => {
     const values = stackValues("dev");
     cluster(values).publicAccessCidrs = ["0.0.0.0/0"];
-    assert.doesNotThrow(() => validate(values, "dev"));
-    assert.throws(() => validate(values, "prod"), StackConfigError);
+    assert.doesNotThrow(() => validate(values, "prod"), "a stack named prod in development");
+    values["eks-delivery:environment"] = "production";
+    assert.throws(() => validate(values, "dev"), StackConfigError);
+    delete cluster(values).publicAccessCidrs;
+    cluster(values).publicAccessCidrs = [];
+    assert.equal(validate(values, "anything").cluster.natGateways, "one-per-az", "production default");
+});
+
+test("access entries and add-on versions default to none; principals with paths are accepted", () => {
+    const values = stackValues("dev");
+    const config = validate(values);
+    assert.deepEqual([config.cluster.access, config.cluster.addonVersions, config.cluster.extendedSupport], [[], {}, false]);
+    cluster(values).access = [{ principalArn: "arn:aws:iam::123456789012:role/teams/platform/admin", policy: "admin" }];
+    assert.equal(validate(values).cluster.access[0].principalArn, "arn:aws:iam::123456789012:role/teams/platform/admin");
 });
 
 test("maxPods auto is the smallest the instance types can address", () => {

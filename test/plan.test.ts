@@ -74,12 +74,14 @@ const badFiles: Array<[string, string, RegExp]> = [
     ["broken YAML", "config:\n  aws:region: ap-northeast-2\n  eks-delivery:nodes: [\n", /Pulumi\.bad\.yaml:4:1: /],
     ["duplicate keys", "config:\n  aws:region: ap-northeast-2\n  aws:region: us-east-1\n", /Pulumi\.bad\.yaml:3:3: Map keys must be unique/],
     ["not a mapping", "- just\n- a list\n", /Pulumi\.bad\.yaml: is not a mapping/],
-    ["wrong types and values", "config:\n  aws:region: ap-northeast-2\n  eks-delivery:cluster: {kubernetesVersion: \"1.33\", availabilityZones: two, publicAccessCidrs: []}\n" +
-        "  eks-delivery:nodes: {instanceTypes: [t3.mediun], minSize: 5, desiredSize: 5, maxSize: 3}\n" +
+    ["wrong types and values", "config:\n  aws:region: ap-northeast-2\n  eks-delivery:environment: development\n" +
+        "  eks-delivery:cluster: {kubernetesVersion: \"1.36\", availabilityZones: two, publicAccessCidrs: []}\n" +
+        "  eks-delivery:nodes: {instanceTypes: [t3.mediun], minSize: 5, desiredSize: 5, maxSize: 3, amiReleaseVersion: 1.36.2-20260714}\n" +
         "  eks-delivery:services:\n    - {name: api, path: apps/services/nope, port: 8080, resources: {requests: {cpu: 500mm, memory: 1Gi}, limits: {memory: 1Gi}}}\n",
         /availabilityZones: "two" is not a number[\s\S]*instanceTypes\[0\]: unknown instance type "t3.mediun" \(did you mean t3.medium\?\)[\s\S]*minSize: 5 is greater than maxSize 3[\s\S]*path: "apps\/services\/nope" does not exist[\s\S]*cpu: "500mm" is not a Kubernetes quantity/],
-    ["missing services", "config:\n  aws:region: ap-northeast-2\n  eks-delivery:cluster: {kubernetesVersion: \"1.33\", availabilityZones: 2, publicAccessCidrs: []}\n" +
-        "  eks-delivery:nodes: {instanceTypes: [t3.medium], minSize: 2, desiredSize: 2, maxSize: 3}\n", /eks-delivery:services: is required/],
+    ["missing environment and services", "config:\n  aws:region: ap-northeast-2\n  eks-delivery:cluster: {kubernetesVersion: \"1.36\", availabilityZones: 2, publicAccessCidrs: []}\n" +
+        "  eks-delivery:nodes: {instanceTypes: [t3.medium], minSize: 2, desiredSize: 2, maxSize: 3, amiReleaseVersion: 1.36.2-20260714}\n",
+        /:\n  eks-delivery:environment: is required\n  eks-delivery:services: is required\n$/],
 ];
 
 for (const [name, text, expected] of badFiles) {

@@ -150,16 +150,77 @@ test("security: pod and container contexts combine as Kubernetes does", () => {
     assert.deepEqual(flagged(secret, ["no-secret-env-literals"]), ["no-secret-env-literals"]);
 });
 
+const aws = (type: string, props: Record<string, unknown>, name = "x"): StackResource => ({ type, urn: `urn:${type}::${name}`, name, props });
+
 test("the pack covers every AWS rule on both the component and the raw AWS resources", () => {
-    const aws = (type: string, props: Record<string, unknown>): StackResource => ({ type, urn: `urn:${type}`, name: "x", props });
     const open = [aws("eks:index:Cluster", { endpointPublicAccess: true, enabledClusterLogTypes: ["api"] }),
         aws("aws:eks/cluster:Cluster", { vpcConfig: { publicAccessCidrs: ["0.0.0.0/0"] }, enabledClusterLogTypes: [] })];
-    assert.deepEqual(flagged(open), ["eks-control-plane-logging", "eks-endpoint-restricted", "eks-secrets-encryption"]);
+    assert.deepEqual(flagged(open), ["eks-control-plane-logging", "eks-endpoint-restricted", "eks-secrets-encryption", "eks-version-supported"]);
     const repo = aws("aws:ecr/repository:Repository", { name: "r", imageTagMutability: "IMMUTABLE_WITH_EXCLUSION", imageTagMutabilityExclusionFilters: [{ filter: "v*", filterType: "WILDCARD" }] });
     assert.deepEqual(flagged([repo]), ["ecr-immutable-tags", "ecr-kms-encryption", "ecr-lifecycle-policy", "ecr-scan-on-push"]);
     const nodes = [aws("eks:index:ManagedNodeGroup", { instanceTypes: ["t3.medium"] }), aws("aws:ec2/launchTemplate:LaunchTemplate", { metadataOptions: { httpTokens: "optional" } })];
     assert.deepEqual(flagged(nodes, ["nodes-imdsv2"]), ["nodes-imdsv2"]);
     assert.equal(evaluate(allPolicies.filter((p) => p.name === "nodes-imdsv2"), nodes).length, 2);
+});
+
+test("nodes-imdsv2: IMDSv2 with a hop limit of 1, so pods cannot reach the node role's credentials", () => {
+    const imds = (...resources: StackResource[]) => evaluate(allPolicies.filter((p) => p.name === "nodes-imdsv2"), resources).map((v) => v.message);
+    const group = aws("aws:eks/nodeGroup:NodeGroup", { instanceTypes: ["t3.medium"], launchTemplate: { id: "lt-1", version: "1" } }, "nodes");
+    const template = (metadataOptions: Record<string, unknown>) => aws("aws:ec2/launchTemplate:LaunchTemplate", { metadataOptions }, "nodes-lt");
+    assert.deepEqual(imds(group, template({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 })), []);
+    const hop2 = imds(group, template({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 }));
+    assert.equal(hop2.length, 1);
+    assert.match(hop2[0], /LaunchTemplate nodes-lt: .*httpPutResponseHopLimit: 2: pods can reach IMDS/);
+    assert.match(imds(group, template({ httpTokens: "required" }))[0], /httpPutResponseHopLimit unset \(2 on AL2023 AMIs\)/, "the AL2023 AMI's default is 2");
+    assert.match(imds(group, template({ httpTokens: "optional", httpPutResponseHopLimit: 1 }))[0], /httpTokens: required/);
+    assert.deepEqual(imds(aws("aws:eks/nodeGroup:NodeGroup", { instanceTypes: ["t3.medium"] }, "bare")), ["NodeGroup bare: has no launch template, so IMDSv1 stays enabled"]);
+
+    // pulumi-eks builds its template with a hop limit of 2 when enableIMDSv2 is set (nodegroup.ts:2236-2242).
+    const component = imds(aws("eks:index:ManagedNodeGroup", { instanceTypes: ["t3.medium"], enableIMDSv2: true }, "mng"));
+    assert.deepEqual(component, ["ManagedNodeGroup mng: enableIMDSv2 sets a hop limit of 2: pods can reach IMDS and the node role's credentials"]);
+    assert.deepEqual(imds(aws("eks:index:ManagedNodeGroup", { launchTemplate: { id: "lt-1", version: "1" } }), template({ httpTokens: "required", httpPutResponseHopLimit: 1 })), [],
+        "a component with its own template is judged by the template");
+});
+
+test("eks-version-supported: the cluster's version is in standard support on the evaluation date", () => {
+    const cluster = (version: string | undefined, props: Record<string, unknown> = {}, type = "eks:index:Cluster") =>
+        aws(type, { ...(version === undefined ? {} : { version }), upgradePolicy: { supportType: "STANDARD" }, ...props }, "cluster");
+    const on = (today: string, ...resources: StackResource[]) =>
+        evaluate(allPolicies.filter((p) => p.name === "eks-version-supported"), resources, { "eks-version-supported": { today } }).map((v) => v.message);
+
+    const past = on("2026-11-27", cluster("1.33"));
+    assert.equal(past.length, 1);
+    assert.match(past[0], /^Cluster cluster: Kubernetes 1\.33 left standard support on 2026-07-29 \(phase: extended, .* until 2027-07-29\)$/);
+    assert.deepEqual(on("2026-11-27", cluster("1.36")), []);
+    assert.deepEqual(on("2026-11-27", cluster("1.34")), [], "1.34 is in standard support through 2026-12-02");
+    assert.deepEqual(on("2026-12-02", cluster("1.34")), [], "the last day of standard support");
+    assert.match(on("2026-12-03", cluster("1.34"))[0], /Kubernetes 1\.34 left standard support on 2026-12-02 \(phase: extended/);
+    assert.match(on("2026-11-27", cluster("1.31"))[0], /Kubernetes 1\.31 left standard support on 2025-11-26 \(phase: unsupported, extended support ended 2026-11-26/);
+    assert.match(on("2026-11-27", cluster("1.29"))[0], /Kubernetes 1\.29 is not in the EKS support calendar/);
+    assert.match(on("2026-11-27", cluster(undefined))[0], /sets no version/);
+    assert.match(on("2026-12-03", cluster("1.34", {}, "aws:eks/cluster:Cluster"))[0], /^Cluster cluster: Kubernetes 1\.34 left standard support/, "the raw AWS cluster too");
+
+    // Without an upgrade policy EKS silently chooses EXTENDED.
+    const noPolicy = on("2026-11-27", cluster("1.36", { upgradePolicy: undefined }));
+    assert.deepEqual(noPolicy, ["Cluster cluster: sets no upgradePolicy: EKS defaults to EXTENDED support, billed at six times the price once the version leaves standard support"]);
+    assert.deepEqual(on("2026-11-27", cluster("1.36", { upgradePolicy: { supportType: "EXTENDED" } })), [], "EXTENDED chosen explicitly is allowed");
+    assert.equal(on("2026-12-03", cluster("1.34", { upgradePolicy: undefined })).length, 1, "one finding per cluster, both problems in it");
+    assert.match(on("2026-12-03", cluster("1.34", { upgradePolicy: undefined }))[0], /phase: extended.*; sets no upgradePolicy/);
+
+    assert.deepEqual(on("27.11.2026", cluster("1.36")), ['config today "27.11.2026" is not a date like 2026-11-27']);
+    const withoutDate = evaluate(allPolicies.filter((p) => p.name === "eks-version-supported"), [cluster("1.36")]);
+    assert.deepEqual(withoutDate, [], "today defaults to the current UTC date");
+});
+
+test("eks-version-supported is mandatory in prod and advisory in dev (policies/config/<stack>.json)", async () => {
+    const fs = await import("fs");
+    const path = await import("path");
+    const stackConfig = (stack: string): PackConfig => JSON.parse(fs.readFileSync(path.join(__dirname, "..", "policies", "config", `${stack}.json`), "utf8"));
+    const old = [aws("eks:index:Cluster", { version: "1.33", upgradePolicy: { supportType: "STANDARD" } }, "cluster")];
+    const levels = (stack: string) => evaluate(allPolicies.filter((p) => p.name === "eks-version-supported"), old, { ...stackConfig(stack), "eks-version-supported": { today: "2026-11-27" } })
+        .map((v) => [v.enforcementLevel, v.severity]);
+    assert.deepEqual(levels("prod"), [["mandatory", "high"]]);
+    assert.deepEqual(levels("dev"), [["advisory", "high"]]);
 });
 
 test("the seeds' arithmetic: pods per node and node costs", () => {
@@ -172,18 +233,64 @@ test("the seeds' arithmetic: pods per node and node costs", () => {
     assert.deepEqual(allocatable({ vcpu: 2, memoryMiB: 4096, maxPods: 17 }), { cpuMillicores: 1930, memoryMiB: 3554, pods: 17 });
 });
 
+/** A launch template's user data as the program writes it: base64 of a MIME multi-part document with a nodeadm NodeConfig. */
+const userData = (maxPods?: number) => Buffer.from([
+    "MIME-Version: 1.0", 'Content-Type: multipart/mixed; boundary="B"', "", "--B", "Content-Type: application/node.eks.aws", "",
+    "apiVersion: node.eks.aws/v1alpha1", "kind: NodeConfig", "spec:", "  kubelet:", "    config:", ...(maxPods === undefined ? [] : [`      maxPods: ${maxPods}`]),
+    "", "--B--", "",
+].join("\n")).toString("base64");
+
+/** A managed node group as the program declares it: aws NodeGroup + LaunchTemplate (+ the vpc-cni add-on). */
+function nodeGroup(maxPods: number | undefined, opts: { prefixDelegation?: boolean; ids?: boolean } = {}): StackResource[] {
+    const template = aws("aws:ec2/launchTemplate:LaunchTemplate", {
+        ...(opts.ids ? { id: "lt-0123" } : {}),
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+        userData: userData(maxPods),
+    }, "nodes-nodes");
+    return [
+        aws("aws:eks/nodeGroup:NodeGroup", {
+            instanceTypes: ["t3.medium"], amiType: "AL2023_x86_64_STANDARD", releaseVersion: "1.36.2-20260714", version: "1.36",
+            scalingConfig: { minSize: 1, desiredSize: 1, maxSize: 2 }, launchTemplate: { id: "lt-0123", version: "1" },
+        }, "nodes"),
+        template,
+        ...(opts.prefixDelegation === undefined ? [] : [aws("aws:eks/addon:Addon", {
+            addonName: "vpc-cni",
+            configurationValues: JSON.stringify({ enableNetworkPolicy: "true", env: { ENABLE_PREFIX_DELEGATION: String(opts.prefixDelegation), WARM_PREFIX_TARGET: "1" } }),
+        }, "vpc-cni")]),
+    ];
+}
+
 test("capacity: pods beyond what t3.medium nodes address do not fit", () => {
-    const group = (maxPods: number): StackResource => ({
-        type: "eks:index:ManagedNodeGroup", urn: "urn:nodes", name: "nodes",
-        props: { instanceTypes: ["t3.medium"], scalingConfig: { minSize: 1, desiredSize: 1, maxSize: 2 }, nodeadmExtraOptions: [{ content: `maxPods: ${maxPods}` }] },
-    });
     const small = good().replace("requests: {cpu: 100m, memory: 128Mi}", "requests: {cpu: 10m, memory: 16Mi}").replace("maxReplicas: 6", "maxReplicas: 30");
-    const at17 = capacityReport([...docs(small), group(17)], loadInstanceCatalog(), 730);
+    const at17 = capacityReport([...docs(small), ...nodeGroup(17)], loadInstanceCatalog(), 730);
     // 30 replicas + 1 surge + 2 CoreDNS = 33 pods; 2 nodes x (17 - 2 per-node system pods) = 30.
     assert.deepEqual([at17.peak.pods, at17.capacity.pods, at17.fits], [33, 30, false]);
-    assert.deepEqual(flagged([...docs(small), group(17)], ["capacity-fits"]), ["capacity-fits"]);
-    const at110 = capacityReport([...docs(small), group(110)], loadInstanceCatalog(), 730);
+    assert.deepEqual(flagged([...docs(small), ...nodeGroup(17)], ["capacity-fits"]), ["capacity-fits"]);
+    const at110 = capacityReport([...docs(small), ...nodeGroup(110)], loadInstanceCatalog(), 730);
     assert.equal(at110.fits, true, "prefix delegation's 110 pods per node fit");
+    assert.deepEqual(at110.nodeGroups, [{ name: "nodes", instanceType: "t3.medium", vcpu: 2, memoryMiB: 4096, maxPods: 110, minSize: 1, maxSize: 2, usdPerHour: 0.0416 }]);
+});
+
+test("capacity: max pods from the launch template's user data, else from the ENIs and the vpc-cni add-on's prefix delegation", () => {
+    const maxPods = (resources: StackResource[]) => capacityReport(resources, loadInstanceCatalog(), 730).nodeGroups.map((g) => g.maxPods);
+    assert.deepEqual(maxPods(nodeGroup(58, { prefixDelegation: true })), [58], "the kubelet's maxPods wins");
+    assert.deepEqual(maxPods(nodeGroup(undefined, { prefixDelegation: true })), [110], "ENABLE_PREFIX_DELEGATION: 16 IPs per slot, capped at 110");
+    assert.deepEqual(maxPods(nodeGroup(undefined, { prefixDelegation: false })), [17]);
+    assert.deepEqual(maxPods(nodeGroup(undefined)), [17], "no vpc-cni add-on: no prefix delegation");
+
+    // With ids (a real preview's outputs), the group's launchTemplate.id picks its template among several.
+    const other = aws("aws:ec2/launchTemplate:LaunchTemplate", { id: "lt-9999", userData: userData(29) }, "other");
+    assert.deepEqual(maxPods([...nodeGroup(58, { ids: true }), other]), [58]);
+    assert.deepEqual(maxPods([other, ...nodeGroup(58, { ids: true })]), [58]);
+    const unmatched = nodeGroup(58).map((r) => r.type === "aws:eks/nodeGroup:NodeGroup" ? { ...r, props: { ...r.props, launchTemplate: { id: "lt-gone", version: "1" } } } : r);
+    assert.deepEqual(maxPods([...unmatched, other]), [17], "several templates, none named: the ENI default");
+    const withoutTemplate = nodeGroup(58).map((r) => r.type === "aws:eks/nodeGroup:NodeGroup" ? { ...r, props: { ...r.props, launchTemplate: undefined } } : r);
+    assert.deepEqual(maxPods(withoutTemplate), [17], "a group without a launch template ignores the stack's templates");
+
+    // The @pulumi/eks component shape (nodeadmExtraOptions, vpcCniOptions) is still read.
+    const component = aws("eks:index:ManagedNodeGroup", { instanceTypes: ["t3.medium"], scalingConfig: { minSize: 1, maxSize: 2 }, nodeadmExtraOptions: [{ content: "maxPods: 42" }] });
+    assert.deepEqual(maxPods([component]), [42]);
+    assert.deepEqual(maxPods([{ ...component, props: { instanceTypes: ["t3.medium"] } }, aws("eks:index:Cluster", { vpcCniOptions: { enablePrefixDelegation: true } })]), [110]);
 });
 
 test("CrossGuard: the adapter reports each finding with its resource's URN", () => {
@@ -202,6 +309,26 @@ test("CrossGuard: the adapter reports each finding with its resource's URN", () 
     assert.equal(reported[0][1], resources.find((r) => r.props.kind === "HorizontalPodAutoscaler")!.urn);
     assert.equal(policy.severity, "high");
     assert.ok(policy.tags!.includes("polaris:hpaMinAvailability"));
+});
+
+test("CrossGuard: eks-version-supported reads today from the policy config, else the current date", () => {
+    const policy = toCrossGuard(allPolicies.find((p) => p.name === "eks-version-supported")!);
+    assert.deepEqual(policy.configSchema?.properties.today, { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" });
+    const cluster = aws("eks:index:Cluster", { version: "1.34", upgradePolicy: { supportType: "STANDARD" } }, "cluster");
+    const validate = (config: object) => {
+        const reported: Array<[string, string | undefined]> = [];
+        const args = {
+            resources: [{ ...cluster, opts: {} as any, dependencies: [], propertyDependencies: {}, isType: () => false, asType: () => undefined }],
+            stackTags: new Map<string, string>(),
+            getConfig: <T extends object>() => config as T,
+            notApplicable: (reason?: string): never => { throw new Error(reason); },
+        };
+        policy.validateStack(args as any, (message, urn) => { reported.push([message, urn]); });
+        return reported;
+    };
+    assert.deepEqual(validate({ today: "2026-11-27" }), []);
+    assert.deepEqual(validate({ today: "2026-12-03" }).map(([, urn]) => urn), [cluster.urn]);
+    assert.ok(Array.isArray(validate({})), "no config: the current date");
 });
 
 test("every policy has a stable name, description, severity, remediation, why and tags; names are unique", () => {

@@ -21,6 +21,8 @@ test("the project's own dev and prod plans pass every policy, prod at mandatory 
         const planned = await plan(stackValues(stack), stack);
         assert.deepEqual(planned.violations.map((v) => `${v.policy}: ${v.message}`), [], stack);
         assert.equal(planned.capacity.fits, true, `${stack} fits at peak`);
+        // Read from the launch template's nodeadm user data (prefix delegation is on in both stacks).
+        assert.deepEqual(planned.capacity.nodeGroups.map((g) => [g.name, g.maxPods]), [["nodes", 110]], stack);
     }
 });
 
@@ -47,6 +49,20 @@ test("the same oversized stack on dev is only advisory", async () => {
     (values["eks-delivery:services"] as any[])[0].replicas = { min: 2, max: 400 };
     const planned = await plan(values, "dev");
     assert.deepEqual(planned.violations.map((v) => [v.policy, v.enforcementLevel]), [["capacity-fits", "advisory"]]);
+});
+
+test("a cluster past EKS standard support fails prod through eks-version-supported; dev is advisory", async () => {
+    // 1.33 left standard support on 2026-07-29: past it on any date these tests run.
+    for (const [stack, level] of [["prod", "mandatory"], ["dev", "advisory"]]) {
+        const values = stackValues(stack);
+        (values["eks-delivery:cluster"] as any).kubernetesVersion = "1.33";
+        (values["eks-delivery:nodes"] as any).amiReleaseVersion = "1.33.8-20260714";
+        const planned = await plan(values, stack);
+        const found = planned.violations.filter((v) => v.policy === "eks-version-supported");
+        assert.deepEqual(found.map((v) => [v.enforcementLevel, v.type]), [[level, "eks:index:Cluster"]], stack);
+        assert.match(found[0].message, /Kubernetes 1\.33 left standard support on 2026-07-29 \(phase: (extended|unsupported)/);
+        assert.deepEqual(planned.violations.filter((v) => v.policy !== "eks-version-supported"), [], `${stack}: nothing else`);
+    }
 });
 
 const deployment = `apiVersion: apps/v1

@@ -71,6 +71,16 @@ export function supportStatus(version: string, today: string): SupportStatus | u
     };
 }
 
+/**
+ * What a plan or `pulumi up` should say about the version on `today`: a warning once it is within
+ * SUPPORT_WARNING_DAYS of leaving standard support (and after), else nothing.
+ */
+export function supportWarning(version: string, today: string): string | undefined {
+    const status = supportStatus(version, today);
+    if (!status || (status.phase === "standard" && status.daysLeft > SUPPORT_WARNING_DAYS)) return undefined;
+    return `${status.summary}: plan the upgrade (eks-delivery:cluster.kubernetesVersion)`;
+}
+
 /** Today as the calendar reads it (UTC). */
 export function utcDate(date = new Date()): string {
     return date.toISOString().slice(0, 10);

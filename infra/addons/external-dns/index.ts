@@ -9,10 +9,14 @@ export const EXTERNAL_DNS_CHART: Chart = { chart: "external-dns", version: "1.15
 const NAMESPACE = "external-dns";
 const SERVICE_ACCOUNT = "external-dns";
 
-/** Record changes only in the stack's zone; listing zones is the one call AWS cannot scope. */
+/**
+ * Record changes only in the stack's zone; listing zones is the one call AWS cannot scope. No
+ * route53:ListTagsForResource: v0.15.0 only reads zone tags for --aws-zone-tags, which is not set
+ * (kubernetes-sigs/external-dns@v0.15.0:provider/aws/aws.go:349).
+ */
 export function externalDnsStatements(zoneArn: string): Statement[] {
     return [
-        { Sid: "ChangeRecordsInZone", Effect: "Allow", Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:ListTagsForResource"], Resource: zoneArn },
+        { Sid: "ChangeRecordsInZone", Effect: "Allow", Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"], Resource: zoneArn },
         { Sid: "ListZones", Effect: "Allow", Action: ["route53:ListHostedZones"], Resource: "*" },
     ];
 }

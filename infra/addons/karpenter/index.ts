@@ -37,8 +37,10 @@ export interface KarpenterStatementArgs {
 }
 
 /**
- * The controller policy of Karpenter's own reference template (v1.5), for this cluster only: it may
- * launch, tag and terminate only what carries this cluster's ownership tag, and pass only the node role.
+ * The controller policy of Karpenter's own reference template (v1.14.1, its six managed policies merged),
+ * for this cluster only: it may launch, tag and terminate only what carries this cluster's ownership tag,
+ * and pass only the node role. Left out, as unused here: placement groups and zonal shift (see
+ * test/iamReference.test.ts, which holds this against the pinned version's template).
  */
 export function karpenterStatements({ ctx, queueArn }: KarpenterStatementArgs): Statement[] {
     const { clusterName } = ctx;
@@ -116,6 +118,9 @@ export function karpenterStatements({ ctx, queueArn }: KarpenterStatementArgs): 
                 "ec2:DescribeCapacityReservations",
                 "ec2:DescribeImages",
                 "ec2:DescribeInstances",
+                // Required since 1.12 (instance status health checks).
+                // aws/karpenter-provider-aws@v1.14.1:website/content/en/docs/getting-started/getting-started-with-karpenter/cloudformation.yaml
+                "ec2:DescribeInstanceStatus",
                 "ec2:DescribeInstanceTypeOfferings",
                 "ec2:DescribeInstanceTypes",
                 "ec2:DescribeLaunchTemplates",
@@ -193,6 +198,15 @@ export function karpenterStatements({ ctx, queueArn }: KarpenterStatementArgs): 
                 StringEquals: { [`aws:ResourceTag/${owned}`]: "owned", "aws:ResourceTag/topology.kubernetes.io/region": region },
                 StringLike: { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*" },
             },
+        },
+        {
+            // Finding its instance profiles to garbage-collect them and to finalize a deleted EC2NodeClass; IAM offers
+            // no resource type for ListInstanceProfiles, so "*" is the only scope AWS accepts.
+            // aws/karpenter-provider-aws@v1.14.1:website/content/en/docs/getting-started/getting-started-with-karpenter/cloudformation.yaml
+            Sid: "AllowUnscopedInstanceProfileListAction",
+            Effect: "Allow",
+            Action: ["iam:ListInstanceProfiles"],
+            Resource: "*",
         },
         {
             Sid: "AllowInstanceProfileReadActions",
