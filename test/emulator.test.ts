@@ -7,7 +7,6 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as fs from "fs";
 import * as path from "path";
 import { EmulatedCloud } from "../tools/plan/emulatedCloud";
 import { one, ofType, plan, stackValues } from "./support";
@@ -81,11 +80,14 @@ test("no IAM condition in the plan keys on a URL with a scheme (IAM matches the 
     }
 });
 
-test("every resource type and invoke the program uses has an emulated shape", () => {
-    // A new type without a shape would get only generic outputs: list the shaped ones and the plain ones.
-    const source = fs.readFileSync(path.resolve(__dirname, "..", "tools", "plan", "emulatedCloud.ts"), "utf8");
-    for (const type of ["eks:index:Cluster", "aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon", "aws:eks/accessEntry:AccessEntry",
-        "aws:eks/podIdentityAssociation:PodIdentityAssociation", "aws:ec2/launchTemplate:LaunchTemplate", "awsx:ec2:Vpc"]) {
-        assert.ok(source.includes(`"${type}"`), type);
+test("an AWS type without a shape is an error, not invented outputs", () => {
+    assert.throws(() => emulate("aws:s3/bucket:Bucket", "b", {}), /no shape for aws:s3\/bucket:Bucket/);
+    assert.throws(() => cloud().call({ token: "aws:s3/getBucket:getBucket", inputs: {} } as never), /no answer for invoke aws:s3\/getBucket:getBucket/);
+});
+
+test("resources with no ARN in the provider get none here", () => {
+    for (const [type, inputs] of [["aws:iam/rolePolicy:RolePolicy", { role: "r", name: "p" }], ["aws:eks/accessPolicyAssociation:AccessPolicyAssociation", {}],
+        ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", { role: "r", policyArn: "a" }], ["aws:ecr/lifecyclePolicy:LifecyclePolicy", { repository: "r" }]] as const) {
+        assert.equal(emulate(type, "x", inputs).state.arn, undefined, type);
     }
 });

@@ -8,6 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
 import type * as aws from "@pulumi/aws";
+import type * as awsx from "@pulumi/awsx";
+import type * as dockerBuild from "@pulumi/docker-build";
 import type * as eks from "@pulumi/eks";
 
 /**
@@ -43,10 +45,6 @@ const AUTO_NAMED = new Set([
 type State = Record<string, unknown>;
 type Shape = (name: string, inputs: State) => { id?: string; state?: State };
 
-/** `aws:ecr/repository:Repository` -> `ecr` */
-function awsService(type: string): string {
-    return type.split(":")[1].split("/")[0];
-}
 
 export class EmulatedCloud implements pulumi.runtime.Mocks {
     /** Invokes answered, by token: the benchmark reports their number. */
@@ -60,46 +58,71 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
 
     /** Per-type outputs beyond the inputs, as the real provider would report them. */
     private readonly shapes: Record<string, Shape> = {
-        "aws:iam/role:Role": (_n, i) => ({ id: String(i.name), state: { arn: this.arn("iam", `role/${i.name}`, true), uniqueId: `AROA${stableHex(17, String(i.name)).toUpperCase()}` } }),
-        "aws:iam/policy:Policy": (_n, i) => ({ state: { arn: this.arn("iam", `policy/${i.name}`, true) } }),
+        "aws:iam/role:Role": (_n, i) => ({
+            id: String(i.name),
+            state: { arn: this.arn("iam", `role/${i.name}`, true), uniqueId: `AROA${stableHex(17, String(i.name)).toUpperCase()}` } satisfies OutputsOf<aws.iam.Role>,
+        }),
+        "aws:iam/rolePolicy:RolePolicy": (_n, i) => ({ id: `${i.role}:${i.name}` }),
+        "aws:iam/policy:Policy": (_n, i) => {
+            const arn = this.arn("iam", `policy/${i.name}`, true);
+            return { id: arn, state: { arn, policyId: `ANPA${stableHex(17, String(i.name)).toUpperCase()}` } satisfies OutputsOf<aws.iam.Policy> };
+        },
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (_n, i) => ({ id: `${i.role}-${stableHex(8, String(i.policyArn))}` }),
+        "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (_n, i) => {
+            const arn = `arn:aws:iam::${this.options.accountId}:oidc-provider/${String(i.url).replace(/^https:\/\//, "")}`;
+            return { id: arn, state: { arn } satisfies OutputsOf<aws.iam.OpenIdConnectProvider> };
+        },
+        "aws:iam/instanceProfile:InstanceProfile": (_n, i) => ({
+            id: String(i.name),
+            state: { arn: this.arn("iam", `instance-profile/${i.name}`, true) } satisfies OutputsOf<aws.iam.InstanceProfile>,
+        }),
         "aws:kms/key:Key": (n) => {
             const keyId = uuid(n);
-            return { id: keyId, state: { keyId, arn: this.arn("kms", `key/${keyId}`) } };
+            return { id: keyId, state: { keyId, arn: this.arn("kms", `key/${keyId}`) } satisfies OutputsOf<aws.kms.Key> };
         },
-        "aws:kms/alias:Alias": (_n, i) => ({ id: String(i.name), state: { arn: this.arn("kms", String(i.name)) } }),
-        "aws:cloudwatch/logGroup:LogGroup": (_n, i) => ({ id: String(i.name), state: { arn: this.arn("logs", `log-group:${i.name}`) } }),
+        "aws:kms/alias:Alias": (_n, i) => ({ id: String(i.name), state: { arn: this.arn("kms", String(i.name)) } satisfies OutputsOf<aws.kms.Alias> }),
+        "aws:cloudwatch/logGroup:LogGroup": (_n, i) => ({
+            id: String(i.name),
+            state: { arn: this.arn("logs", `log-group:${i.name}`) } satisfies OutputsOf<aws.cloudwatch.LogGroup>,
+        }),
+        "aws:cloudwatch/eventRule:EventRule": (_n, i) => ({
+            id: String(i.name),
+            state: { arn: this.arn("events", `rule/${i.name}`) } satisfies OutputsOf<aws.cloudwatch.EventRule>,
+        }),
+        "aws:cloudwatch/eventTarget:EventTarget": (_n, i) => ({ id: `${i.rule}-${i.targetId}` }),
         "aws:ecr/repository:Repository": (_n, i) => ({
             id: String(i.name),
             state: {
                 arn: this.arn("ecr", `repository/${i.name}`),
                 registryId: this.options.accountId,
                 repositoryUrl: `${this.registryHost()}/${i.name}`,
-            },
+            } satisfies OutputsOf<aws.ecr.Repository>,
         }),
-        "aws:ecr/lifecyclePolicy:LifecyclePolicy": (_n, i) => ({ id: String(i.repository), state: { registryId: this.options.accountId } }),
+        "aws:ecr/lifecyclePolicy:LifecyclePolicy": (_n, i) => ({
+            id: String(i.repository),
+            state: { registryId: this.options.accountId } satisfies OutputsOf<aws.ecr.LifecyclePolicy>,
+        }),
         "aws:sqs/queue:Queue": (_n, i) => {
             const arn = this.arn("sqs", String(i.name));
             const url = `https://sqs.${this.options.region}.amazonaws.com/${this.options.accountId}/${i.name}`;
-            return { id: url, state: { arn, url } };
+            return { id: url, state: { arn, url } satisfies OutputsOf<aws.sqs.Queue> };
         },
-        "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (_n, i) => {
-            const arn = `arn:aws:iam::${this.options.accountId}:oidc-provider/${String(i.url).replace(/^https:\/\//, "")}`;
-            return { id: arn, state: { arn } };
-        },
-        "aws:iam/instanceProfile:InstanceProfile": (_n, i) => ({ id: String(i.name), state: { arn: this.arn("iam", `instance-profile/${i.name}`, true) } }),
+        "aws:sqs/queuePolicy:QueuePolicy": (_n, i) => ({ id: String(i.queueUrl) }),
         "aws:sns/topic:Topic": (_n, i) => {
             const arn = this.arn("sns", String(i.name));
-            return { id: arn, state: { arn } };
+            return { id: arn, state: { arn } satisfies OutputsOf<aws.sns.Topic> };
         },
         "aws:sns/topicSubscription:TopicSubscription": (n, i) => {
             const arn = `${i.topic}:${uuid(n)}`;
-            return { id: arn, state: { arn, pendingConfirmation: i.protocol === "email" } };
+            return { id: arn, state: { arn, pendingConfirmation: i.protocol === "email" } satisfies OutputsOf<aws.sns.TopicSubscription> };
         },
         "aws:autoscaling/policy:Policy": (n, i) => ({
             id: String(i.name),
-            state: { arn: this.arn("autoscaling", `scalingPolicy:${uuid(n)}:autoScalingGroupName/${i.autoscalingGroupName}:policyName/${i.name}`) },
+            state: {
+                arn: this.arn("autoscaling", `scalingPolicy:${uuid(n)}:autoScalingGroupName/${i.autoscalingGroupName}:policyName/${i.name}`),
+            } satisfies OutputsOf<aws.autoscaling.Policy>,
         }),
-        "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (_n, i) => ({ id: `${i.role}-${stableHex(8, String(i.policyArn))}` }),
+        "aws:autoscaling/notification:Notification": (n) => ({ id: `${n}-${stableHex(8, n)}` }),
         "aws:ec2/launchTemplate:LaunchTemplate": (n, i) => {
             const id = `lt-${stableHex(17, n)}`;
             return { id, state: { arn: this.arn("ec2", `launch-template/${id}`), latestVersion: 1, defaultVersion: 1, name: i.name ?? `${n}-${stableHex(7, n)}` } satisfies OutputsOf<aws.ec2.LaunchTemplate> };
@@ -154,13 +177,13 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
         if (AUTO_NAMED.has(type) && inputs.name === undefined) inputs.name = `${name}-${stableHex(7, type, name)}`;
         if (type.startsWith("kubernetes:") && !type.startsWith("kubernetes:helm")) nameKubernetesObject(type, name, inputs);
         const defaultId = `${name}-${stableHex(8, type, name)}`;
-        const shaped = this.shapes[type]?.(name, inputs);
-        const generic: State = type.startsWith("aws:") && !shaped?.state?.arn
-            ? { arn: this.arn(awsService(type), `${type.split(":")[2].toLowerCase()}/${inputs.name ?? defaultId}`) }
-            : {};
+        const shape = this.shapes[type];
+        // Every AWS resource the program declares has its provider's outputs here, never invented ones.
+        if (!shape && type.startsWith("aws:")) throw new Error(`the emulated cloud has no shape for ${type}: add it to tools/plan/emulatedCloud.ts`);
+        const shaped = shape?.(name, inputs);
         return {
             id: args.custom === false ? undefined : (shaped?.id ?? defaultId),
-            state: { ...inputs, ...generic, ...(shaped?.state ?? {}) },
+            state: { ...inputs, ...(shaped?.state ?? {}) },
         };
     }
 
@@ -169,14 +192,14 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
         const { region, accountId } = this.options;
         switch (args.token) {
             case "aws:index/getRegion:getRegion":
-                return { id: region, name: region, region, description: region, endpoint: `ec2.${region}.amazonaws.com` };
+                return { id: region, name: region, region, description: region, endpoint: `ec2.${region}.amazonaws.com` } satisfies Partial<aws.GetRegionResult>;
             case "aws:index/getCallerIdentity:getCallerIdentity":
-                return { id: accountId, accountId, arn: `arn:aws:sts::${accountId}:assumed-role/plan/offline`, userId: "AROAOFFLINEPLAN:plan" };
+                return { id: accountId, accountId, arn: `arn:aws:sts::${accountId}:assumed-role/plan/offline`, userId: "AROAOFFLINEPLAN:plan" } satisfies aws.GetCallerIdentityResult;
             case "aws:index/getPartition:getPartition":
-                return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
+                return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" } satisfies Partial<aws.GetPartitionResult>;
             case "aws:index/getAvailabilityZones:getAvailabilityZones": {
                 const names = ["a", "b", "c", "d"].map((z) => `${region}${z}`);
-                return { id: region, names, zoneIds: names.map((_, i) => `${region.replace(/-/g, "").slice(0, 6)}-az${i + 1}`) };
+                return { id: region, names, zoneIds: names.map((_, i) => `${region.replace(/-/g, "").slice(0, 6)}-az${i + 1}`) } satisfies Partial<aws.GetAvailabilityZonesResult>;
             }
             case "aws:ecr/getAuthorizationToken:getAuthorizationToken": {
                 const password = `emulated-${stableHex(32, accountId, region, "ecr-token")}`;
@@ -185,12 +208,12 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
                     authorizationToken: Buffer.from(`AWS:${password}`).toString("base64"),
                     proxyEndpoint: `https://${this.registryHost()}`,
                     expiresAt: "2099-01-01T00:00:00Z",
-                };
+                } satisfies Partial<aws.ecr.GetAuthorizationTokenResult>;
             }
             case "aws:route53/getZone:getZone": {
                 const name = String(args.inputs.name).replace(/\.$/, "");
                 const zoneId = `Z${stableHex(20, accountId, name).toUpperCase()}`;
-                return { id: zoneId, zoneId, name, arn: `arn:aws:route53:::hostedzone/${zoneId}`, privateZone: false, nameServers: [] };
+                return { id: zoneId, zoneId, name, arn: `arn:aws:route53:::hostedzone/${zoneId}`, privateZone: false, nameServers: [] } satisfies Partial<aws.route53.GetZoneResult>;
             }
             default:
                 throw new Error(`the emulated cloud has no answer for invoke ${args.token}: add it to tools/plan/emulatedCloud.ts`);
@@ -213,13 +236,13 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
         const digest = `sha256:${hash.digest("hex")}`;
         // As docker-build reports it: the first tag, pinned by the digest.
         const tag = String((inputs.tags as string[] | undefined)?.[0] ?? "");
-        return { state: { digest, ref: tag ? `${tag}@${digest}` : "", contextHash: stableHex(64, digest, "context") } };
+        return { state: { digest, ref: tag ? `${tag}@${digest}` : "", contextHash: stableHex(64, digest, "context") } satisfies OutputsOf<dockerBuild.Image> };
     }
 
     private vpc(name: string, inputs: State) {
         const zones = Number(inputs.numberOfAvailabilityZones ?? 3);
         const ids = (kind: string) => Array.from({ length: zones }, (_, i) => `subnet-${stableHex(17, name, kind, String(i))}`);
-        return { state: { vpcId: `vpc-${stableHex(17, name)}`, publicSubnetIds: ids("public"), privateSubnetIds: ids("private"), isolatedSubnetIds: [] } };
+        return { state: { vpcId: `vpc-${stableHex(17, name)}`, publicSubnetIds: ids("public"), privateSubnetIds: ids("private"), isolatedSubnetIds: [] } satisfies OutputsOf<awsx.ec2.Vpc> };
     }
 
     /**

@@ -64,7 +64,6 @@ export function clusterAutoscalerStatements(ctx: AddonContext): Statement[] {
                 "autoscaling:DescribeAutoScalingInstances",
                 "autoscaling:DescribeLaunchConfigurations",
                 "autoscaling:DescribeScalingActivities",
-                "autoscaling:DescribeTags",
                 "ec2:DescribeImages",
                 "ec2:DescribeInstanceTypes",
                 "ec2:DescribeLaunchTemplateVersions",
