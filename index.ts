@@ -17,7 +17,7 @@ import { NodeGroup } from "./infra/nodeGroup";
 import { ContainerRegistry } from "./infra/registry";
 import { PlatformAddons } from "./infra/addons";
 import { DeliveryAutomation } from "./infra/delivery";
-import { supportWarning, utcDate } from "./policies/lib/eksVersions";
+import { calendarDate, supportWarning } from "./policies/lib/eksVersions";
 
 const config = loadStackConfig();
 const clusterName = `${config.project}-${config.stack}`;
@@ -30,7 +30,7 @@ const tags = {
 };
 
 // A version about to leave standard support is news before it is a bill (or a forced upgrade).
-const supportNotice = supportWarning(config.cluster.kubernetesVersion, utcDate());
+const supportNotice = supportWarning(config.cluster.kubernetesVersion, calendarDate());
 if (supportNotice) pulumi.log.warn(supportNotice);
 
 const network = new Network("network", {
@@ -84,7 +84,6 @@ const nodes = new NodeGroup("nodes", {
     minSize: config.nodes.minSize,
     desiredSize: config.nodes.desiredSize,
     maxSize: config.nodes.maxSize,
-    maxPods: config.nodes.maxPods,
     diskSizeGiB: config.nodes.diskSizeGiB,
     autoscaler: config.nodes.autoscaler,
     cpuTargetPercent: config.nodes.cpuTargetPercent,

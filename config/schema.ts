@@ -9,10 +9,9 @@ import { z } from "zod";
 import { closest, distance } from "fastest-levenshtein";
 import { cpuMillicores, isQuantity, memoryMiB } from "../policies/lib/quantity";
 import { InstanceCatalog, maxPodsFor } from "../policies/lib/instanceTypes";
-import { isDeployableVersion } from "../policies/lib/conventions";
 import { StackConfigError, showValue } from "./errors";
 import { NAMESPACE, StackConfig } from "./types";
-import { EKS_VERSIONS } from "../policies/lib/eksVersions";
+import { ADDON_PINS, EKS_VERSIONS, PinnedAddon } from "../policies/lib/eksVersions";
 import { SECRET_PLACEHOLDER } from "./stackFile";
 
 export interface ValidationContext {
@@ -46,16 +45,22 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 /** IAM principals an EKS access entry accepts: a role or a user, in any partition (paths allowed). */
 const IAM_PRINCIPAL = /^arn:aws(-cn|-us-gov|-iso[a-z]*)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
 /** AL2023 EKS AMI release as managed node groups take it: `<kubernetes>.<patch>-<yyyymmdd>`. */
-const AMI_RELEASE = /^(\d+\.\d+)\.\d+-(\d{8})$/;
+export const AMI_RELEASE = /^(\d+\.\d+)\.\d+-(\d{8})$/;
 
 export const ENVIRONMENTS = ["production", "staging", "development"] as const;
 /** The EKS managed add-ons the program installs (infra/eksAddons.ts), whose versions a stack may pin. */
 export const EKS_ADDONS = ["vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent"] as const;
 
+/** A version usable as a Docker tag and a Kubernetes label value (`app.kubernetes.io/version`). */
+function isDeployableVersion(version: string): boolean {
+    return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(version) && /[A-Za-z0-9]$/.test(version);
+}
+
 /** What an access entry's principal is wrong with, or undefined when EKS accepts it. */
 export function principalProblem(arn: string): string | undefined {
-    if (/^arn:aws[-a-z]*:sts::\d{12}:assumed-role\/([^/]+)\//.test(arn)) {
-        const [, partition, account, role] = /^arn:(aws[-a-z]*):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(arn)!;
+    const session = /^arn:(aws[-a-z]*):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(arn);
+    if (session) {
+        const [, partition, account, role] = session;
         return `${showValue(arn)} is a session, not a principal: use the role, arn:${partition}:iam::${account}:role/${role}`;
     }
     if (!IAM_PRINCIPAL.test(arn)) return `${showValue(arn)} is not the ARN of an IAM role or user (arn:aws:iam::<account>:role/<name>)`;
@@ -115,6 +120,12 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
             policy: z.enum(["admin", "edit", "view"], { error: "is not one of admin, edit, view" }),
             namespaces: list(text().regex(DNS_LABEL, { error: "is not a namespace name" })).min(1, { error: "is empty: leave it out for cluster-wide access" }).optional(),
         })).superRefine((entries, c) => {
+            // pulumi-eks makes the creator an admin (bootstrapClusterCreatorAdminPermissions is hard-coded,
+            // pulumi/pulumi-eks@v4.3.0:nodejs/eks/cluster/cluster.ts:733-741); production needs admins by name.
+            if (production && input.delivery === undefined && !entries.some((e) => e.policy === "admin")) {
+                full(c, [], "names no admin: production needs a cluster admin besides whoever created the cluster " +
+                    "(add {principalArn: <role ARN>, policy: admin}, or configure eks-delivery:delivery, whose deploy role is admin)");
+            }
             const seen = new Map<string, number>();
             entries.forEach((e, i) => {
                 if (seen.has(e.principalArn)) full(c, [i, "principalArn"], `${showValue(e.principalArn)} is already given access by access[${seen.get(e.principalArn)}]`);
@@ -140,6 +151,15 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         logRetentionDays: whole().min(1, { error: "is less than 1" }).default(90),
         natGateways: z.enum(["single", "one-per-az"], { error: "is not one of single, one-per-az" })
             .default(production ? "one-per-az" : "single"),
+    }).superRefine((cl, c) => {
+        // kube-proxy must match the control plane's minor: a minor without pins needs explicit versions.
+        if (!EKS_VERSIONS.some((e) => e.version === cl.kubernetesVersion)) return; // reported on the version
+        for (const addon of ["kube-proxy", "coredns"] as PinnedAddon[]) {
+            if (!ADDON_PINS[cl.kubernetesVersion]?.[addon] && !cl.addonVersions[addon]) {
+                full(c, ["addonVersions", addon], `is required for Kubernetes ${cl.kubernetesVersion}: no version is pinned for it ` +
+                    `(policies/lib/eksVersions.ts pins ${Object.keys(ADDON_PINS).join(", ")}); see aws eks describe-addon-versions`);
+            }
+        }
     });
 
     const nodes = object({
@@ -157,7 +177,9 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         }).default("cluster-autoscaler"),
         cpuTargetPercent: whole().min(1, { error: "is not within 1..100" }).max(100, { error: "is not within 1..100" }).optional(),
         alertEmail: z.email({ error: "is not an e-mail address" }).optional(),
-        maxPods: z.union([z.literal("auto"), whole().min(1)], { error: 'is neither "auto" nor a whole number >= 1' }).default("auto"),
+        // Managed nodes run the max pods EKS computes for the type (prefix delegation included); only a
+        // custom AMI could change it, so the key documents the rule rather than choosing a number.
+        maxPods: z.union([z.literal("auto"), number()], { error: 'is not "auto"' }).default("auto"),
         prefixDelegation: z.boolean({ error: "is not true or false" }).default(false),
         // Pinned: a new AMI replaces every node, so it happens when a person bumps this, not on a deploy.
         amiReleaseVersion: text().regex(AMI_RELEASE, {
@@ -178,18 +200,13 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         if (arches.size > 1) {
             full(c, ["instanceTypes"], `${showValue(n.instanceTypes)} mixes amd64 and arm64: one node group runs one AMI architecture`);
         }
-        if (typeof n.maxPods === "number") {
-            for (const t of instances) {
-                if (t!.maxEnis === undefined) continue;
-                const limit = maxPodsFor(t!, n.prefixDelegation);
-                if (n.maxPods > limit) {
-                    full(c, ["maxPods"], `${n.maxPods} is more than ${t!.name} can address (${limit}` +
-                        `${n.prefixDelegation ? " with prefix delegation" : "; prefixDelegation: true raises it"})`);
-                }
-            }
-        } else {
-            const unknown = instances.find((t) => t!.maxEnis === undefined);
-            if (unknown) full(c, ["maxPods"], `"auto" needs ENI facts, which ${unknown.name} has none of: set a number`);
+        const unknown = instances.find((t) => t!.maxEnis === undefined);
+        if (unknown) {
+            full(c, ["instanceTypes"], `${unknown.name} has no ENI facts in policies/data/ec2-instance-types.tsv, so its pods per node are unknown: choose another type`);
+        } else if (typeof n.maxPods === "number") {
+            const limit = Math.min(...instances.map((t) => maxPodsFor(t!, n.prefixDelegation)));
+            full(c, ["maxPods"], `${n.maxPods} cannot be applied: managed nodes run the max pods EKS computes for the instance type ` +
+                `(${limit} here${n.prefixDelegation ? ", with prefix delegation" : "; prefixDelegation: true raises it"}), which only a custom AMI could change: leave it "auto"`);
         }
     });
 
@@ -260,7 +277,7 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
     const mesh = object({ enabled: z.boolean({ error: "is not true or false" }).default(false) });
     const monitoring = object({
         // Secrets Manager entry with the Grafana admin `admin-user`/`admin-password` (never in Pulumi).
-        grafanaAdminSecret: text().regex(SECRET_NAME, { error: "is not a Secrets Manager secret name" }).optional(),
+        grafanaAdminSecret: text().regex(SECRET_NAME, { error: "is not a Secrets Manager secret name" }).default(`${ctx.stack}/grafana-admin`),
     });
 
     const deliveryKey = `${NAMESPACE}:delivery`;
@@ -283,7 +300,7 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         delivery: delivery.optional(),
         dns: dns.optional(),
         mesh: mesh.default({ enabled: false }),
-        monitoring: monitoring.default({}),
+        monitoring: monitoring.prefault({}),
         version: text().refine(isDeployableVersion, { error: "is not usable as an image tag and label (letters, digits, '.', '_', '-'; at most 63)" }).optional(),
         images: images.default({ buildOnPreview: false, multiArch: false }),
         cluster,
@@ -410,7 +427,7 @@ export function validateStackConfig(values: Record<string, unknown>, ctx: Valida
         nodes: {
             ...config.nodes,
             instances,
-            maxPods: config.nodes.maxPods === "auto" ? addressable : config.nodes.maxPods,
+            maxPods: addressable,
             arch: instances[0].arch,
         },
         registry: config.registry,
@@ -421,7 +438,7 @@ export function validateStackConfig(values: Record<string, unknown>, ctx: Valida
         dns: config.dns,
         delivery: config.delivery,
         mesh: config.mesh,
-        monitoring: { grafanaAdminSecret: config.monitoring.grafanaAdminSecret ?? `${ctx.stack}/grafana-admin` },
+        monitoring: config.monitoring,
     };
 }
 

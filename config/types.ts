@@ -16,7 +16,7 @@ export type Environment = Parsed["environment"];
 export type ClusterConfig = Parsed["cluster"];
 export type AccessConfig = ClusterConfig["access"][number];
 export type EksAddonName = typeof EKS_ADDONS[number];
-export type EksAddonVersions = Partial<Record<EksAddonName, string>>;
+export type EksAddonVersions = ClusterConfig["addonVersions"];
 export type NodesConfig = Parsed["nodes"];
 export type Autoscaler = NodesConfig["autoscaler"];
 export type RegistryConfig = Parsed["registry"];
@@ -35,10 +35,8 @@ export interface NodeFacts {
 }
 
 /** Everything the program needs, validated and typed: the only thing the rest of the code reads. */
-export type StackConfig = Omit<Parsed, "nodes" | "monitoring"> & {
+export type StackConfig = Omit<Parsed, "nodes"> & {
     project: string;
     stack: string;
     nodes: Omit<NodesConfig, "maxPods"> & NodeFacts;
-    /** Secrets Manager entry with the Grafana admin credentials (defaults to `<stack>/grafana-admin`). */
-    monitoring: { grafanaAdminSecret: string };
 };

@@ -3,6 +3,10 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import { eksAddon, EksAddonVersions, vpcCniConfiguration } from "./eksAddons";
+import { irsaTrustPolicy } from "./irsa";
+
+/** What the VPC CNI needs to attach ENIs and assign addresses (IPv4), on its own role rather than the nodes'. */
+export const VPC_CNI_POLICY = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy";
 
 /** Control-plane log types shipped to CloudWatch: who called the API, what changed, who authenticated. */
 export const CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
@@ -105,9 +109,22 @@ export class EksCluster extends pulumi.ComponentResource {
             tags: args.tags,
         }, { parent: this, dependsOn: [logGroup], ...protect });
 
+        // The CNI's own role, through IRSA rather than Pod Identity: the CNI must have credentials before
+        // any pod can run, and IRSA needs nothing in the cluster (the Pod Identity agent is an add-on that
+        // comes with the nodes). AWS recommends this role over the node role (EKS user guide, cni-iam-role).
+        const cniRole = new aws.iam.Role(`${name}-vpc-cni`, {
+            description: `VPC CNI (kube-system/aws-node) of ${args.clusterName}, through IRSA`,
+            assumeRolePolicy: pulumi.all([cluster.oidcProviderArn, cluster.oidcIssuer]).apply(([arn, issuer]) =>
+                irsaTrustPolicy(arn, issuer, "kube-system", "aws-node")),
+            tags: args.tags,
+        }, { parent: this });
+        const cniPolicy = new aws.iam.RolePolicyAttachment(`${name}-vpc-cni`, { role: cniRole.name, policyArn: VPC_CNI_POLICY }, { parent: this });
+
         const addon = { clusterName: cluster.eksCluster.name, kubernetesVersion: args.kubernetesVersion, overrides: args.addonVersions, tags: args.tags };
         this.networkAddons = [
-            eksAddon(`${name}-vpc-cni`, { ...addon, addon: "vpc-cni", configurationValues: vpcCniConfiguration(args.prefixDelegation) }, { parent: this }),
+            eksAddon(`${name}-vpc-cni`, {
+                ...addon, addon: "vpc-cni", configurationValues: vpcCniConfiguration(args.prefixDelegation), serviceAccountRoleArn: cniRole.arn,
+            }, { parent: this, dependsOn: [cniPolicy] }),
             eksAddon(`${name}-kube-proxy`, { ...addon, addon: "kube-proxy" }, { parent: this }),
         ];
 

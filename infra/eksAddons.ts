@@ -1,26 +1,20 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { EksAddonName, EksAddonVersions } from "../config";
+import { ADDON_PINS } from "../policies/lib/eksVersions";
 
 export type { EksAddonName, EksAddonVersions } from "../config";
 
 /**
- * Pinned add-on versions per Kubernetes minor, from the EKS user guide's version tables
- * (docs.aws.amazon.com/eks/latest/userguide/managing-coredns.html and managing-kube-proxy.html, the copy
- * listing 1.36, read 2026-11-27). A version bump is a reviewed change, never a side effect of a deploy.
- * Where no AWS table was found (vpc-cni, eks-pod-identity-agent), the add-on is created at the version
- * EKS chooses by default for the cluster's Kubernetes version, and stays there: a later `pulumi up` sends
- * no version, so nothing moves until `cluster.addonVersions` names one.
+ * kube-proxy and CoreDNS are pinned per Kubernetes minor (ADDON_PINS, policies/lib/eksVersions.ts): a
+ * version bump is a reviewed change, never a side effect of a deploy. The VPC CNI and the Pod Identity
+ * agent have no AWS version table to pin from: they are created at the version EKS chooses by default
+ * for the cluster's Kubernetes version, and stay there (a later `pulumi up` sends no version, so nothing
+ * moves) until `cluster.addonVersions` names one.
  */
-export const EKS_ADDON_VERSIONS: Record<string, EksAddonVersions> = {
-    "1.34": { "kube-proxy": "v1.34.6-eksbuild.13", coredns: "v1.13.2-eksbuild.11" },
-    "1.35": { "kube-proxy": "v1.35.3-eksbuild.13", coredns: "v1.14.3-eksbuild.3" },
-    "1.36": { "kube-proxy": "v1.36.0-eksbuild.14", coredns: "v1.14.3-eksbuild.3" },
-};
-
-/** The version to install: the stack's override, else the table's pin, else EKS's default (undefined). */
+/** The version to install: the stack's override, else the pin, else EKS's default (undefined). */
 export function addonVersion(addon: EksAddonName, kubernetesVersion: string, overrides: EksAddonVersions): string | undefined {
-    return overrides[addon] ?? EKS_ADDON_VERSIONS[kubernetesVersion]?.[addon];
+    return overrides[addon] ?? (addon === "kube-proxy" || addon === "coredns" ? ADDON_PINS[kubernetesVersion]?.[addon] : undefined);
 }
 
 /**
@@ -48,6 +42,8 @@ export interface EksAddonArgs {
     kubernetesVersion: string;
     overrides: EksAddonVersions;
     configurationValues?: string;
+    /** IRSA role for the add-on's service account. */
+    serviceAccountRoleArn?: pulumi.Input<string>;
     tags: Record<string, string>;
 }
 
@@ -63,6 +59,7 @@ export function eksAddon(name: string, args: EksAddonArgs, opts: pulumi.CustomRe
         addonName: args.addon,
         ...(version ? { addonVersion: version } : {}),
         ...(args.configurationValues ? { configurationValues: args.configurationValues } : {}),
+        ...(args.serviceAccountRoleArn ? { serviceAccountRoleArn: args.serviceAccountRoleArn } : {}),
         resolveConflictsOnCreate: "OVERWRITE",
         resolveConflictsOnUpdate: "OVERWRITE",
         preserve: true,

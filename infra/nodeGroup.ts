@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { stringify } from "yaml";
 import type { Autoscaler } from "../config";
 
-/** Policies every EKS node needs; image pulls use the node role, so no ECR token job exists. */
+/**
+ * Policies every EKS node needs; image pulls use the node role, so no ECR token job exists. Not the CNI
+ * policy: the VPC CNI has its own role (infra/cluster.ts), so the node role cannot manage ENIs.
+ */
 export const NODE_ROLE_POLICIES = {
     worker: "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-    cni: "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
     ecrPull: "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
     ssm: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
 } as const;
@@ -19,40 +20,6 @@ export const SCALE_EVENTS: aws.autoscaling.NotificationType[] = [
     aws.autoscaling.NotificationType.InstanceTerminateError,
 ];
 
-/**
- * nodeadm (AL2023) configuration that sets the kubelet's max pods. Without it the kubelet keeps the
- * ENI-derived default and prefix delegation buys nothing; with a number above what the node can
- * address, pods hang in ContainerCreating without an IP.
- */
-export function nodeadmMaxPods(maxPods: number): string {
-    return stringify({
-        apiVersion: "node.eks.aws/v1alpha1",
-        kind: "NodeConfig",
-        spec: { kubelet: { config: { maxPods } } },
-    });
-}
-
-/**
- * Launch-template user data for an AL2023 managed node group whose template names no AMI: a MIME
- * multi-part document (what EKS requires) with our NodeConfig; EKS merges in the cluster's own
- * (endpoint, CA, CIDR) at launch, so the AMI stays `amiType` + `releaseVersion`.
- */
-export function nodeUserData(maxPods: number): string {
-    const boundary = "EKS-DELIVERY";
-    return [
-        "MIME-Version: 1.0",
-        `Content-Type: multipart/mixed; boundary="${boundary}"`,
-        "",
-        `--${boundary}`,
-        "Content-Type: application/node.eks.aws",
-        "",
-        nodeadmMaxPods(maxPods).trimEnd(),
-        "",
-        `--${boundary}--`,
-        "",
-    ].join("\n");
-}
-
 export interface NodeGroupArgs {
     clusterName: pulumi.Input<string>;
     kubernetesVersion: string;
@@ -64,7 +31,6 @@ export interface NodeGroupArgs {
     minSize: number;
     desiredSize: number;
     maxSize: number;
-    maxPods: number;
     diskSizeGiB: number;
     autoscaler: Autoscaler;
     /** cpu-target only: average CPU the ASG keeps its nodes at. */
@@ -75,12 +41,17 @@ export interface NodeGroupArgs {
 }
 
 /**
- * The managed node group: AL2023 nodes at a pinned AMI release in private subnets, kubelet max pods from
- * the instance facts, desired size left to the autoscaler, behind a launch template of our own so that
+ * The managed node group: AL2023 nodes at a pinned AMI release in private subnets, desired size left to
+ * the autoscaler, behind a launch template of our own so that
  * pods cannot reach the instance metadata service (IMDSv2 with a hop limit of 1: a pod's request is one
  * hop further and never gets an answer, so the node role's credentials stay on the node; controllers
  * get theirs from EKS Pod Identity). In `cpu-target` mode it also carries the seeds' ASG
  * target-tracking policy and the SNS e-mail on every scale event.
+ *
+ * The template names no AMI and carries no user data: EKS bootstraps the nodes of `amiType` at
+ * `releaseVersion` itself and sets the kubelet's max pods from the instance type and the VPC CNI's prefix
+ * delegation (EKS user guide, "Assign more IP addresses to Amazon EKS nodes with prefixes": managed node
+ * groups calculate max pods). That is the figure `nodes.maxPods: auto` computes (policies/lib/instanceTypes.ts).
  *
  * Built from `aws.eks.NodeGroup` directly rather than `eks.ManagedNodeGroup`: with custom user data
  * pulumi-eks drops `releaseVersion` and pins the template to the AMI that SSM recommends on every run,
@@ -118,7 +89,6 @@ export class NodeGroup extends pulumi.ComponentResource {
                 deviceName: "/dev/xvda",
                 ebs: { volumeSize: args.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
             }],
-            userData: Buffer.from(nodeUserData(args.maxPods)).toString("base64"),
             tagSpecifications: [
                 { resourceType: "instance", tags: args.tags },
                 { resourceType: "volume", tags: args.tags },

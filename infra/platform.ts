@@ -11,6 +11,8 @@ export const PLATFORM = {
     secretStore: "aws-secrets-manager",
     /** Namespace of the ingress controller: the only source of traffic into service pods. */
     ingressNamespace: "ingress-nginx",
+    /** Namespace of the service mesh control plane (istiod) and its trace collector. */
+    meshNamespace: "istio-system",
     /** Namespace of Prometheus, which scrapes the services. */
     monitoringNamespace: "monitoring",
     /** Label every object of this project carries. */

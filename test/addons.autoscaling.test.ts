@@ -27,8 +27,6 @@ function release(plan: Plan, chart: Chart): PlannedResource {
     assert.equal(r.inputs.atomic, true);
     return r;
 }
-const irsa = podIdentity;
-const assertTrust = (plan: Plan, namespace: string, serviceAccount: string) => assertPodIdentity(plan, namespace, serviceAccount);
 const resourcesOf = (s: any): string[] => [s.Resource].flat();
 const actionsOf = (s: any): string[] => [s.Action].flat();
 /** Every statement granting `action`. */
@@ -58,7 +56,7 @@ test("cluster-autoscaler: pinned chart, version-matched image, HA, tuned scale-d
     assert.equal(values.autoDiscovery.clusterName, CLUSTER);
     assert.equal(values.awsRegion, REGION);
     assert.equal(values.image.tag, "v1.36.1", "dev runs Kubernetes 1.36");
-    const { role } = irsa(plan);
+    const { role } = podIdentity(plan);
     // No IRSA annotation: the Pod Identity association names this service account.
     assert.deepEqual(values.rbac.serviceAccount, { create: true, name: "cluster-autoscaler" });
     assert.match(String(role.outputs.arn), /^arn:aws:iam::123456789012:role\//);
@@ -81,10 +79,10 @@ test("cluster-autoscaler: pinned chart, version-matched image, HA, tuned scale-d
     assert.deepEqual(values.containerSecurityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
 });
 
-test("cluster-autoscaler: IRSA for its service account, resizes only this cluster's tagged groups", async () => {
+test("cluster-autoscaler: Pod Identity for its service account, resizes only this cluster's tagged groups", async () => {
     const plan = await planComponent(() => { new ClusterAutoscaler("cluster-autoscaler", { ctx: addonContext() }); });
-    const { statements } = irsa(plan);
-    assertTrust(plan, "cluster-autoscaler", "cluster-autoscaler");
+    const { statements } = podIdentity(plan);
+    assertPodIdentity(plan, "cluster-autoscaler", "cluster-autoscaler");
     assert.ok(statements.every((s) => s.Effect === "Allow"));
 
     for (const action of ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]) {
@@ -157,8 +155,8 @@ test("karpenter: interruption queue fed by four EventBridge rules, writable only
 test("karpenter: controller role confined to this cluster, its queue and the node role", async () => {
     const plan = await planComponent(() => { new Karpenter("karpenter", { ctx: KARPENTER_CTX() }); });
     const queueArn = only(plan, "aws:sqs/queue:Queue").outputs.arn;
-    const { statements } = irsa(plan);
-    assertTrust(plan, "karpenter", "karpenter");
+    const { statements } = podIdentity(plan);
+    assertPodIdentity(plan, "karpenter", "karpenter");
     const owned = `kubernetes.io/cluster/${CLUSTER}`;
 
     // Launching: either on read-only inputs (AMIs, snapshots, subnets, security groups) or tagged as this cluster's.
@@ -211,7 +209,7 @@ test("karpenter: controller role confined to this cluster, its queue and the nod
     assert.ok(statements.every((s) => s.Effect === "Allow" && !actionsOf(s).some((a) => a.endsWith(":*"))), "no wildcard actions");
 });
 
-test("karpenter: pinned OCI chart with the cluster, queue, IRSA and HA values", async () => {
+test("karpenter: pinned OCI chart with the cluster, queue, Pod Identity and HA values", async () => {
     const plan = await planComponent(() => { new Karpenter("karpenter", { ctx: KARPENTER_CTX() }); });
     assert.deepEqual(KARPENTER_CHART, { chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1" });
     assert.equal((only(plan, "kubernetes:core/v1:Namespace").inputs.metadata as any).name, "karpenter");

@@ -24,8 +24,6 @@ function release(plan: Plan, chart: Chart): PlannedResource {
     assert.equal(r.inputs.atomic, true);
     return r;
 }
-const irsa = podIdentity;
-const assertTrust = (plan: Plan, namespace: string, serviceAccount: string) => assertPodIdentity(plan, namespace, serviceAccount);
 const resourcesOf = (s: any): string[] => [s.Resource].flat();
 
 test("Pod Identity trust: only EKS Auth, only for one service account of one cluster", () => {
@@ -63,13 +61,13 @@ test("ingress-nginx: NLB annotations, >= 2 replicas spread over nodes and zones,
     assert.equal((byType(prod, RELEASE)[0].inputs.values as any).controller.replicaCount, 3);
 });
 
-test("aws-load-balancer-controller: IRSA for its service account, mutations only on this cluster's load balancers", async () => {
+test("aws-load-balancer-controller: Pod Identity for its service account, mutations only on this cluster's load balancers", async () => {
     const plan = await planComponent(() => { new AwsLoadBalancerController("aws-load-balancer-controller", { ctx: addonContext() }); });
     const values = release(plan, AWS_LOAD_BALANCER_CONTROLLER_CHART).inputs.values as any;
     assert.equal(values.clusterName, "eks-delivery-dev");
     assert.equal(values.serviceAccount.annotations, undefined, "Pod Identity, not an IRSA annotation");
-    const { statements } = irsa(plan);
-    assertTrust(plan, "aws-load-balancer-controller", "aws-load-balancer-controller");
+    const { statements } = podIdentity(plan);
+    assertPodIdentity(plan, "aws-load-balancer-controller", "aws-load-balancer-controller");
     for (const s of statements.filter((s) => s.Action.some((a: string) => /:(Create|Delete|Modify|Set|Register|Deregister|Authorize|Revoke|Add|Remove)/.test(a) && a !== "iam:CreateServiceLinkedRole"))) {
         assert.ok(!resourcesOf(s).includes("*"), `${s.Sid} names no * resource`);
         assert.ok(s.Condition || resourcesOf(s).some((r) => r.endsWith(":vpc/vpc-0123456789abcdef0")), `${s.Sid} is conditioned on the cluster tag or limited to this VPC`);
@@ -83,8 +81,8 @@ test("external-dns: records only in the stack's zone, owned by this cluster", as
     assert.equal(values.txtOwnerId, "eks-delivery-dev");
     assert.equal(values.policy, "upsert-only");
     assert.match(values.extraArgs[0], /^--zone-id-filter=Z[0-9A-F]{20}$/);
-    const { statements } = irsa(plan);
-    assertTrust(plan, "external-dns", "external-dns");
+    const { statements } = podIdentity(plan);
+    assertPodIdentity(plan, "external-dns", "external-dns");
     const change = statements.find((s) => s.Action.includes("route53:ChangeResourceRecordSets"));
     assert.match(String(change.Resource), /^arn:aws:route53:::hostedzone\/Z[0-9A-F]{20}$/);
     assert.deepEqual(statements.filter((s) => resourcesOf(s).includes("*")).flatMap((s) => s.Action), ["route53:ListHostedZones"]);
@@ -98,8 +96,8 @@ test("cert-manager: DNS-01 in the zone, and the letsencrypt ClusterIssuer after 
     assert.equal(values.crds.enabled, true);
     assert.equal(values.replicaCount, 2);
     assert.equal(values.webhook.replicaCount, 2);
-    const { statements } = irsa(plan);
-    assertTrust(plan, "cert-manager", "cert-manager");
+    const { statements } = podIdentity(plan);
+    assertPodIdentity(plan, "cert-manager", "cert-manager");
     assert.deepEqual(statements.find((s) => s.Action.includes("route53:ChangeResourceRecordSets")).Resource, "arn:aws:route53:::hostedzone/ZONE1");
     const issuer = byType(plan, "kubernetes:cert-manager.io/v1:ClusterIssuer")[0];
     assert.equal((issuer.inputs.metadata as any).name, "letsencrypt");
@@ -109,8 +107,8 @@ test("cert-manager: DNS-01 in the zone, and the letsencrypt ClusterIssuer after 
 test("external-secrets: the ClusterSecretStore, reading exactly the declared secrets", async () => {
     const plan = await planComponent(() => { new ExternalSecrets("external-secrets", { ctx: addonContext(), secretNames: ["dev/api", "dev/grafana-admin", "dev/api"] }); });
     release(plan, EXTERNAL_SECRETS_CHART);
-    const { statements } = irsa(plan);
-    assertTrust(plan, "external-secrets", "external-secrets");
+    const { statements } = podIdentity(plan);
+    assertPodIdentity(plan, "external-secrets", "external-secrets");
     assert.deepEqual(statements[0].Resource, [
         "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:dev/api-??????",
         "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:dev/grafana-admin-??????",

@@ -56,6 +56,10 @@ test("mesh: Istio with STRICT mTLS, Kiali and tracing; the apps and the ingress 
     assert.equal(namespaces.get("ingress-nginx")["istio-injection"], "enabled");
     const ingress = stack.plan.resources.find((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress")!;
     assert.equal((ingress.outputs.metadata as any).annotations["nginx.ingress.kubernetes.io/service-upstream"], "true");
+    // NetworkPolicies are enforced (VPC CNI): a sidecar that cannot reach istiod never gets ready.
+    const policy = stack.plan.resources.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy")!.inputs.spec as any;
+    assert.ok(policy.egress.some((e: any) => e.to?.[0]?.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] === "istio-system" && !e.ports), "egress to the mesh namespace");
+    assert.ok(policy.ingress.some((i: any) => i.ports?.[0]?.port === 15020), "Prometheus scrapes the merged sidecar metrics");
     assert.equal(stack.violations.length, 0, stack.violations.map((v) => v.message).join("; "));
 });
 

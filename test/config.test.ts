@@ -34,9 +34,13 @@ const rules: Array<[string, Mutation, string | RegExp, string?]> = [
     ["not a CIDR", (v) => { cluster(v).publicAccessCidrs = ["10.0.0.0/33"]; }, 'eks-delivery:cluster.publicAccessCidrs[0]: "10.0.0.0/33" is not an IPv4 CIDR'],
     ["CIDR with host bits", (v) => { cluster(v).publicAccessCidrs = ["203.0.113.7/24"]; }, 'eks-delivery:cluster.publicAccessCidrs[0]: "203.0.113.7/24" has host bits set (did you mean 203.0.113.0/24?)'],
     ["production endpoint open to the internet", (v) => { v["eks-delivery:environment"] = "production"; cluster(v).publicAccessCidrs = ["0.0.0.0/0"]; }, /^eks-delivery:cluster\.publicAccessCidrs\[0\]: "0\.0\.0\.0\/0" opens the production API endpoint/],
+    ["production without a named admin", (v) => { v["eks-delivery:environment"] = "production"; cluster(v).access = [{ principalArn: "arn:aws:iam::123456789012:role/a", policy: "view" }]; },
+        /^eks-delivery:cluster\.access: names no admin: production needs a cluster admin besides whoever created the cluster/],
     ["missing environment", (v) => { delete v["eks-delivery:environment"]; }, "eks-delivery:environment: is required"],
     ["unknown environment", (v) => { v["eks-delivery:environment"] = "prod"; }, 'eks-delivery:environment: "prod" is not one of production, staging, development'],
     ["kubernetes version outside the EKS calendar", (v) => { cluster(v).kubernetesVersion = "1.28"; }, /^eks-delivery:cluster\.kubernetesVersion: "1\.28" is not in the EKS support calendar \(policies\/lib\/eksVersions\.ts\): one of 1\.31, .*1\.36$/],
+    ["Kubernetes without pinned add-ons", (v) => { cluster(v).kubernetesVersion = "1.33"; nodes(v).amiReleaseVersion = "1.33.8-20260714"; },
+        /^eks-delivery:cluster\.addonVersions\.kube-proxy: is required for Kubernetes 1\.33: no version is pinned for it \(policies\/lib\/eksVersions\.ts pins 1\.34, 1\.35, 1\.36\)/],
     ["extendedSupport not a boolean", (v) => { cluster(v).extendedSupport = "yes"; }, 'eks-delivery:cluster.extendedSupport: "yes" is not true or false'],
     ["access principal not an ARN", (v) => { cluster(v).access = [{ principalArn: "admins", policy: "admin" }]; }, 'eks-delivery:cluster.access[0].principalArn: "admins" is not the ARN of an IAM role or user (arn:aws:iam::<account>:role/<name>)'],
     ["access principal is a session", (v) => { cluster(v).access = [{ principalArn: "arn:aws:sts::123456789012:assumed-role/Admin/alice", policy: "admin" }]; },
@@ -65,9 +69,10 @@ const rules: Array<[string, Mutation, string | RegExp, string?]> = [
     ["cpu-target without an e-mail", (v) => { Object.assign(nodes(v), { autoscaler: "cpu-target", cpuTargetPercent: 50 }); }, /^eks-delivery:nodes\.alertEmail: is required when autoscaler is cpu-target/],
     ["bad e-mail", (v) => { nodes(v).alertEmail = "ops-at-example"; }, 'eks-delivery:nodes.alertEmail: "ops-at-example" is not an e-mail address'],
     ["cpu target out of range", (v) => { nodes(v).cpuTargetPercent = 0; }, "eks-delivery:nodes.cpuTargetPercent: 0 is not within 1..100"],
-    ["max pods beyond what ENIs address", (v) => { Object.assign(nodes(v), { maxPods: 30, prefixDelegation: false }); }, "eks-delivery:nodes.maxPods: 30 is more than t3.medium can address (17; prefixDelegation: true raises it)"],
-    ["max pods beyond prefix delegation", (v) => { nodes(v).maxPods = 111; }, "eks-delivery:nodes.maxPods: 111 is more than t3.medium can address (110 with prefix delegation)"],
-    ["max pods neither auto nor a number", (v) => { nodes(v).maxPods = "many"; }, /^eks-delivery:nodes\.maxPods: "many" is neither "auto" nor a whole number/],
+    ["max pods as a number (EKS sets it on managed nodes)", (v) => { Object.assign(nodes(v), { maxPods: 30, prefixDelegation: false }); },
+        'eks-delivery:nodes.maxPods: 30 cannot be applied: managed nodes run the max pods EKS computes for the instance type (17 here; prefixDelegation: true raises it), which only a custom AMI could change: leave it "auto"'],
+    ["max pods neither auto nor a number", (v) => { nodes(v).maxPods = "many"; }, 'eks-delivery:nodes.maxPods: "many" is not "auto"'],
+    ["instance type without ENI facts", (v) => { nodes(v).instanceTypes = ["p3.2xlarge"]; }, /^eks-delivery:nodes\.instanceTypes: p3\.2xlarge has no ENI facts in policies\/data/],
     ["prefix delegation not a boolean", (v) => { nodes(v).prefixDelegation = "yes"; }, 'eks-delivery:nodes.prefixDelegation: "yes" is not true or false'],
     ["misspelt node field, with a hint", (v) => { nodes(v).minSzie = 1; }, "eks-delivery:nodes.minSzie: unknown key (did you mean minSize?)"],
     ["registry keepImages below 1", (v) => { v["eks-delivery:registry"] = { keepImages: 0 }; }, "eks-delivery:registry.keepImages: 0 is less than 1"],
@@ -125,6 +130,7 @@ test("the dev and prod stack files are valid, and defaults are applied", () => {
     assert.equal(dev.cluster.natGateways, "single");
     assert.equal(dev.cluster.logRetentionDays, 90);
     assert.equal(dev.environment, "development");
+    assert.equal(dev.monitoring.grafanaAdminSecret, "dev/grafana-admin", "defaults to <stack>/grafana-admin");
     const prod = validate(stackValues("prod"), "prod");
     assert.equal(prod.environment, "production");
     assert.equal(prod.cluster.natGateways, "one-per-az");
@@ -145,6 +151,7 @@ test("the environment, not the stack's name, decides what production means", () 
 
 test("access entries and add-on versions default to none; principals with paths are accepted", () => {
     const values = stackValues("dev");
+    delete cluster(values).access;
     const config = validate(values);
     assert.deepEqual([config.cluster.access, config.cluster.addonVersions, config.cluster.extendedSupport], [[], {}, false]);
     cluster(values).access = [{ principalArn: "arn:aws:iam::123456789012:role/teams/platform/admin", policy: "admin" }];

@@ -9,13 +9,13 @@ import { readStackFile } from "../config/stackFile";
 import { planJson } from "../tools/plan/plan";
 import { planSummary } from "../tools/ci/plan-summary";
 import { planStack } from "../tools/plan/planStack";
-import { one, stackValues, validate } from "./support";
+import { one, stackValues, TEST_DATE, validate } from "./support";
 
 const EXAMPLE = path.join(PROJECT_ROOT, "examples", "Pulumi.dev-delivery.yaml");
 const SLACK = "https://hooks.slack.com/services/T000/B000/very-secret-token";
 
 test("an offline plan with eks-delivery:delivery: push-to-deploy, PR previews, path filters, OIDC, Slack", async () => {
-    const planned = await planStack({ stack: "dev", configFile: EXAMPLE });
+    const planned = await planStack({ stack: "dev", configFile: EXAMPLE, today: TEST_DATE });
     const settings = one(planned, "pulumiservice:index:DeploymentSettings").inputs as any;
     assert.equal(settings.organization, "acme");
     assert.equal(settings.stack, "dev");
@@ -47,7 +47,7 @@ test("the Slack URL appears nowhere in clear in the plan output", async () => {
     const file = readStackFile(EXAMPLE);
     // As under `pulumi up`: the secret arrives decrypted, and its key is known to be secret.
     const values = { ...file.values, "eks-delivery:delivery": { ...(file.values["eks-delivery:delivery"] as object), slackWebhookUrl: SLACK } };
-    const planned = await planStack({ stack: "dev", stackFile: { file: "decrypted", values, secretKeys: file.secretKeys } });
+    const planned = await planStack({ stack: "dev", stackFile: { file: "decrypted", values, secretKeys: file.secretKeys }, today: TEST_DATE });
     const out = planJson(planned.plan) + JSON.stringify(planned.manifests) + JSON.stringify(planned.violations);
     assert.ok(!out.includes("very-secret-token") && !out.includes("hooks.slack.com"), "no trace of the webhook URL");
     assert.equal((one(planned, "pulumiservice:index:Webhook").inputs as any).payloadUrl, "[secret]");
@@ -56,7 +56,7 @@ test("the Slack URL appears nowhere in clear in the plan output", async () => {
 test("prod: no push-to-deploy (promotion is explicit), PR previews still on", async () => {
     const values = stackValues("prod");
     values["eks-delivery:delivery"] = { organization: "acme", repository: "acme/eks-delivery" };
-    const planned = await planStack({ stack: "prod", stackFile: { file: "prod", values, secretKeys: [] } });
+    const planned = await planStack({ stack: "prod", stackFile: { file: "prod", values, secretKeys: [] }, today: TEST_DATE });
     const settings = one(planned, "pulumiservice:index:DeploymentSettings").inputs as any;
     assert.equal(settings.github.deployCommits, false);
     assert.equal(settings.github.previewPullRequests, true);

@@ -1,7 +1,6 @@
 /** The AWS layer as the offline plan records it, for dev, prod and each autoscaler mode. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { nodeadmMaxPods, nodeUserData } from "../infra/nodeGroup";
 import { lifecyclePolicy } from "../infra/registry";
 import { one, ofType, plan, stackValues } from "./support";
 import type { PlannedResource } from "../tools/plan/plan";
@@ -38,6 +37,19 @@ test("dev: VPC, encrypted and logged EKS cluster, node group, ECR", async () => 
     const cni = ofType(dev, "aws:eks/addon:Addon").find((a) => a.inputs.addonName === "vpc-cni")!;
     assert.deepEqual(JSON.parse(String(cni.inputs.configurationValues)),
         { enableNetworkPolicy: "true", env: { AWS_VPC_K8S_CNI_LOGLEVEL: "INFO", ENABLE_PREFIX_DELEGATION: "true", WARM_PREFIX_TARGET: "1" } });
+    // The CNI's own IRSA role, trusted on the issuer without https:// (what IAM matches), not the node role.
+    const cniRole = one(dev, "aws:iam/role:Role", "cluster-vpc-cni");
+    assert.equal(cni.inputs.serviceAccountRoleArn, cniRole.outputs.arn);
+    const eksOutputs = one(dev, "eks:index:Cluster").outputs as any;
+    const trust = JSON.parse(String(cniRole.inputs.assumeRolePolicy)).Statement[0];
+    assert.equal(trust.Principal.Federated, eksOutputs.oidcProviderArn);
+    assert.deepEqual(trust.Condition.StringEquals, {
+        [`${eksOutputs.oidcIssuer}:sub`]: "system:serviceaccount:kube-system:aws-node",
+        [`${eksOutputs.oidcIssuer}:aud`]: "sts.amazonaws.com",
+    });
+    const cniAttachment = ofType(dev, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").find((a) => a.inputs.role === cniRole.outputs.name)!;
+    assert.equal(cniAttachment.inputs.policyArn, "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy");
+    assert.ok(cni.options?.dependsOn?.includes(cniAttachment.urn), "the add-on starts with its permissions in place");
     const addons = Object.fromEntries(ofType(dev, "aws:eks/addon:Addon").map((a) => [a.inputs.addonName, a]));
     assert.deepEqual(Object.keys(addons).sort(), ["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
     assert.equal(addons["kube-proxy"].inputs.addonVersion, "v1.36.0-eksbuild.14");
@@ -60,14 +72,18 @@ test("dev: VPC, encrypted and logged EKS cluster, node group, ECR", async () => 
     assert.deepEqual([group.amiType, group.version, group.releaseVersion], ["AL2023_x86_64_STANDARD", "1.36", "1.36.2-20260714"], "AMI pinned in config");
     assert.equal(group.nodeRoleArn, one(dev, "aws:iam/role:Role", "nodes-role").outputs.arn);
     const template = one(dev, "aws:ec2/launchTemplate:LaunchTemplate");
-    assert.deepEqual(group.launchTemplate, { id: template.outputs.id ?? group.launchTemplate.id, version: "1" });
+    assert.match(group.launchTemplate.id, /^lt-[0-9a-f]{17}$/, "the template's id, as EC2 names it");
+    assert.equal(group.launchTemplate.version, "1", "its latest version: a template change rolls the nodes");
+    assert.equal(template.parent, one(dev, "eks-delivery:infra:NodeGroup").urn);
     assert.deepEqual((template.inputs as any).metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
         "pods are two hops from IMDS: no node-role credentials for them");
     assert.equal((template.inputs as any).imageId, undefined, "no AMI in the template: amiType + releaseVersion decide");
-    assert.equal(Buffer.from(String(template.inputs.userData), "base64").toString(), nodeUserData(110));
-    const attachments = ofType(dev, "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
-    const policies = attachments.map((a) => a.inputs.policyArn);
-    assert.ok(policies.includes("arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly"), "nodes pull from ECR with their role");
+    assert.equal(template.inputs.userData, undefined, "no user data: EKS bootstraps the node and sets its max pods");
+    const nodeRole = one(dev, "aws:iam/role:Role", "nodes-role");
+    const attachments = ofType(dev, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.inputs.role === nodeRole.outputs.name);
+    const policies = attachments.map((a) => a.inputs.policyArn).sort();
+    assert.deepEqual(policies, ["arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly", "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"], "ECR pulls with the node role; ENI management is the CNI's role only");
     for (const a of attachments) assert.ok(nodeGroup.options?.dependsOn?.includes(a.urn), `node group waits for ${a.name}`);
     assert.equal(ofType(dev, "aws:autoscaling/policy:Policy").length, 0, "no ASG policy unless cpu-target");
 
@@ -154,16 +170,15 @@ test("max pods without prefix delegation follow the ENI formula", async () => {
     const values = stackValues("dev");
     Object.assign(values["eks-delivery:nodes"] as object, { prefixDelegation: false });
     const planned = await plan(values, "dev");
-    const template = one(planned, "aws:ec2/launchTemplate:LaunchTemplate");
-    assert.equal(Buffer.from(String(template.inputs.userData), "base64").toString(), nodeUserData(17));
+    assert.equal(planned.plan.outputs.maxPodsPerNode, 17, "what EKS computes for t3.medium without prefixes");
     const cni = ofType(planned, "aws:eks/addon:Addon").find((a) => a.inputs.addonName === "vpc-cni")!;
     assert.equal(JSON.parse(String(cni.inputs.configurationValues)).env.ENABLE_PREFIX_DELEGATION, "false");
+    assert.ok(one(planned, "aws:eks/nodeGroup:NodeGroup").options?.dependsOn === undefined ||
+        !one(planned, "aws:eks/nodeGroup:NodeGroup").options!.dependsOn!.includes(cni.urn), "the group's component waits for the CNI instead");
+    assert.ok(one(planned, "eks-delivery:infra:NodeGroup").options?.dependsOn?.includes(cni.urn), "nodes join after the CNI is configured");
 });
 
-test("nodeadm config and lifecycle policy documents", () => {
-    assert.match(nodeadmMaxPods(17), /kind: NodeConfig[\s\S]*maxPods: 17/);
-    // EKS only merges its own NodeConfig into MIME multi-part user data.
-    assert.match(nodeUserData(17), /^MIME-Version: 1\.0\nContent-Type: multipart\/mixed; boundary="EKS-DELIVERY"\n\n--EKS-DELIVERY\nContent-Type: application\/node\.eks\.aws\n\n[\s\S]*maxPods: 17\n\n--EKS-DELIVERY--\n$/);
+test("lifecycle policy documents", () => {
     const rules = JSON.parse(lifecyclePolicy({ keepImages: 5, untaggedExpiryDays: 3 })).rules;
     assert.deepEqual(rules.map((r: any) => r.selection.countNumber), [3, 5]);
     assert.ok(rules.every((r: any) => r.action.type === "expire"));
@@ -205,4 +220,12 @@ test("karpenter: its nodes join the EKS-created cluster security group at the pi
     assert.notEqual(cluster.eksCluster.vpcConfig.clusterSecurityGroupId, cluster.clusterSecurityGroupId, "not pulumi-eks's egress-only group");
     assert.deepEqual(nodeClass.spec.amiSelectorTerms, [{ alias: "al2023@v20260714" }], "the managed nodes' release, not @latest");
     assert.equal(nodeClass.spec.metadataOptions.httpPutResponseHopLimit, 1);
+});
+
+test("IRSA trust is keyed on the issuer without its scheme, and refuses the issuer URL", async () => {
+    const { irsaTrustPolicy } = await import("../infra/irsa");
+    const issuer = "oidc.eks.ap-northeast-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF";
+    const trust = JSON.parse(irsaTrustPolicy(`arn:aws:iam::123456789012:oidc-provider/${issuer}`, issuer, "ns", "sa")).Statement[0];
+    assert.deepEqual(Object.keys(trust.Condition.StringEquals), [`${issuer}:sub`, `${issuer}:aud`]);
+    assert.throws(() => irsaTrustPolicy("arn", `https://${issuer}`, "ns", "sa"), /without its scheme/);
 });

@@ -99,7 +99,7 @@ for (const [name, text, expected] of badFiles) {
 }
 
 test("bad arguments exit 2 with usage", () => {
-    for (const args of [["--bogus"], ["--stack"], ["extra"], ["--stack", "../etc"]]) {
+    for (const args of [["--bogus"], ["--stack"], ["extra"], ["--stack", "../etc"], ["--today", "2026-02-30"], ["--today", "tomorrow"]]) {
         const result = runPlan(args);
         assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
         assert.match(result.stderr, /usage: npm run plan/);
@@ -114,4 +114,29 @@ test("secure: values become a redacted placeholder and mark their key secret", (
     assert.deepEqual(file.values["eks-delivery:delivery"], { slackWebhookUrl: "[secret]" });
     assert.deepEqual(file.secretKeys, ["eks-delivery:delivery"]);
     assert.ok(!JSON.stringify(file.values).includes("v1:abc"));
+});
+
+test("plan.json records the options that change what an update does, as the engine receives them", async () => {
+    const { updateOptions } = await import("../tools/plan/engine");
+    const request = (o: Partial<Record<string, unknown>>) => ({
+        getProtect: () => o.protect, getRetainondelete: () => o.retain, getDeletebeforereplace: () => o.dbr ?? false,
+        getDependenciesList: () => (o.deps as string[]) ?? [],
+        getPropertydependenciesMap: () => ({ forEach: (f: (d: { getUrnsList(): string[] }) => void) => ((o.propDeps as string[][]) ?? []).forEach((urns) => f({ getUrnsList: () => urns })) }),
+        getIgnorechangesList: () => (o.ignore as string[]) ?? [], getReplaceonchangesList: () => (o.replace as string[]) ?? [],
+        getCustomtimeouts: () => o.timeouts as never,
+    });
+    assert.deepEqual(updateOptions(request({}) as never), {}, "nothing set, nothing recorded");
+    assert.deepEqual(updateOptions(request({
+        protect: true, retain: true, dbr: true, deps: ["urn:b", "urn:a", "urn:input"], propDeps: [["urn:input"]],
+        ignore: ["spec.replicas"], replace: ["metadata.name"],
+        timeouts: { getCreate: () => "5m", getUpdate: () => "", getDelete: () => "20m" },
+    }) as never), {
+        protect: true, retainOnDelete: true, deleteBeforeReplace: true, dependsOn: ["urn:a", "urn:b"],
+        ignoreChanges: ["spec.replicas"], replaceOnChanges: ["metadata.name"], customTimeouts: { create: "5m", delete: "20m" },
+    }, "a dependency its inputs carry is not an explicit dependsOn");
+
+    const prod = await plan(stackValues("prod"), "prod");
+    const deployment = prod.plan.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "api")!;
+    assert.deepEqual(deployment.options?.customTimeouts, { create: "10m", update: "10m" });
+    assert.ok(deployment.options?.dependsOn?.length, "rollouts wait for the platform");
 });

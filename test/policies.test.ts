@@ -8,6 +8,7 @@ import { allocatable, capacityReport, nodeCost } from "../policies/capacity";
 import { toCrossGuard } from "../policies/crossguard";
 import { parseImage } from "../policies/rules/workload";
 import { loadInstanceCatalog } from "../policies/lib/instanceTypes";
+import { utcDate } from "../policies/lib/eksVersions";
 import { kubernetesType } from "../tools/policy/documents";
 
 const ECR = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com";
@@ -208,19 +209,23 @@ test("eks-version-supported: the cluster's version is in standard support on the
     assert.match(on("2026-12-03", cluster("1.34", { upgradePolicy: undefined }))[0], /phase: extended.*; sets no upgradePolicy/);
 
     assert.deepEqual(on("27.11.2026", cluster("1.36")), ['config today "27.11.2026" is not a date like 2026-11-27']);
-    const withoutDate = evaluate(allPolicies.filter((p) => p.name === "eks-version-supported"), [cluster("1.36")]);
-    assert.deepEqual(withoutDate, [], "today defaults to the current UTC date");
+    const versionPolicy = allPolicies.filter((p) => p.name === "eks-version-supported");
+    for (const version of ["1.33", "1.36"]) {
+        assert.deepEqual(evaluate(versionPolicy, [cluster(version)]), evaluate(versionPolicy, [cluster(version)], { "eks-version-supported": { today: utcDate() } }),
+            "today defaults to the current UTC date");
+    }
 });
 
-test("eks-version-supported is mandatory in prod and advisory in dev (policies/config/<stack>.json)", async () => {
+test("eks-version-supported is mandatory in production and staging, advisory in development (policies/config/<environment>.json)", async () => {
     const fs = await import("fs");
     const path = await import("path");
-    const stackConfig = (stack: string): PackConfig => JSON.parse(fs.readFileSync(path.join(__dirname, "..", "policies", "config", `${stack}.json`), "utf8"));
+    const environmentConfig = (environment: string): PackConfig => JSON.parse(fs.readFileSync(path.join(__dirname, "..", "policies", "config", `${environment}.json`), "utf8"));
     const old = [aws("eks:index:Cluster", { version: "1.33", upgradePolicy: { supportType: "STANDARD" } }, "cluster")];
-    const levels = (stack: string) => evaluate(allPolicies.filter((p) => p.name === "eks-version-supported"), old, { ...stackConfig(stack), "eks-version-supported": { today: "2026-11-27" } })
+    const levels = (environment: string) => evaluate(allPolicies.filter((p) => p.name === "eks-version-supported"), old, { ...environmentConfig(environment), "eks-version-supported": { today: "2026-11-27" } })
         .map((v) => [v.enforcementLevel, v.severity]);
-    assert.deepEqual(levels("prod"), [["mandatory", "high"]]);
-    assert.deepEqual(levels("dev"), [["advisory", "high"]]);
+    assert.deepEqual(levels("production"), [["mandatory", "high"]]);
+    assert.deepEqual(levels("staging"), [["mandatory", "high"]]);
+    assert.deepEqual(levels("development"), [["advisory", "high"]]);
 });
 
 test("the seeds' arithmetic: pods per node and node costs", () => {

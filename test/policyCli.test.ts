@@ -21,7 +21,7 @@ test("the project's own dev and prod plans pass every policy, prod at mandatory 
         const planned = await plan(stackValues(stack), stack);
         assert.deepEqual(planned.violations.map((v) => `${v.policy}: ${v.message}`), [], stack);
         assert.equal(planned.capacity.fits, true, `${stack} fits at peak`);
-        // Read from the launch template's nodeadm user data (prefix delegation is on in both stacks).
+        // What EKS sets on managed nodes: the VPC CNI formula with prefix delegation (on in both stacks).
         assert.deepEqual(planned.capacity.nodeGroups.map((g) => [g.name, g.maxPods]), [["nodes", 110]], stack);
     }
 });
@@ -52,10 +52,11 @@ test("the same oversized stack on dev is only advisory", async () => {
 });
 
 test("a cluster past EKS standard support fails prod through eks-version-supported; dev is advisory", async () => {
-    // 1.33 left standard support on 2026-07-29: past it on any date these tests run.
+    // 1.33 left standard support on 2026-07-29: past it on the tests' date (TEST_DATE).
     for (const [stack, level] of [["prod", "mandatory"], ["dev", "advisory"]]) {
         const values = stackValues(stack);
-        (values["eks-delivery:cluster"] as any).kubernetesVersion = "1.33";
+        // 1.33 has no pinned add-ons: the stack names them (as a stack still on it would).
+        Object.assign(values["eks-delivery:cluster"] as object, { kubernetesVersion: "1.33", addonVersions: { "kube-proxy": "v1.33.0-eksbuild.2", coredns: "v1.12.1-eksbuild.2" } });
         (values["eks-delivery:nodes"] as any).amiReleaseVersion = "1.33.8-20260714";
         const planned = await plan(values, stack);
         const found = planned.violations.filter((v) => v.policy === "eks-version-supported");
@@ -132,6 +133,6 @@ test("npm run policy -- --list --json lists every policy with its level, severit
     assert.equal(list.length, allPolicies.length);
     assert.deepEqual(Object.keys(list[0]), ["name", "description", "enforcementLevel", "severity", "tags"]);
     assert.ok(list.every((p: any) => p.enforcementLevel === "advisory"));
-    const prod = JSON.parse(policyCli("--list", "--json", "--config", path.join(PROJECT_ROOT, "policies/config/prod.json")).stdout);
+    const prod = JSON.parse(policyCli("--list", "--json", "--config", path.join(PROJECT_ROOT, "policies/config/production.json")).stdout);
     assert.ok(prod.every((p: any) => p.enforcementLevel === "mandatory"));
 });

@@ -17,9 +17,12 @@ export function validate(values: Values, stack = "dev"): StackConfig {
     return validateStackConfig(values, { project: "eks-delivery", stack, catalog: loadInstanceCatalog(), projectRoot: PROJECT_ROOT });
 }
 
-/** Runs the program offline with these values, as `npm run plan` does. */
-export function plan(values: Values, stack = "dev", secretKeys: string[] = [], previousOutputs?: Record<string, unknown>): Promise<PlannedStack> {
-    return planStack({ stack, stackFile: { file: `test:${stack}`, values, secretKeys }, previousOutputs });
+/** The day tests read the EKS support calendar on: verdicts must not change with the day the suite runs. */
+export const TEST_DATE = "2026-11-27";
+
+/** Runs the program offline with these values, as `npm run plan` does (on TEST_DATE unless `today` says). */
+export function plan(values: Values, stack = "dev", secretKeys: string[] = [], previousOutputs?: Record<string, unknown>, today = TEST_DATE): Promise<PlannedStack> {
+    return planStack({ stack, stackFile: { file: `test:${stack}`, values, secretKeys }, previousOutputs, today });
 }
 
 export function ofType(planned: PlannedStack, type: string): PlannedResource[] {

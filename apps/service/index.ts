@@ -90,7 +90,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
 
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(name, hpaManifest(service, namespace, version, target), afterSwitch);
         new k8s.policy.v1.PodDisruptionBudget(name, pdbManifest(service, namespace, version, liveColour), afterSwitch);
-        new k8s.networking.v1.NetworkPolicy(name, networkPolicyManifest(service, namespace, version), child);
+        new k8s.networking.v1.NetworkPolicy(name, networkPolicyManifest(service, namespace, version, args.meshed), child);
         if (service.host) new k8s.networking.v1.Ingress(name, ingressManifest({ ...service, host: service.host }, namespace, version, args.meshed), child);
 
         this.registerOutputs({ blueGreen: this.blueGreen });

@@ -232,11 +232,16 @@ export function ingressManifest(service: ServiceConfig & { host: string }, names
     };
 }
 
+/** Istio's ports a meshed pod needs beyond its own: istiod (xDS and certificates) and the merged metrics. */
+export const MESH_PORTS = { istiod: 15012, mergedMetrics: 15020 } as const;
+
 /**
  * Only the ingress controller, Prometheus and the namespace's own pods reach the service port; the pods
- * reach DNS, HTTPS anywhere (AWS APIs, external services) and their own namespace.
+ * reach DNS, HTTPS anywhere (AWS APIs, external services) and their own namespace. The VPC CNI enforces
+ * this (infra/eksAddons.ts). In the mesh the sidecar must also reach the mesh's namespace (istiod, the
+ * trace collector), and Prometheus scrapes the sidecar's merged metrics port.
  */
-export function networkPolicyManifest(service: ServiceConfig, namespace: string, version: string): k8s.networking.v1.NetworkPolicyArgs {
+export function networkPolicyManifest(service: ServiceConfig, namespace: string, version: string, meshed = false): k8s.networking.v1.NetworkPolicyArgs {
     const from = (ns: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } });
     return {
         metadata: { name: service.name, namespace, labels: labels(service, version) },
@@ -246,7 +251,7 @@ export function networkPolicyManifest(service: ServiceConfig, namespace: string,
             ingress: [{
                 from: [from(PLATFORM.ingressNamespace), from(PLATFORM.monitoringNamespace), { podSelector: {} }],
                 ports: [{ port: "http", protocol: "TCP" }],
-            }],
+            }, ...(meshed ? [{ from: [from(PLATFORM.monitoringNamespace)], ports: [{ port: MESH_PORTS.mergedMetrics, protocol: "TCP" }] }] : [])],
             egress: [
                 {
                     to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
@@ -254,6 +259,7 @@ export function networkPolicyManifest(service: ServiceConfig, namespace: string,
                 },
                 { ports: [{ port: 443, protocol: "TCP" }] },
                 { to: [{ podSelector: {} }] },
+                ...(meshed ? [{ to: [from(PLATFORM.meshNamespace)] }] : []),
             ],
         },
     };

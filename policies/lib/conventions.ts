@@ -8,8 +8,3 @@
  * HPA's minimum) although an HPA scales the Deployment. `hpa-owns-replicas` accepts exactly this.
  */
 export const ACTIVATION_ANNOTATION = "eks-delivery/activation";
-
-/** A version usable as a Docker tag and a Kubernetes label value (`app.kubernetes.io/version`). */
-export function isDeployableVersion(version: string): boolean {
-    return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(version) && /[A-Za-z0-9]$/.test(version);
-}

@@ -30,6 +30,22 @@ export const EKS_VERSIONS: readonly EksVersion[] = [
     { version: "1.36", released: "2026-06-02", endOfStandardSupport: "2027-08-02", endOfExtendedSupport: "2028-08-02" },
 ];
 
+/** EKS managed add-ons whose versions follow the Kubernetes minor. */
+export type PinnedAddon = "kube-proxy" | "coredns";
+
+/**
+ * Add-on versions pinned per Kubernetes minor, from the EKS user guide's version tables
+ * (docs.aws.amazon.com/eks/latest/userguide/managing-kube-proxy.html and managing-coredns.html, the copy
+ * listing 1.36, read 2026-11-27). kube-proxy must match the control plane's minor, so a minor without
+ * pins needs `eks-delivery:cluster.addonVersions`; check with `aws eks describe-addon-versions
+ * --kubernetes-version <minor> --addon-name kube-proxy`.
+ */
+export const ADDON_PINS: Readonly<Record<string, Record<PinnedAddon, string>>> = {
+    "1.34": { "kube-proxy": "v1.34.6-eksbuild.13", coredns: "v1.13.2-eksbuild.11" },
+    "1.35": { "kube-proxy": "v1.35.3-eksbuild.13", coredns: "v1.14.3-eksbuild.3" },
+    "1.36": { "kube-proxy": "v1.36.0-eksbuild.14", coredns: "v1.14.3-eksbuild.3" },
+};
+
 /** Days of notice the plan gives before a version leaves standard support. */
 export const SUPPORT_WARNING_DAYS = 90;
 
@@ -81,7 +97,22 @@ export function supportWarning(version: string, today: string): string | undefin
     return `${status.summary}: plan the upgrade (eks-delivery:cluster.kubernetesVersion)`;
 }
 
+/** A real calendar day written YYYY-MM-DD (not 2026-02-30). */
+export function isIsoDate(text: string): boolean {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+    const time = Date.parse(`${text}T00:00:00Z`);
+    return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === text;
+}
+
 /** Today as the calendar reads it (UTC). */
 export function utcDate(date = new Date()): string {
     return date.toISOString().slice(0, 10);
+}
+
+/** Set by the offline plan (`npm run plan -- --today`) so a plan's date-dependent verdicts can be reproduced. */
+export const CALENDAR_DATE_ENV = "EKS_DELIVERY_TODAY";
+
+/** The day the program reads the calendar on: the plan's `--today`, else today (UTC). */
+export function calendarDate(): string {
+    return process.env[CALENDAR_DATE_ENV] ?? utcDate();
 }

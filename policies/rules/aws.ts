@@ -4,7 +4,7 @@
  * preview registers under them.
  */
 import { wildcardRegExp, type Finding, type PolicyDefinition, type StackResource } from "../framework";
-import { EKS_VERSIONS, supportStatus, utcDate } from "../lib/eksVersions";
+import { EKS_VERSIONS, isIsoDate, supportStatus, utcDate } from "../lib/eksVersions";
 
 const of = (resources: StackResource[], ...types: string[]) => resources.filter((r) => types.includes(r.type));
 const finding = (r: StackResource, message: string): Finding => ({ resource: r, message: `${r.type.split(":").pop()} ${r.name}: ${message}` });
@@ -181,8 +181,6 @@ export interface EksVersionConfig {
     today?: string;
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 export const eksVersionSupported: PolicyDefinition<EksVersionConfig> = {
     name: "eks-version-supported",
     description: "The EKS cluster runs a Kubernetes version in standard support (policies/lib/eksVersions.ts) and sets its upgrade policy explicitly.",
@@ -198,7 +196,7 @@ export const eksVersionSupported: PolicyDefinition<EksVersionConfig> = {
     },
     check: ({ resources, config }) => {
         const today = config.today ?? utcDate();
-        if (!DATE.test(today) || Number.isNaN(Date.parse(`${today}T00:00:00Z`))) {
+        if (!isIsoDate(today)) {
             return [{ message: `config today ${JSON.stringify(today)} is not a date like 2026-11-27` }];
         }
         return of(resources, EKS_COMPONENT, EKS_CLUSTER).flatMap((r) => {

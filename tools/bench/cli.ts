@@ -36,7 +36,7 @@ function syntheticStack(n: number): StackFile {
     const values = {
         ...dev.values,
         "eks-delivery:version": "v1.0.0-bench00",
-        "eks-delivery:nodes": { instanceTypes: ["m6i.4xlarge"], minSize: 3, desiredSize: 3, maxSize: 100, prefixDelegation: true },
+        "eks-delivery:nodes": { ...(dev.values["eks-delivery:nodes"] as object), instanceTypes: ["m6i.4xlarge"], minSize: 3, desiredSize: 3, maxSize: 100, prefixDelegation: true },
         "eks-delivery:services": services,
     };
     return { file: `synthetic:${n}`, values, secretKeys: [] };
@@ -100,17 +100,27 @@ async function measure(n: number) {
     };
 }
 
-async function main() {
-    let json = false;
+const USAGE = "usage: npm run bench -- [--json] [--sizes 1,10,50,200]";
+
+function parse(argv: string[]): { json: boolean; sizes: number[] } {
     try {
-        json = parseArgs({ args: process.argv.slice(2), options: { json: { type: "boolean", default: false } }, strict: true }).values.json!;
+        const { values } = parseArgs({ args: argv, options: { json: { type: "boolean", default: false }, sizes: { type: "string" } }, strict: true });
+        const sizes = values.sizes === undefined ? SIZES : values.sizes.split(",").map((part) => {
+            if (!/^[1-9]\d{0,4}$/.test(part)) throw new Error(`--sizes ${JSON.stringify(values.sizes)} is not a list of service counts like 1,10,50`);
+            return Number(part);
+        });
+        return { json: values.json!, sizes };
     } catch (err) {
-        process.stderr.write(`bench: ${(err as Error).message}\nusage: npm run bench -- [--json]\n`);
-        process.exit(2);
+        process.stderr.write(`bench: ${(err as Error).message}\n${USAGE}\n`);
+        return process.exit(2);
     }
+}
+
+async function main() {
+    const { json, sizes } = parse(process.argv.slice(2));
     await measure(1); // warm-up: module loading and JIT out of the figures
     const rows = [];
-    for (const n of SIZES) {
+    for (const n of sizes) {
         const row = await measure(n);
         rows.push(row);
         process.stdout.write(json ? `${JSON.stringify(row)}\n`

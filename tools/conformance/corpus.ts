@@ -1,7 +1,8 @@
 /**
  * The Polaris and Kyverno fixtures the conformance suite compares the pack against. They are a corpus
- * from outside the repository (`shared/conformance` beside it, as CI lays it out), so they are read
- * only here and only by `npm run conformance`, never by `npm test` or the program.
+ * from outside the repository (`shared/conformance` beside it on the project's machines; the GitHub
+ * workflow checks out CONFORMANCE_REPOSITORY and sets EKS_DELIVERY_CONFORMANCE), so they are read only
+ * here and only by `npm run conformance`, never by `npm test` or the program.
  */
 import * as fs from "fs";
 import * as path from "path";

@@ -1,7 +1,8 @@
 /**
- * `npm run plan -- [--stack dev] [--config FILE] [--out DIR] [--json]`
+ * `npm run plan -- [--stack dev] [--config FILE] [--out DIR] [--json] [--today YYYY-MM-DD]`
  * Plans a stack offline and writes plan.json, manifests/, capacity.json and policy-report.json to DIR
- * (default out/<stack>), evaluating the policy pack at the stack's levels (policies/config/<stack>.json).
+ * (default out/<stack>), evaluating the policy pack at the environment's levels
+ * (policies/config/<environment>.json). `--today` is the day the EKS support calendar is read on.
  * Exit codes: 0 planned; 2 bad config or arguments (nothing written); 1 mandatory policy
  * violations; 3 the program itself failed.
  */
@@ -14,10 +15,11 @@ import { planStack, PlannedStack } from "./planStack";
 import { planJson, summarize } from "./plan";
 import { withoutDebugStackTraces } from "./engine";
 import { formatViolations, hasMandatory } from "./report";
+import { isIsoDate } from "../../policies/lib/eksVersions";
 
 withoutDebugStackTraces();
 
-const USAGE = "usage: npm run plan -- [--stack NAME] [--config FILE] [--out DIR] [--json]";
+const USAGE = "usage: npm run plan -- [--stack NAME] [--config FILE] [--out DIR] [--json] [--today YYYY-MM-DD]";
 
 function fail(code: number, lines: string[]): never {
     process.stderr.write(`${lines.join("\n")}\n`);
@@ -33,6 +35,7 @@ function parse(argv: string[]) {
                 config: { type: "string" },
                 out: { type: "string" },
                 json: { type: "boolean", default: false },
+                today: { type: "string" },
                 help: { type: "boolean", short: "h", default: false },
             },
             allowPositionals: true,
@@ -46,7 +49,11 @@ function parse(argv: string[]) {
         const fromFile = values.config && /^Pulumi\.([^.]+)\.ya?ml$/.exec(path.basename(values.config))?.[1];
         const stack = values.stack ?? fromFile ?? "dev";
         if (!/^[A-Za-z0-9_.-]+$/.test(stack)) fail(2, [`plan: --stack ${JSON.stringify(stack)} is not a stack name`, USAGE]);
-        return { stack, config: values.config, out: values.out ?? path.join("out", stack), json: values.json };
+        const today = values.today;
+        if (today !== undefined && !isIsoDate(today)) {
+            fail(2, [`plan: --today ${JSON.stringify(today)} is not a date like 2026-11-27`, USAGE]);
+        }
+        return { stack, config: values.config, out: values.out ?? path.join("out", stack), json: values.json, today };
     } catch (err) {
         return fail(2, [`plan: ${(err as Error).message}`, USAGE]);
     }
@@ -69,7 +76,7 @@ async function main() {
     const args = parse(process.argv.slice(2));
     let planned: PlannedStack;
     try {
-        planned = await planStack({ stack: args.stack, configFile: args.config && path.resolve(args.config) });
+        planned = await planStack({ stack: args.stack, configFile: args.config && path.resolve(args.config), today: args.today });
     } catch (err) {
         // Matched by name: the program's modules are loaded afresh for each run, so an error thrown
         // inside it is an instance of a different copy of its class.

@@ -13,10 +13,18 @@ import type * as dockerBuild from "@pulumi/docker-build";
 import type * as eks from "@pulumi/eks";
 
 /**
- * The outputs a resource class declares (its `readonly x: Output<...>` members). Emulated states are
- * checked against them with `satisfies`, so an output the real provider does not have fails to compile.
+ * The outputs a resource class declares (its `readonly x: Output<...>` members), with their value types.
+ * Emulated states are checked against them with `satisfies`, so an output the real provider does not
+ * have, or a value of the wrong shape, fails to compile.
  */
-type OutputsOf<T> = Partial<Record<Exclude<keyof T, keyof import("@pulumi/pulumi").CustomResource | "getProvider">, unknown>>;
+type OutputsOf<T> = {
+    [K in Exclude<keyof T, keyof import("@pulumi/pulumi").CustomResource | "getProvider">]?: T[K] extends import("@pulumi/pulumi").Output<infer U> ? Plain<U> : never;
+};
+/** An output's value as a mock returns it: plain data, where a resource reference reads as its outputs. */
+type Plain<T> = T extends import("@pulumi/pulumi").Resource ? OutputsOf<T>
+    : T extends (infer E)[] ? Plain<E>[]
+    : T extends object ? { [K in keyof T]?: Plain<T[K]> }
+    : T;
 
 export interface CloudOptions {
     region: string;
@@ -125,7 +133,7 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
         "aws:autoscaling/notification:Notification": (n) => ({ id: `${n}-${stableHex(8, n)}` }),
         "aws:ec2/launchTemplate:LaunchTemplate": (n, i) => {
             const id = `lt-${stableHex(17, n)}`;
-            return { id, state: { arn: this.arn("ec2", `launch-template/${id}`), latestVersion: 1, defaultVersion: 1, name: i.name ?? `${n}-${stableHex(7, n)}` } satisfies OutputsOf<aws.ec2.LaunchTemplate> };
+            return { id, state: { arn: this.arn("ec2", `launch-template/${id}`), latestVersion: 1, defaultVersion: 1, name: String(i.name ?? `${n}-${stableHex(7, n)}`) } satisfies OutputsOf<aws.ec2.LaunchTemplate> };
         },
         "aws:eks/nodeGroup:NodeGroup": (n, i) => this.nodeGroup(n, i),
         "aws:eks/addon:Addon": (n, i) => ({
@@ -137,7 +145,7 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
             id: `${i.clusterName}:${i.principalArn}`,
             state: {
                 accessEntryArn: this.arn("eks", `access-entry/${i.clusterName}/${String(i.principalArn).includes(":user/") ? "user" : "role"}/${this.options.accountId}/${String(i.principalArn).split("/").pop()}/${uuid(String(i.principalArn))}`),
-                type: i.type ?? "STANDARD",
+                type: String(i.type ?? "STANDARD"),
                 kubernetesGroups: [],
                 userName: String(i.principalArn),
             } satisfies OutputsOf<aws.eks.AccessEntry>,
@@ -286,7 +294,7 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
             name: clusterName,
             arn: this.arn("eks", `cluster/${clusterName}`),
             endpoint,
-            version: inputs.version,
+            version: String(inputs.version),
             status: "ACTIVE",
             certificateAuthority: { data: certificateAuthority },
             identities: [{ oidcs: [{ issuer: oidcProviderUrl }] }],
@@ -296,8 +304,8 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
                 endpointPrivateAccess: inputs.endpointPrivateAccess === true,
                 endpointPublicAccess: inputs.endpointPublicAccess !== false,
             } satisfies Partial<aws.types.output.eks.ClusterVpcConfig>,
-            upgradePolicy: inputs.upgradePolicy ?? { supportType: "EXTENDED" },
-            deletionProtection: inputs.deletionProtection ?? false,
+            upgradePolicy: (inputs.upgradePolicy as { supportType?: string } | undefined) ?? { supportType: "EXTENDED" },
+            deletionProtection: inputs.deletionProtection === true,
         } satisfies OutputsOf<aws.eks.Cluster>;
         return {
             state: {

@@ -8,6 +8,7 @@ import * as fs from "fs";
 import { allPolicies } from "../../policies/all";
 import { capacityReport, CapacityReport } from "../../policies/capacity";
 import { evaluate, PackConfig, StackResource, Violation } from "../../policies/framework";
+import { CALENDAR_DATE_ENV, utcDate } from "../../policies/lib/eksVersions";
 
 export const PROJECT = "eks-delivery";
 export const PROGRAM = path.join(PROJECT_ROOT, "index.ts");
@@ -20,6 +21,8 @@ export interface PlanRequest {
     stackFile?: StackFile;
     /** Stack outputs of a previous update, to plan the next one (blue/green). */
     previousOutputs?: Record<string, unknown>;
+    /** The day (YYYY-MM-DD) the EKS support calendar is read on; default today (UTC). */
+    today?: string;
 }
 
 export interface PlannedStack {
@@ -28,14 +31,15 @@ export interface PlannedStack {
     plan: Plan;
     manifests: Manifest[];
     capacity: CapacityReport;
-    /** The policy pack's verdicts, at the stack's enforcement levels (policies/config/<stack>.json). */
+    /** The policy pack's verdicts, at the environment's enforcement levels (policies/config/<environment>.json). */
     violations: Violation[];
     /** The policy config file used, if the stack has one. */
     policyConfigFile?: string;
 }
 
-export function policyConfigPath(stack: string): string {
-    return path.join(PROJECT_ROOT, "policies", "config", `${stack}.json`);
+/** Enforcement levels follow the environment, never the stack's name: production is mandatory. */
+export function policyConfigPath(environment: string): string {
+    return path.join(PROJECT_ROOT, "policies", "config", `${environment}.json`);
 }
 
 /** Resources as the pack sees them: what the engine would pass (inputs, completed by the outputs). */
@@ -68,17 +72,28 @@ export async function runStack(request: PlanRequest): Promise<{ config: StackCon
     const config = validateStackConfig(stackFile.values, {
         project: PROJECT, stack: request.stack, catalog, projectRoot: PROJECT_ROOT, file: stackFile.file, secretKeys: stackFile.secretKeys,
     });
-    const run = await runProgram({ project: PROJECT, stack: request.stack, stackFile, program: PROGRAM, previousOutputs: request.previousOutputs });
-    return { config, run };
+    // The program reads the calendar date from the environment (policies/lib/eksVersions.ts): set for this run only.
+    const previousDate = process.env[CALENDAR_DATE_ENV];
+    process.env[CALENDAR_DATE_ENV] = request.today ?? utcDate();
+    try {
+        const run = await runProgram({ project: PROJECT, stack: request.stack, stackFile, program: PROGRAM, previousOutputs: request.previousOutputs });
+        return { config, run };
+    } finally {
+        if (previousDate === undefined) delete process.env[CALENDAR_DATE_ENV];
+        else process.env[CALENDAR_DATE_ENV] = previousDate;
+    }
 }
 
 /** Runs the stack offline, builds what `npm run plan` writes, and evaluates the policy pack over it. */
 export async function planStack(request: PlanRequest): Promise<PlannedStack> {
-    const { config, run } = await runStack(request);
+    const today = request.today ?? utcDate();
+    const { config, run } = await runStack({ ...request, today });
     const plan = buildPlan(run);
     const resources = policyResources(plan);
-    const file = policyConfigPath(request.stack);
+    const file = policyConfigPath(config.environment);
     const packConfig: PackConfig = { ...(readPackConfig(file) ?? {}) };
+    const versionEntry = packConfig["eks-version-supported"];
+    packConfig["eks-version-supported"] = { ...(typeof versionEntry === "string" ? { enforcementLevel: versionEntry } : versionEntry ?? {}), today };
     // Cost figures follow the stack's own hours per month.
     const capacityEntry = packConfig["capacity-fits"];
     packConfig["capacity-fits"] = { ...(typeof capacityEntry === "string" ? { enforcementLevel: capacityEntry } : capacityEntry ?? {}), hoursPerMonth: config.cost.hoursPerMonth };

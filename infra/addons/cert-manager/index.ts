@@ -51,7 +51,7 @@ export class CertManager extends pulumi.ComponentResource {
                 crds: { enabled: true, keep: true },
                 ...ha("cert-manager", "128Mi"),
                 serviceAccount: { create: true, name: SERVICE_ACCOUNT },
-                // The IRSA token must be readable by the non-root controller.
+                // Files the non-root controller writes or reads (e.g. a projected web-identity token) need its group.
                 securityContext: { runAsNonRoot: true, fsGroup: 1001, seccompProfile: { type: "RuntimeDefault" } },
                 webhook: ha("webhook", "64Mi"),
                 cainjector: ha("cainjector", "128Mi"),

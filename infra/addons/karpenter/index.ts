@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { AddonContext } from "../context";
+import { AMI_RELEASE } from "../../../config/schema";
 import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
 import { Statement, workloadIdentity } from "../iam";
 
@@ -13,7 +14,7 @@ export const KARPENTER_CHART: Chart = { chart: "oci://public.ecr.aws/karpenter/k
 
 /** The AL2023 alias pinned to the managed nodes' AMI release (`1.36.2-20260714` -> `al2023@v20260714`). */
 export function amiAlias(amiReleaseVersion: string): string {
-    const date = /-(\d{8})$/.exec(amiReleaseVersion)?.[1];
+    const date = AMI_RELEASE.exec(amiReleaseVersion)?.[2];
     if (!date) throw new Error(`${amiReleaseVersion} is not an AL2023 AMI release like 1.36.2-20260714`);
     return `al2023@v${date}`;
 }
@@ -313,7 +314,7 @@ export class Karpenter extends pulumi.ComponentResource {
                 replicas: 2,
                 controller: {
                     // Nodes answer IMDS only to the host (hop limit 1), so Karpenter cannot look its region
-                    // up there (pkg/operator/operator.go@v1.14.1:114-120); the chart's own hint is this env.
+                    // up there (aws/karpenter-provider-aws@v1.14.1:pkg/operator/operator.go:114-120); the chart's own hint is this env.
                     env: [{ name: "AWS_REGION", value: ctx.config.region }],
                     resources: {
                         requests: { cpu: "250m", memory: "512Mi" },

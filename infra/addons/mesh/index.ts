@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { AddonContext } from "../context";
 import { addonNamespace, addonRelease, Chart } from "../helm";
+import { PLATFORM } from "../../platform";
 import { PROMETHEUS_URL } from "../kube-prometheus-stack";
 
 const ISTIO_VERSION = "1.24.2";
@@ -11,7 +12,7 @@ export const ISTIOD_CHART: Chart = { chart: "istiod", version: ISTIO_VERSION, re
 export const KIALI_CHART: Chart = { chart: "kiali-server", version: "2.4.0", repo: "https://kiali.org/helm-charts" };
 export const JAEGER_CHART: Chart = { chart: "jaeger", version: "3.3.3", repo: "https://jaegertracing.github.io/helm-charts" };
 
-export const MESH_NAMESPACE = "istio-system";
+export const MESH_NAMESPACE = PLATFORM.meshNamespace;
 
 /** Release name of Jaeger: the chart names its services `<release>-collector` and `<release>-query`. */
 const JAEGER = "jaeger";

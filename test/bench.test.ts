@@ -1,0 +1,24 @@
+/** `npm run bench` runs end to end (its figures are printed, never asserted: no timed tests). */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { PROJECT_ROOT } from "../config";
+
+const bench = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "tools/bench/cli.ts"), ...args], { encoding: "utf8" });
+
+test("bench plans synthetic stacks and prints one row per size", () => {
+    const result = bench("--sizes", "1,2", "--json");
+    assert.equal(result.status, 0, result.stderr);
+    const rows = result.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    assert.deepEqual(rows.map((r) => r.services), [1, 2]);
+    for (const row of rows) assert.deepEqual(Object.keys(row), ["services", "resources", "invokes", "planMs", "baselineMs"]);
+    assert.ok(rows[1].resources > rows[0].resources, "a service adds resources");
+    assert.equal(rows[0].invokes, rows[1].invokes, "invokes do not grow with services");
+});
+
+test("bench refuses a bad --sizes with one line and exit 2", () => {
+    const result = bench("--sizes", "10,-1");
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /^bench: --sizes "10,-1" is not a list of service counts like 1,10,50\nusage:/);
+});
