@@ -30,7 +30,13 @@ const tags = {
 };
 
 // A version about to leave standard support is news before it is a bill (or a forced upgrade).
-const supportNotice = supportWarning(config.cluster.kubernetesVersion, calendarDate());
+let today: string;
+try {
+    today = calendarDate();
+} catch (err) {
+    throw new pulumi.RunError((err as Error).message);
+}
+const supportNotice = supportWarning(config.cluster.kubernetesVersion, today);
 if (supportNotice) pulumi.log.warn(supportNotice);
 
 const network = new Network("network", {
@@ -70,6 +76,7 @@ const delivery = config.delivery && new DeliveryAutomation("delivery", {
 const access = new ClusterAccess("access", {
     clusterName: cluster.clusterName,
     access: config.cluster.access,
+    accountId,
     deployRoleArn: delivery ? delivery.deployRoleArn : undefined,
     tags,
 });
@@ -84,6 +91,7 @@ const nodes = new NodeGroup("nodes", {
     minSize: config.nodes.minSize,
     desiredSize: config.nodes.desiredSize,
     maxSize: config.nodes.maxSize,
+    maxPods: config.nodes.maxPods,
     diskSizeGiB: config.nodes.diskSizeGiB,
     autoscaler: config.nodes.autoscaler,
     cpuTargetPercent: config.nodes.cpuTargetPercent,

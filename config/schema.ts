@@ -44,6 +44,8 @@ const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 /** IAM principals an EKS access entry accepts: a role or a user, in any partition (paths allowed). */
 const IAM_PRINCIPAL = /^arn:aws(-cn|-us-gov|-iso[a-z]*)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
+/** The same in the stack's own account, without the ARN prefix: `role/<path/name>` or `user/<name>`. */
+export const OWN_ACCOUNT_PRINCIPAL = /^(role|user)\/[\w+=,.@/-]{1,512}$/;
 /** AL2023 EKS AMI release as managed node groups take it: `<kubernetes>.<patch>-<yyyymmdd>`. */
 export const AMI_RELEASE = /^(\d+\.\d+)\.\d+-(\d{8})$/;
 
@@ -63,7 +65,9 @@ export function principalProblem(arn: string): string | undefined {
         const [, partition, account, role] = session;
         return `${showValue(arn)} is a session, not a principal: use the role, arn:${partition}:iam::${account}:role/${role}`;
     }
-    if (!IAM_PRINCIPAL.test(arn)) return `${showValue(arn)} is not the ARN of an IAM role or user (arn:aws:iam::<account>:role/<name>)`;
+    if (!IAM_PRINCIPAL.test(arn) && !OWN_ACCOUNT_PRINCIPAL.test(arn)) {
+        return `${showValue(arn)} is not an IAM role or user: arn:aws:iam::<account>:role/<name>, or role/<name> in this stack's account`;
+    }
     return undefined;
 }
 
@@ -120,12 +124,6 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
             policy: z.enum(["admin", "edit", "view"], { error: "is not one of admin, edit, view" }),
             namespaces: list(text().regex(DNS_LABEL, { error: "is not a namespace name" })).min(1, { error: "is empty: leave it out for cluster-wide access" }).optional(),
         })).superRefine((entries, c) => {
-            // pulumi-eks makes the creator an admin (bootstrapClusterCreatorAdminPermissions is hard-coded,
-            // pulumi/pulumi-eks@v4.3.0:nodejs/eks/cluster/cluster.ts:733-741); production needs admins by name.
-            if (production && input.delivery === undefined && !entries.some((e) => e.policy === "admin")) {
-                full(c, [], "names no admin: production needs a cluster admin besides whoever created the cluster " +
-                    "(add {principalArn: <role ARN>, policy: admin}, or configure eks-delivery:delivery, whose deploy role is admin)");
-            }
             const seen = new Map<string, number>();
             entries.forEach((e, i) => {
                 if (seen.has(e.principalArn)) full(c, [i, "principalArn"], `${showValue(e.principalArn)} is already given access by access[${seen.get(e.principalArn)}]`);
@@ -152,8 +150,18 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         natGateways: z.enum(["single", "one-per-az"], { error: "is not one of single, one-per-az" })
             .default(production ? "one-per-az" : "single"),
     }).superRefine((cl, c) => {
+        // pulumi-eks makes the creator an admin (bootstrapClusterCreatorAdminPermissions is hard-coded,
+        // pulumi/pulumi-eks@v4.3.0:nodejs/eks/cluster/cluster.ts:733-741); production needs admins by name.
+        if (production && input.delivery === undefined && !cl.access.some((e) => e.policy === "admin" && !e.namespaces)) {
+            full(c, ["access"], "names no cluster-wide admin: production needs one besides whoever created the cluster " +
+                "(add {principalArn: role/<name>, policy: admin}, or configure eks-delivery:delivery, whose deploy role is admin)");
+        }
         // kube-proxy must match the control plane's minor: a minor without pins needs explicit versions.
         if (!EKS_VERSIONS.some((e) => e.version === cl.kubernetesVersion)) return; // reported on the version
+        const proxy = cl.addonVersions["kube-proxy"];
+        if (proxy && !proxy.startsWith(`v${cl.kubernetesVersion}.`)) {
+            full(c, ["addonVersions", "kube-proxy"], `${showValue(proxy)} is not a kube-proxy for Kubernetes ${cl.kubernetesVersion} (v${cl.kubernetesVersion}.x-eksbuild.N)`);
+        }
         for (const addon of ["kube-proxy", "coredns"] as PinnedAddon[]) {
             if (!ADDON_PINS[cl.kubernetesVersion]?.[addon] && !cl.addonVersions[addon]) {
                 full(c, ["addonVersions", addon], `is required for Kubernetes ${cl.kubernetesVersion}: no version is pinned for it ` +

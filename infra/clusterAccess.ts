@@ -24,15 +24,16 @@ export interface AccessGrant {
 
 const policyArn = (policy: string) => `arn:aws:eks::aws:cluster-access-policy/${policy}`;
 
-/** The grant one configured principal gets. */
-export function accessGrant(entry: AccessConfig): AccessGrant {
+/** The grant one configured principal gets; `role/<name>` (or `user/<name>`) is in the stack's account. */
+export function accessGrant(entry: AccessConfig, accountId: pulumi.Input<string>): AccessGrant {
     const name = entry.principalArn.split("/").pop()!.toLowerCase().replace(/[^a-z0-9-]/g, "-");
     const hash = createHash("sha256").update(entry.principalArn).digest("hex").slice(0, 6);
     const scoped = entry.namespaces !== undefined;
     const policy = entry.policy === "admin" ? (scoped ? ACCESS_POLICIES.admin : ACCESS_POLICIES.clusterAdmin) : ACCESS_POLICIES[entry.policy];
+    const ownAccount = !entry.principalArn.startsWith("arn:");
     return {
         key: `${name}-${hash}`,
-        principalArn: entry.principalArn,
+        principalArn: ownAccount ? pulumi.interpolate`arn:aws:iam::${accountId}:${entry.principalArn}` : entry.principalArn,
         policyArn: policyArn(policy),
         accessScope: scoped ? { type: "namespace", namespaces: entry.namespaces! } : { type: "cluster" },
     };
@@ -42,6 +43,8 @@ export interface ClusterAccessArgs {
     clusterName: pulumi.Input<string>;
     /** Principals from `eks-delivery:cluster.access`. */
     access: AccessConfig[];
+    /** The stack's account, for principals written as `role/<name>`. */
+    accountId: pulumi.Input<string>;
     /** The delivery role that runs `pulumi up` (Pulumi Deployments, workflows): cluster admin. */
     deployRoleArn?: pulumi.Input<string>;
     tags: Record<string, string>;
@@ -59,7 +62,7 @@ export class ClusterAccess extends pulumi.ComponentResource {
 
     constructor(name: string, args: ClusterAccessArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-delivery:infra:ClusterAccess", name, {}, opts);
-        const grants = args.access.map(accessGrant);
+        const grants = args.access.map((entry) => accessGrant(entry, args.accountId));
         if (args.deployRoleArn) {
             grants.unshift({ key: "deploy", principalArn: args.deployRoleArn, policyArn: policyArn(ACCESS_POLICIES.clusterAdmin), accessScope: { type: "cluster" } });
         }

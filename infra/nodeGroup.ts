@@ -31,6 +31,8 @@ export interface NodeGroupArgs {
     minSize: number;
     desiredSize: number;
     maxSize: number;
+    /** What EKS sets as the kubelet's max pods on these nodes (config: nodes.maxPods). */
+    maxPods: number;
     diskSizeGiB: number;
     autoscaler: Autoscaler;
     /** cpu-target only: average CPU the ASG keeps its nodes at. */
@@ -89,8 +91,10 @@ export class NodeGroup extends pulumi.ComponentResource {
                 deviceName: "/dev/xvda",
                 ebs: { volumeSize: args.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
             }],
+            // EKS fixes a node's max pods at launch (from the type and the CNI's prefix delegation): the tag
+            // puts the figure in the template, so a change makes a new template version and rolls the nodes.
             tagSpecifications: [
-                { resourceType: "instance", tags: args.tags },
+                { resourceType: "instance", tags: { ...args.tags, "eks-delivery/max-pods": String(args.maxPods) } },
                 { resourceType: "volume", tags: args.tags },
             ],
             updateDefaultVersion: true,

@@ -35,17 +35,24 @@ const rules: Array<[string, Mutation, string | RegExp, string?]> = [
     ["CIDR with host bits", (v) => { cluster(v).publicAccessCidrs = ["203.0.113.7/24"]; }, 'eks-delivery:cluster.publicAccessCidrs[0]: "203.0.113.7/24" has host bits set (did you mean 203.0.113.0/24?)'],
     ["production endpoint open to the internet", (v) => { v["eks-delivery:environment"] = "production"; cluster(v).publicAccessCidrs = ["0.0.0.0/0"]; }, /^eks-delivery:cluster\.publicAccessCidrs\[0\]: "0\.0\.0\.0\/0" opens the production API endpoint/],
     ["production without a named admin", (v) => { v["eks-delivery:environment"] = "production"; cluster(v).access = [{ principalArn: "arn:aws:iam::123456789012:role/a", policy: "view" }]; },
-        /^eks-delivery:cluster\.access: names no admin: production needs a cluster admin besides whoever created the cluster/],
+        /^eks-delivery:cluster\.access: names no cluster-wide admin: production needs one besides whoever created the cluster/],
+    ["production with no access list at all", (v) => { v["eks-delivery:environment"] = "production"; delete cluster(v).access; },
+        /^eks-delivery:cluster\.access: names no cluster-wide admin/],
+    ["production with a namespace admin only", (v) => { v["eks-delivery:environment"] = "production"; cluster(v).access = [{ principalArn: "role/a", policy: "admin", namespaces: ["dev"] }]; },
+        /^eks-delivery:cluster\.access: names no cluster-wide admin/],
     ["missing environment", (v) => { delete v["eks-delivery:environment"]; }, "eks-delivery:environment: is required"],
     ["unknown environment", (v) => { v["eks-delivery:environment"] = "prod"; }, 'eks-delivery:environment: "prod" is not one of production, staging, development'],
     ["kubernetes version outside the EKS calendar", (v) => { cluster(v).kubernetesVersion = "1.28"; }, /^eks-delivery:cluster\.kubernetesVersion: "1\.28" is not in the EKS support calendar \(policies\/lib\/eksVersions\.ts\): one of 1\.31, .*1\.36$/],
     ["Kubernetes without pinned add-ons", (v) => { cluster(v).kubernetesVersion = "1.33"; nodes(v).amiReleaseVersion = "1.33.8-20260714"; },
         /^eks-delivery:cluster\.addonVersions\.kube-proxy: is required for Kubernetes 1\.33: no version is pinned for it \(policies\/lib\/eksVersions\.ts pins 1\.34, 1\.35, 1\.36\)/],
+    ["kube-proxy of another minor", (v) => { cluster(v).addonVersions = { "kube-proxy": "v1.35.3-eksbuild.13" }; },
+        'eks-delivery:cluster.addonVersions.kube-proxy: "v1.35.3-eksbuild.13" is not a kube-proxy for Kubernetes 1.36 (v1.36.x-eksbuild.N)'],
     ["extendedSupport not a boolean", (v) => { cluster(v).extendedSupport = "yes"; }, 'eks-delivery:cluster.extendedSupport: "yes" is not true or false'],
-    ["access principal not an ARN", (v) => { cluster(v).access = [{ principalArn: "admins", policy: "admin" }]; }, 'eks-delivery:cluster.access[0].principalArn: "admins" is not the ARN of an IAM role or user (arn:aws:iam::<account>:role/<name>)'],
+    ["access principal not an ARN", (v) => { cluster(v).access = [{ principalArn: "admins", policy: "admin" }]; }, 'eks-delivery:cluster.access[0].principalArn: "admins" is not an IAM role or user: arn:aws:iam::<account>:role/<name>, or role/<name> in this stack\'s account'],
     ["access principal is a session", (v) => { cluster(v).access = [{ principalArn: "arn:aws:sts::123456789012:assumed-role/Admin/alice", policy: "admin" }]; },
         'eks-delivery:cluster.access[0].principalArn: "arn:aws:sts::123456789012:assumed-role/Admin/alice" is a session, not a principal: use the role, arn:aws:iam::123456789012:role/Admin'],
-    ["access principal of a group", (v) => { cluster(v).access = [{ principalArn: "arn:aws:iam::123456789012:group/admins", policy: "view" }]; }, /^eks-delivery:cluster\.access\[0\]\.principalArn: "arn:aws:iam::123456789012:group\/admins" is not the ARN of an IAM role or user/],
+    ["access principal of a group", (v) => { cluster(v).access = [{ principalArn: "arn:aws:iam::123456789012:group/admins", policy: "view" }]; }, /^eks-delivery:cluster\.access\[0\]\.principalArn: "arn:aws:iam::123456789012:group\/admins" is not an IAM role or user/],
+    ["access principal as a group in the own account", (v) => { cluster(v).access = [{ principalArn: "group/admins", policy: "view" }]; }, /^eks-delivery:cluster\.access\[0\]\.principalArn: "group\/admins" is not an IAM role or user/],
     ["unknown access policy", (v) => { cluster(v).access = [{ principalArn: "arn:aws:iam::123456789012:role/a", policy: "owner" }]; }, 'eks-delivery:cluster.access[0].policy: "owner" is not one of admin, edit, view'],
     ["empty access namespaces", (v) => { cluster(v).access = [{ principalArn: "arn:aws:iam::123456789012:role/a", policy: "edit", namespaces: [] }]; }, /^eks-delivery:cluster\.access\[0\]\.namespaces: \[\] is empty/],
     ["duplicate access principal", (v) => { cluster(v).access = [{ principalArn: "arn:aws:iam::123456789012:role/a", policy: "edit" }, { principalArn: "arn:aws:iam::123456789012:role/a", policy: "view" }]; },
@@ -154,8 +161,8 @@ test("access entries and add-on versions default to none; principals with paths 
     delete cluster(values).access;
     const config = validate(values);
     assert.deepEqual([config.cluster.access, config.cluster.addonVersions, config.cluster.extendedSupport], [[], {}, false]);
-    cluster(values).access = [{ principalArn: "arn:aws:iam::123456789012:role/teams/platform/admin", policy: "admin" }];
-    assert.equal(validate(values).cluster.access[0].principalArn, "arn:aws:iam::123456789012:role/teams/platform/admin");
+    cluster(values).access = [{ principalArn: "arn:aws:iam::123456789012:role/teams/platform/admin", policy: "admin" }, { principalArn: "role/teams/dev", policy: "view" }];
+    assert.deepEqual(validate(values).cluster.access.map((a) => a.principalArn), ["arn:aws:iam::123456789012:role/teams/platform/admin", "role/teams/dev"]);
 });
 
 test("maxPods auto is the smallest the instance types can address", () => {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EKS_VERSIONS, supportStatus, supportWarning } from "../policies/lib/eksVersions";
+import { calendarDate, CALENDAR_DATE_ENV, EKS_VERSIONS, isIsoDate, supportStatus, supportWarning, utcDate } from "../policies/lib/eksVersions";
 import { plan, stackValues } from "./support";
 
 test("the calendar: 14 months of standard support, 12 more of extended, in version order", () => {
@@ -40,4 +40,20 @@ test("planning a version near or past its end of standard support prints the war
         console.warn = original;
     }
     assert.ok(warned.some((w) => /Kubernetes 1\.34 (leaves|left) EKS standard support/.test(w)), warned.join("\n"));
+});
+
+test("the calendar date: the plan's --today when set (a real date), else today", () => {
+    const saved = process.env[CALENDAR_DATE_ENV];
+    try {
+        delete process.env[CALENDAR_DATE_ENV];
+        assert.equal(calendarDate(), utcDate());
+        process.env[CALENDAR_DATE_ENV] = "2027-05-04";
+        assert.equal(calendarDate(), "2027-05-04");
+        process.env[CALENDAR_DATE_ENV] = "";
+        assert.throws(() => calendarDate(), /^Error: EKS_DELIVERY_TODAY "" is not a date like 2026-11-27$/);
+    } finally {
+        if (saved === undefined) delete process.env[CALENDAR_DATE_ENV];
+        else process.env[CALENDAR_DATE_ENV] = saved;
+    }
+    assert.deepEqual(["2026-11-27", "2028-02-29", "2026-02-29", "2026-13-01", "27.11.2026"].map(isIsoDate), [true, true, false, false, false]);
 });

@@ -171,6 +171,10 @@ test("max pods without prefix delegation follow the ENI formula", async () => {
     Object.assign(values["eks-delivery:nodes"] as object, { prefixDelegation: false });
     const planned = await plan(values, "dev");
     assert.equal(planned.plan.outputs.maxPodsPerNode, 17, "what EKS computes for t3.medium without prefixes");
+    // EKS fixes max pods when a node launches: the figure is in the template, so toggling prefix delegation rolls the nodes.
+    const instanceTags = (p: typeof planned) => (one(p, "aws:ec2/launchTemplate:LaunchTemplate").inputs as any).tagSpecifications[0].tags["eks-delivery/max-pods"];
+    assert.equal(instanceTags(planned), "17");
+    assert.equal(instanceTags(await plan(stackValues("dev"), "dev")), "110");
     const cni = ofType(planned, "aws:eks/addon:Addon").find((a) => a.inputs.addonName === "vpc-cni")!;
     assert.equal(JSON.parse(String(cni.inputs.configurationValues)).env.ENABLE_PREFIX_DELEGATION, "false");
     assert.ok(one(planned, "aws:eks/nodeGroup:NodeGroup").options?.dependsOn === undefined ||
@@ -190,6 +194,7 @@ test("cluster access: the deploy role is cluster admin, configured principals ge
         { principalArn: "arn:aws:iam::123456789012:role/ops/platform-admins", policy: "admin" },
         { principalArn: "arn:aws:iam::123456789012:user/alice", policy: "edit", namespaces: ["dev"] },
         { principalArn: "arn:aws:iam::123456789012:role/auditors", policy: "view" },
+        { principalArn: "role/teams/sre", policy: "admin" },
     ];
     values["eks-delivery:delivery"] = { organization: "acme", repository: "acme/eks-delivery" };
     const planned = await plan(values, "dev");
@@ -197,7 +202,7 @@ test("cluster access: the deploy role is cluster admin, configured principals ge
     const associations = ofType(planned, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation");
     const deployRole = one(planned, "aws:iam/role:Role", "delivery-deploy");
     const grant = (principal: unknown) => associations.find((a) => a.inputs.principalArn === principal)!.inputs as any;
-    assert.equal(entries.length, 4);
+    assert.equal(entries.length, 5);
     for (const e of entries) assert.deepEqual([e.inputs.clusterName, e.inputs.type], ["eks-delivery-dev", "STANDARD"]);
     const policy = (name: string) => `arn:aws:eks::aws:cluster-access-policy/${name}`;
     assert.deepEqual(grant(deployRole.outputs.arn), { clusterName: "eks-delivery-dev", principalArn: deployRole.outputs.arn, policyArn: policy("AmazonEKSClusterAdminPolicy"), accessScope: { type: "cluster" } });
@@ -205,6 +210,8 @@ test("cluster access: the deploy role is cluster admin, configured principals ge
     assert.deepEqual(grant("arn:aws:iam::123456789012:user/alice").accessScope, { type: "namespace", namespaces: ["dev"] });
     assert.equal(grant("arn:aws:iam::123456789012:user/alice").policyArn, policy("AmazonEKSEditPolicy"));
     assert.equal(grant("arn:aws:iam::123456789012:role/auditors").policyArn, policy("AmazonEKSViewPolicy"));
+    // role/<name> is a role of the stack's own account (the emulated one here).
+    assert.equal(grant("arn:aws:iam::123456789012:role/teams/sre").policyArn, policy("AmazonEKSClusterAdminPolicy"));
     // Kubernetes objects wait for the grants, so a destroy by the deploy role removes its access last.
     const addons = one(planned, "eks-delivery:addons:PlatformAddons");
     for (const a of associations) assert.ok(addons.options?.dependsOn?.includes(a.urn), a.name);

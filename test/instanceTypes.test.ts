@@ -9,12 +9,18 @@ test("the seeds' pod arithmetic: t3.medium holds 17 pods, 110 with prefix delega
     assert.equal(maxPodsFor(catalog.get("t3.medium"), true), 110);
 });
 
-test("prefix delegation caps at 250 from 30 vCPUs", () => {
+test("EKS's ceiling applies with or without prefix delegation: 110 up to 30 vCPUs, 250 above", () => {
     const catalog = loadInstanceCatalog();
     const big = catalog.get("m5.8xlarge");
-    assert.ok(big.vcpu >= 30);
+    assert.ok(big.vcpu > 30);
     assert.equal(maxPodsFor(big, true), 250);
-    assert.equal(maxPodsFor(big, false), big.maxEnis! * (big.ipv4PerEni! - 1) + 2);
+    assert.equal(maxPodsFor(big, false), big.maxEnis! * (big.ipv4PerEni! - 1) + 2, "234: under the ceiling");
+    const m6i4x = catalog.get("m6i.4xlarge");
+    assert.equal(m6i4x.vcpu, 16);
+    assert.equal(m6i4x.maxEnis! * (m6i4x.ipv4PerEni! - 1) + 2, 234);
+    assert.equal(maxPodsFor(m6i4x, false), 110, "the ENI formula says 234; EKS sets 110 below 31 vCPUs");
+    const at30 = { name: "x.30", vcpu: 30, memoryMiB: 1, arch: "amd64" as const, maxEnis: 15, ipv4PerEni: 50 };
+    assert.equal(maxPodsFor(at30, true), 110, "30 vCPUs is still the low ceiling (CPU_COUNT -gt 30)");
 });
 
 test("facts parse from the TSV; missing cells stay unknown", () => {

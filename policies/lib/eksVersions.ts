@@ -114,5 +114,8 @@ export const CALENDAR_DATE_ENV = "EKS_DELIVERY_TODAY";
 
 /** The day the program reads the calendar on: the plan's `--today`, else today (UTC). */
 export function calendarDate(): string {
-    return process.env[CALENDAR_DATE_ENV] ?? utcDate();
+    const set = process.env[CALENDAR_DATE_ENV];
+    if (set === undefined) return utcDate();
+    if (!isIsoDate(set)) throw new Error(`${CALENDAR_DATE_ENV} ${JSON.stringify(set)} is not a date like 2026-11-27`);
+    return set;
 }

@@ -93,15 +93,17 @@ export function loadInstanceCatalog(file = INSTANCE_TYPES_FILE): InstanceCatalog
 }
 
 /**
- * Pods one node can address with the VPC CNI, as AWS documents it:
+ * Pods per node as EKS sets them on managed nodes (awslabs/amazon-eks-ami@a92d9fde:
+ * templates/al2023/runtime/max-pods-calculator.sh:142-162):
  * - secondary IPs: maxEnis * (ipv4PerEni - 1) + 2 (t3.medium: 17);
- * - prefix delegation: each slot holds a /28 (16 IPs), capped at 110 below 30 vCPUs, else 250.
+ * - prefix delegation: each slot holds a /28 (16 IPs): maxEnis * (ipv4PerEni - 1) * 16 + 2;
+ * - either way at most 110 on up to 30 vCPUs, 250 above.
  */
 export function maxPodsFor(type: InstanceType, prefixDelegation: boolean): number {
     if (type.maxEnis === undefined || type.ipv4PerEni === undefined) {
-        throw new Error(`no ENI facts for instance type "${type.name}": set nodes.maxPods explicitly`);
+        throw new Error(`no ENI facts for instance type "${type.name}"`);
     }
     const slots = type.maxEnis * (type.ipv4PerEni - 1);
-    if (!prefixDelegation) return slots + 2;
-    return Math.min(slots * 16 + 2, type.vcpu < 30 ? 110 : 250);
+    const addressable = prefixDelegation ? slots * 16 + 2 : slots + 2;
+    return Math.min(addressable, type.vcpu > 30 ? 250 : 110);
 }
