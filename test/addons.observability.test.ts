@@ -37,11 +37,11 @@ const cpuTarget = (percent: number) => addonContext("dev", (v) => Object.assign(
     autoscaler: "cpu-target", cpuTargetPercent: percent, alertEmail: "ops@example.com",
 }));
 
-test("monitoring: pinned chart, HA Prometheus/Alertmanager/Grafana, every component with resources", async () => {
+test("monitoring: pinned chart, HA Prometheus and Alertmanager, one Grafana, every component with resources", async () => {
     const plan = await planComponent(() => { new Monitoring("monitoring", { ctx: addonContext() }); });
     const release = input(one(plan, RELEASE));
     assert.equal(release.chart, "kube-prometheus-stack");
-    assert.equal(release.version, "66.3.1");
+    assert.equal(release.version, "88.5.3");
     assert.deepEqual(release.repositoryOpts, { repo: "https://prometheus-community.github.io/helm-charts" });
     assert.equal(release.namespace, "monitoring");
     assert.equal(release.atomic, true);
@@ -50,7 +50,7 @@ test("monitoring: pinned chart, HA Prometheus/Alertmanager/Grafana, every compon
     const prometheus = v.prometheus.prometheusSpec;
     assert.equal(prometheus.replicas, 2);
     assert.equal(v.alertmanager.alertmanagerSpec.replicas, 2);
-    assert.equal(v.grafana.replicas, 2);
+    assert.equal(v.grafana.replicas, 1, "separate SQLite files per replica would log users out");
     assert.equal(prometheus.retention, "15d");
     assert.deepEqual(prometheus.resources, { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } });
     assert.equal(prometheus.serviceMonitorSelectorNilUsesHelmValues, false);

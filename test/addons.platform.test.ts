@@ -79,7 +79,7 @@ test("external-dns: records only in the stack's zone, owned by this cluster", as
     const values = release(plan, EXTERNAL_DNS_CHART).inputs.values as any;
     assert.deepEqual(values.domainFilters, ["dev.example.com"]);
     assert.equal(values.txtOwnerId, "eks-delivery-dev");
-    assert.equal(values.policy, "upsert-only");
+    assert.equal(values.policy, "sync", "deletes what it published, and only that (owner id)");
     assert.match(values.extraArgs[0], /^--zone-id-filter=Z[0-9A-F]{20}$/);
     const { statements } = podIdentity(plan);
     assertPodIdentity(plan, "external-dns", "external-dns");

@@ -84,8 +84,8 @@ const LBC_REQUEST_TAG = "aws:RequestTag/elbv2.k8s.aws/cluster";
 
 /** Chart -> app version, from each chart's Chart.yaml at its release tag (re-check when a chart moves). */
 const LBC_APP_OF_CHART: Record<string, string> = { "1.11.0": "v2.11.0" }; // kubernetes-sigs/aws-load-balancer-controller@v2.11.0:helm/aws-load-balancer-controller/Chart.yaml:4-5
-const EXTERNAL_DNS_APP_OF_CHART: Record<string, string> = { "1.15.0": "v0.15.0" }; // kubernetes-sigs/external-dns@external-dns-helm-chart-1.15.0:charts/external-dns/Chart.yaml:5-6
-const EXTERNAL_SECRETS_APP_OF_CHART: Record<string, string> = { "0.17.0": "v0.17.0" }; // external-secrets/external-secrets@helm-chart-0.17.0:deploy/charts/external-secrets/Chart.yaml:5-6
+const EXTERNAL_DNS_APP_OF_CHART: Record<string, string> = { "1.21.1": "v0.21.0" }; // kubernetes-sigs/external-dns@external-dns-helm-chart-1.21.1:charts/external-dns/Chart.yaml (appVersion 0.21.0)
+const EXTERNAL_SECRETS_APP_OF_CHART: Record<string, string> = { "2.9.0": "v2.9.0" }; // external-secrets/external-secrets@helm-chart-2.9.0:deploy/charts/external-secrets/Chart.yaml (appVersion v2.9.0)
 const required = (map: Record<string, string>, chart: string, what: string): string => {
     const app = map[chart];
     assert.ok(app, `${what} chart ${chart} has no reviewed app version: re-vendor its reference policy and add the mapping`);
@@ -230,17 +230,17 @@ const UNUSED_FEATURES: Record<string, Record<string, string>> = {
         "elasticloadbalancing:ModifyCapacityReservation": "load balancer capacity reservation (aws-load-balancer-minimum-load-balancer-capacity)",
     },
     "external-dns": {
-        // kubernetes-sigs/external-dns@v0.15.0:provider/aws/aws.go:349 (zone tags are read only to filter zones).
-        "route53:ListTagsForResource": "--aws-zone-tags zone filtering (docs/tutorials/aws.md:938); zones are picked by --zone-id-filter",
+        // kubernetes-sigs/external-dns@v0.21.0:provider/aws/aws.go:438-449 (zone tags are read only to filter zones).
+        "route53:ListTagsForResources": "--aws-zone-tags zone filtering; zones are picked by --zone-id-filter",
     },
     "cert-manager": {},
     "external-secrets": {
-        // external-secrets/external-secrets@v0.17.0:pkg/provider/aws/secretsmanager/secretsmanager.go:297-345 (GetAllSecrets).
+        // external-secrets/external-secrets@v2.9.0:providers/v1/aws/secretsmanager/secretsmanager.go:333-441,729-738 (GetAllSecrets).
         "secretsmanager:ListSecrets": "dataFrom.find (by name, tags or path); the stack reads named secrets (dataFrom.extract)",
         "secretsmanager:BatchGetSecretValue": "dataFrom.find with a path; the stack reads named secrets (dataFrom.extract)",
-        // No call to either anywhere in v0.17.0's AWS provider (pkg/provider/aws).
-        "secretsmanager:GetResourcePolicy": "nothing in v0.17.0 (listed by upstream's generic read policy only)",
-        "secretsmanager:ListSecretVersionIds": "nothing in v0.17.0 (listed by upstream's generic read policy only)",
+        // secretsmanager.go:956 (PushSecret managing a resource policy); ListSecretVersionIds is called nowhere in v2.9.0.
+        "secretsmanager:GetResourcePolicy": "PushSecret with a resource policy: the stack only reads secrets",
+        "secretsmanager:ListSecretVersionIds": "nothing in v2.9.0 (listed by upstream's generic read policy only)",
     },
     "cluster-autoscaler": {},
     "karpenter": {
@@ -304,7 +304,7 @@ const NARROWED: Record<string, Narrowing[]> = {
             why: "Runs with --zone-id-filter=<the stack's zone> and domainFilters, so it never touches another zone (docs/tutorials/aws.md:932).",
         },
         {
-            statement: 1, actions: ["route53:ListResourceRecordSets"], needs: [{ resources: [ZONE_ARN] }],
+            statement: 0, actions: ["route53:ListResourceRecordSets"], needs: [{ resources: [ZONE_ARN] }],
             why: "Records are listed only in the zones that pass --zone-id-filter: the stack's zone.",
         },
     ],

@@ -51,7 +51,10 @@ export class PlatformAddons extends pulumi.ComponentResource {
         // The Grafana admin ExternalSecret needs the secret store; ServiceMonitors need the monitoring CRDs.
         const monitoring = new Monitoring("monitoring", { ctx }, { ...child, dependsOn: [secrets.store] });
         const lbc = new AwsLoadBalancerController("aws-load-balancer-controller", { ctx }, child);
-        const ingress = new IngressNginx("ingress-nginx", { ctx, serviceMonitor: true, mesh: config.mesh.enabled }, { ...child, dependsOn: [lbc.release, monitoring] });
+        // With the mesh on, istiod's injection webhook (failure policy Fail) must serve before ingress pods start.
+        const mesh = config.mesh.enabled ? new ServiceMesh("mesh", { ctx, injectNamespaces: args.appNamespaces }, { ...child, dependsOn: [monitoring] }) : undefined;
+        const ingress = new IngressNginx("ingress-nginx", { ctx, serviceMonitor: true, mesh: config.mesh.enabled },
+            { ...child, dependsOn: [lbc.release, monitoring, ...(mesh ? [mesh] : [])] });
 
         const ready: pulumi.Resource[] = [metrics.release, ingress.release, secrets.store, reloader.release];
         if (config.dns) {
@@ -65,7 +68,6 @@ export class PlatformAddons extends pulumi.ComponentResource {
             case "karpenter": new Karpenter("karpenter", { ctx }, child); break;
         }
 
-        if (config.mesh.enabled) new ServiceMesh("mesh", { ctx, injectNamespaces: args.appNamespaces }, { ...child, dependsOn: [monitoring] });
 
         this.appDependencies = ready;
         this.registerOutputs({});

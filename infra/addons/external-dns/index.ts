@@ -5,7 +5,8 @@ import type { AddonContext } from "../context";
 import { addonNamespace, addonRelease, Chart } from "../helm";
 import { Statement, workloadIdentity } from "../iam";
 
-export const EXTERNAL_DNS_CHART: Chart = { chart: "external-dns", version: "1.15.0", repo: "https://kubernetes-sigs.github.io/external-dns/" };
+/** kubernetes-sigs/external-dns@external-dns-helm-chart-1.21.1 (2026-04-30, app 0.21.0: Kubernetes 1.33+). */
+export const EXTERNAL_DNS_CHART: Chart = { chart: "external-dns", version: "1.21.1", repo: "https://kubernetes-sigs.github.io/external-dns/" };
 const NAMESPACE = "external-dns";
 const SERVICE_ACCOUNT = "external-dns";
 
@@ -51,9 +52,10 @@ export class ExternalDns extends pulumi.ComponentResource {
                 sources: ["ingress", "service"],
                 domainFilters: [zone],
                 extraArgs: [pulumi.interpolate`--zone-id-filter=${hostedZone.zoneId}`, "--aws-zone-type=public"],
-                // Own only the records this cluster created; never delete anything else in the zone.
+                // sync deletes what this cluster published once its source goes away, and only records whose
+                // TXT owner record names this cluster (templates/deployment.yaml:98-101): nothing else in the zone.
                 txtOwnerId: ctx.clusterName,
-                policy: "upsert-only",
+                policy: "sync",
                 resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
             },
         }, { parent: this, dependsOn: [association] });

@@ -5,7 +5,11 @@ import type { AddonContext } from "../context";
 import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
 import { Statement, workloadIdentity } from "../iam";
 
-export const EXTERNAL_SECRETS_CHART: Chart = { chart: "external-secrets", version: "0.17.0", repo: "https://charts.external-secrets.io" };
+/**
+ * external-secrets/external-secrets@helm-chart-2.9.0 (2026-08-08): 2.9 is tested on Kubernetes 1.36
+ * (docs/introduction/stability-support.md:21); 0.17 was end of life and stopped at 1.33.
+ */
+export const EXTERNAL_SECRETS_CHART: Chart = { chart: "external-secrets", version: "2.9.0", repo: "https://charts.external-secrets.io" };
 const NAMESPACE = "external-secrets";
 const SERVICE_ACCOUNT = "external-secrets";
 
@@ -39,7 +43,9 @@ export class ExternalSecrets extends pulumi.ComponentResource {
         }, { parent: this });
         const part = (c: string) => ({
             replicaCount: 2,
-            podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+            // null deletes the chart's default minAvailable: 1, so no template can render both fields (which
+            // the API server rejects; with 0.17 it did, and the atomic install rolled back).
+            podDisruptionBudget: { enabled: true, minAvailable: null, maxUnavailable: 1 },
             resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
             topologySpreadConstraints: spreadConstraints({ "app.kubernetes.io/name": c }),
         });

@@ -5,7 +5,11 @@ import type { AddonContext } from "../context";
 import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
 import { meshNamespaceLabels } from "../mesh";
 
-export const INGRESS_NGINX_CHART: Chart = { chart: "ingress-nginx", version: "4.12.1", repo: "https://kubernetes.github.io/ingress-nginx" };
+/**
+ * kubernetes/ingress-nginx@helm-chart-4.15.1 (2026-03-19): the project's final release. ingress-nginx was
+ * retired in March 2026 (no releases or security fixes since) and its support table stops at Kubernetes 1.35.
+ */
+export const INGRESS_NGINX_CHART: Chart = { chart: "ingress-nginx", version: "4.15.1", repo: "https://kubernetes.github.io/ingress-nginx" };
 
 /** Service annotations that make the AWS Load Balancer Controller put an internet-facing NLB in front. */
 export const NLB_ANNOTATIONS = {
@@ -47,7 +51,12 @@ export class IngressNginx extends pulumi.ComponentResource {
                     ingressClass: PLATFORM.ingressClass,
                     ingressClassResource: { name: PLATFORM.ingressClass, enabled: true, default: true, controllerValue: "k8s.io/ingress-nginx" },
                     replicaCount: production ? 3 : 2,
-                    autoscaling: { enabled: true, minReplicas: production ? 3 : 2, maxReplicas: 10, targetCPUUtilizationPercentage: 60 },
+                    // CPU only: the chart's memory target (50 %, values.yaml:418) would survive the merge, and
+                    // nginx's memory barely falls as replicas are added, so the HPA would ratchet to the maximum.
+                    autoscaling: { enabled: true, minReplicas: production ? 3 : 2, maxReplicas: 10, targetCPUUtilizationPercentage: 60, targetMemoryUtilizationPercentage: null },
+                    // One pod per node (required anti-affinity): a surge pod would wait for a node that only an
+                    // autoscaler adds, so replace one pod at a time instead.
+                    updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
                     minAvailable: 1,
                     resources: { requests: { cpu: "200m", memory: "256Mi" }, limits: { memory: "512Mi" } },
                     topologySpreadConstraints: spreadConstraints(labels),
@@ -60,7 +69,12 @@ export class IngressNginx extends pulumi.ComponentResource {
                     // Finish in-flight requests while the NLB deregisters the target.
                     config: { "worker-shutdown-timeout": "60s", "use-forwarded-headers": "false" },
                     metrics: { enabled: true, serviceMonitor: { enabled: args.serviceMonitor } },
-                    ...(args.mesh ? { podAnnotations: { "traffic.sidecar.istio.io/includeInboundPorts": "" } } : {}),
+                    ...(args.mesh ? {
+                        podAnnotations: { "traffic.sidecar.istio.io/includeInboundPorts": "" },
+                        // The admission hook Jobs must finish: an injected sidecar never exits, so Helm would wait
+                        // out its timeout and roll back (values.yaml:864-873 feed both Jobs' pod templates).
+                        admissionWebhooks: { patch: { labels: { "sidecar.istio.io/inject": "false" } } },
+                    } : {}),
                 },
             },
             // The component's dependsOn (the load balancer controller, the monitoring CRDs for the

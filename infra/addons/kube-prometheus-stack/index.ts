@@ -5,7 +5,12 @@ import type { AddonContext } from "../context";
 import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
 import { POD_RESOURCES_DASHBOARD } from "./dashboard";
 
-export const KUBE_PROMETHEUS_STACK_CHART: Chart = { chart: "kube-prometheus-stack", version: "66.3.1", repo: "https://prometheus-community.github.io/helm-charts" };
+/**
+ * prometheus-community/helm-charts@kube-prometheus-stack-88.5.3 (2026-08-21; prometheus-operator v0.93.1,
+ * grafana subchart 12.11.1). Helm installs the chart's CRDs on the first install only: an existing release
+ * needs the new CRDs applied before this upgrade (the chart's UPGRADE.md).
+ */
+export const KUBE_PROMETHEUS_STACK_CHART: Chart = { chart: "kube-prometheus-stack", version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts" };
 
 /** Pinned so the chart's object names (and the URLs below) do not depend on the release name. */
 const FULLNAME = "kube-prometheus-stack";
@@ -68,7 +73,6 @@ export type KubePrometheusStackValues = {
     grafana: {
         replicas: number;
         resources: Resources;
-        podDisruptionBudget: { maxUnavailable: number };
         admin: { existingSecret: string; userKey: string; passwordKey: string };
         annotations: Record<string, string>;
         sidecar: {
@@ -112,9 +116,10 @@ export function kubePrometheusStackValues(): KubePrometheusStackValues {
             },
         },
         grafana: {
-            replicas: 2,
+            // One replica: each pod keeps its own SQLite database (persistence is off), so two replicas behind
+            // one Service log users out at random. Dashboards, data sources and the admin are provisioned.
+            replicas: 1,
             resources: resources("100m", "256Mi", "512Mi"),
-            podDisruptionBudget: { maxUnavailable: 1 },
             // The login comes from the Secret external-secrets writes: no password in values or state.
             admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
             // A rotated password reaches Grafana through a rollout.

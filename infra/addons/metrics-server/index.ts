@@ -3,7 +3,8 @@ import type * as k8s from "@pulumi/kubernetes";
 import type { AddonContext } from "../context";
 import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
 
-export const METRICS_SERVER_CHART: Chart = { chart: "metrics-server", version: "3.12.2", repo: "https://kubernetes-sigs.github.io/metrics-server/" };
+/** kubernetes-sigs/metrics-server@metrics-server-helm-chart-3.13.1 (2026-06-11, app 0.8.1: Kubernetes 1.31+). */
+export const METRICS_SERVER_CHART: Chart = { chart: "metrics-server", version: "3.13.1", repo: "https://kubernetes-sigs.github.io/metrics-server/" };
 
 export interface MetricsServerArgs {
     ctx: AddonContext;

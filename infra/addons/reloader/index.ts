@@ -3,7 +3,8 @@ import type * as k8s from "@pulumi/kubernetes";
 import type { AddonContext } from "../context";
 import { addonNamespace, addonRelease, Chart } from "../helm";
 
-export const RELOADER_CHART: Chart = { chart: "reloader", version: "1.2.1", repo: "https://stakater.github.io/stakater-charts" };
+/** stakater/Reloader@chart-v2.2.16 (2026-08-10, app v1.4.21): 1.2.1 could not render a PDB maxUnavailable. */
+export const RELOADER_CHART: Chart = { chart: "reloader", version: "2.2.16", repo: "https://stakater.github.io/stakater-charts" };
 
 export interface ReloaderArgs {
     ctx: AddonContext;
@@ -31,6 +32,7 @@ export class Reloader extends pulumi.ComponentResource {
                         resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "128Mi" } },
                         securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
                     },
+                    // templates/poddisruptionbudget.yaml:8-13 renders maxUnavailable when set, else minAvailable.
                     podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
                 },
             },
