@@ -60,7 +60,14 @@ const chartName = (chart: string) => chart.split("/").pop()!;
 
 interface Release { variant: string; chart: string; version: string; values: Values }
 
-async function releasesOfEveryVariant(): Promise<Release[]> {
+let planned: Promise<Release[]> | undefined;
+/** The releases of the four variants, planned once for the file. */
+function releasesOfEveryVariant(): Promise<Release[]> {
+    planned ??= planVariants();
+    return planned;
+}
+
+async function planVariants(): Promise<Release[]> {
     const variants: Array<[string, string, (v: Record<string, any>) => void]> = [
         ["dev", "dev", () => {}],
         ["prod", "prod", () => {}],
@@ -71,8 +78,8 @@ async function releasesOfEveryVariant(): Promise<Release[]> {
     for (const [variant, stack, patch] of variants) {
         const values = stackValues(stack);
         patch(values as Record<string, any>);
-        const planned: PlannedStack = await plan(values, stack);
-        for (const r of planned.plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release")) {
+        const result: PlannedStack = await plan(values, stack);
+        for (const r of result.plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release")) {
             releases.push({ variant, chart: chartName(String(r.inputs.chart)), version: String(r.inputs.version), values: (r.inputs.values ?? {}) as Values });
         }
     }
@@ -84,7 +91,7 @@ async function releasesOfEveryVariant(): Promise<Release[]> {
  * latest release and vendors it then). The test fails when one of these gains a fixture, or when a
  * release of a chart outside this list has none.
  */
-const NOT_YET_VENDORED = ["aws-load-balancer-controller", "base", "cert-manager",
+const NOT_YET_VENDORED = ["base", "cert-manager",
     "istiod", "jaeger", "kiali-server"];
 
 test("every release's values exist in its chart, and every PDB gets exactly one of minAvailable/maxUnavailable", async () => {
@@ -152,4 +159,20 @@ test("the traps the first version fell into are caught", () => {
         ["controller.autoscaling.targetCPUUtilisationPercentage"]);
     assert.deepEqual(unknownValuePaths({ controller: { extraArgs: { "new-flag": true } } }, chart), ["controller.extraArgs.new-flag"]);
     assert.deepEqual(unknownValuePaths({ controller: { extraArgs: { "new-flag": true } } }, chart, ["*.extraArgs"]), []);
+});
+
+test("the README's chart table states every vendored chart the program pins", async () => {
+    const { PROJECT_ROOT } = await import("../config");
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("### Chart versions"), readme.indexOf("To change a version"));
+    const pinned = new Set((await releasesOfEveryVariant()).map((r) => `${r.chart}@${r.version}`));
+    const vendored = [...fixtures().values()].filter((f) => pinned.has(`${f.chart}@${f.version}`));
+    assert.ok(vendored.length >= 9);
+    for (const f of vendored) {
+        const source = JSON.parse(fs.readFileSync(path.join(FIXTURES, fs.readdirSync(FIXTURES).find((d) =>
+            JSON.parse(fs.readFileSync(path.join(FIXTURES, d, "SOURCE.json"), "utf8")).chart === f.chart)!, "SOURCE.json"), "utf8"));
+        const row = table.split("\n").find((line) => line.startsWith(`| ${f.chart} |`));
+        assert.ok(row, `${f.chart} has no row in the README's chart table`);
+        for (const cell of [source.version, source.released, source.source.split(":")[0]]) assert.ok(row.includes(cell), `${f.chart}: the README row lacks ${cell}`);
+    }
 });

@@ -83,7 +83,7 @@ const LBC_RESOURCE_TAG = "aws:ResourceTag/elbv2.k8s.aws/cluster";
 const LBC_REQUEST_TAG = "aws:RequestTag/elbv2.k8s.aws/cluster";
 
 /** Chart -> app version, from each chart's Chart.yaml at its release tag (re-check when a chart moves). */
-const LBC_APP_OF_CHART: Record<string, string> = { "1.11.0": "v2.11.0" }; // kubernetes-sigs/aws-load-balancer-controller@v2.11.0:helm/aws-load-balancer-controller/Chart.yaml:4-5
+const LBC_APP_OF_CHART: Record<string, string> = { "3.5.0": "v3.5.0" }; // kubernetes-sigs/aws-load-balancer-controller@v3.5.0:helm/aws-load-balancer-controller/Chart.yaml:4-5
 const EXTERNAL_DNS_APP_OF_CHART: Record<string, string> = { "1.21.1": "v0.21.0" }; // kubernetes-sigs/external-dns@external-dns-helm-chart-1.21.1:charts/external-dns/Chart.yaml (appVersion 0.21.0)
 const EXTERNAL_SECRETS_APP_OF_CHART: Record<string, string> = { "2.9.0": "v2.9.0" }; // external-secrets/external-secrets@helm-chart-2.9.0:deploy/charts/external-secrets/Chart.yaml (appVersion v2.9.0)
 const required = (map: Record<string, string>, chart: string, what: string): string => {
@@ -123,6 +123,7 @@ const RESOURCE_TYPES: Record<string, string[]> = (() => {
         "elasticloadbalancing:AddListenerCertificates": listeners,
         "elasticloadbalancing:RemoveListenerCertificates": listeners,
         "elasticloadbalancing:ModifyRule": rules,
+        "elasticloadbalancing:SetRulePriorities": rules,
         "elasticloadbalancing:SetWebAcl": [elb("loadbalancer/app/*/*")],
     };
     for (const a of ["CreateLoadBalancer", "ModifyLoadBalancerAttributes", "SetIpAddressType", "SetSecurityGroups", "SetSubnets", "DeleteLoadBalancer", "ModifyCapacityReservation"]) {
@@ -134,7 +135,7 @@ const RESOURCE_TYPES: Record<string, string[]> = (() => {
     return types;
 })();
 
-const LBC_SOURCE = "kubernetes-sigs/aws-load-balancer-controller@v2.11.0";
+const LBC_SOURCE = "kubernetes-sigs/aws-load-balancer-controller@v3.5.0";
 const CONTROLLERS: Record<string, Controller> = {
     "aws-load-balancer-controller": {
         fixture: "aws-load-balancer-controller.json",
@@ -228,6 +229,9 @@ const UNUSED_FEATURES: Record<string, Record<string, string>> = {
         // Only called when the annotation is set (pkg/deploy/elbv2/listener_attributes_reconciler.go:44, load_balancer_capacity_reservation_reconciler.go:42).
         "elasticloadbalancing:ModifyListenerAttributes": "listener attributes (service.beta.kubernetes.io/aws-load-balancer-listener-attributes.*)",
         "elasticloadbalancing:ModifyCapacityReservation": "load balancer capacity reservation (aws-load-balancer-minimum-load-balancer-capacity)",
+        // v3.5.0 pkg/deploy/elbv2/load_balancer_manager.go:290-325: only with an IPAM pool for the load balancer's addresses.
+        "ec2:DescribeIpamPools": "IPAM pools for load balancer addresses (ipv4IPAMPoolId); the stack uses none",
+        "elasticloadbalancing:ModifyIpPools": "IPAM pools for load balancer addresses (ipv4IPAMPoolId); the stack uses none",
     },
     "external-dns": {
         // kubernetes-sigs/external-dns@v0.21.0:provider/aws/aws.go:438-449 (zone tags are read only to filter zones).
@@ -293,7 +297,8 @@ const NARROWED: Record<string, Narrowing[]> = {
             why: "No TargetGroupBinding to a target group made outside the controller; its own target groups carry this cluster's tag.",
         },
         {
-            statement: 15, actions: ["elasticloadbalancing:ModifyListener", "elasticloadbalancing:AddListenerCertificates", "elasticloadbalancing:RemoveListenerCertificates", "elasticloadbalancing:ModifyRule"],
+            statement: 15, actions: ["elasticloadbalancing:ModifyListener", "elasticloadbalancing:AddListenerCertificates", "elasticloadbalancing:RemoveListenerCertificates", "elasticloadbalancing:ModifyRule",
+                "elasticloadbalancing:SetRulePriorities"],
             needs: [{ condition: ownTag(LBC_RESOURCE_TAG) }],
             why: "Only its own listeners and rules, tagged for this cluster at creation.",
         },

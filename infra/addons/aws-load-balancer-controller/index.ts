@@ -4,7 +4,12 @@ import type { AddonContext } from "../context";
 import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
 import { Statement, workloadIdentity } from "../iam";
 
-export const AWS_LOAD_BALANCER_CONTROLLER_CHART: Chart = { chart: "aws-load-balancer-controller", version: "1.11.0", repo: "https://aws.github.io/eks-charts" };
+/**
+ * kubernetes-sigs/aws-load-balancer-controller@v3.5.0 (chart 3.5.0, 2026-08-03; aws/eks-charts@5239609):
+ * Gateway API (ALB and NLB) generally available since v3.0. Helm applies the chart's CRDs on the first
+ * install only: an existing 1.x release needs crds/crds.yaml and crds/gateway-crds.yaml of the tag applied first.
+ */
+export const AWS_LOAD_BALANCER_CONTROLLER_CHART: Chart = { chart: "aws-load-balancer-controller", version: "3.5.0", repo: "https://aws.github.io/eks-charts" };
 const NAMESPACE = "aws-load-balancer-controller";
 const SERVICE_ACCOUNT = "aws-load-balancer-controller";
 
@@ -26,7 +31,7 @@ export function loadBalancerControllerStatements(clusterName: string, region: st
             // The reference's read actions, listed (no Describe* wildcard: it would also grant reads the controller never makes).
             Sid: "ReadOnly", Effect: "Allow", Resource: "*",
             Action: ["ec2:DescribeAccountAttributes", "ec2:DescribeAddresses", "ec2:DescribeAvailabilityZones", "ec2:DescribeInternetGateways",
-                "ec2:DescribeVpcs", "ec2:DescribeVpcPeeringConnections", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeInstances",
+                "ec2:DescribeVpcs", "ec2:DescribeRouteTables", "ec2:DescribeVpcPeeringConnections", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeInstances",
                 "ec2:DescribeNetworkInterfaces", "ec2:DescribeTags", "ec2:GetCoipPoolUsage", "ec2:DescribeCoipPools", "ec2:GetSecurityGroupsForVpc",
                 "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancerAttributes", "elasticloadbalancing:DescribeListeners",
                 "elasticloadbalancing:DescribeListenerCertificates", "elasticloadbalancing:DescribeSSLPolicies", "elasticloadbalancing:DescribeRules",
@@ -44,7 +49,7 @@ export function loadBalancerControllerStatements(clusterName: string, region: st
         {
             // IP targets are pods in the EKS cluster security group, which EKS creates without the elbv2 tag: the
             // controller adds (and removes) the load balancer's ingress rules there. Any security group, in this VPC only.
-            // kubernetes-sigs/aws-load-balancer-controller@v2.11.0:docs/install/iam_policy.json (Authorize/RevokeSecurityGroupIngress on "*")
+            // kubernetes-sigs/aws-load-balancer-controller@v3.5.0:docs/install/iam_policy.json (Authorize/RevokeSecurityGroupIngress on "*")
             Sid: "TargetSecurityGroupRules", Effect: "Allow", Resource: securityGroups,
             Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"],
             Condition: { StringEquals: { "ec2:Vpc": `arn:aws:ec2:${region}:${accountId}:vpc/${vpcId}` } },
@@ -56,7 +61,7 @@ export function loadBalancerControllerStatements(clusterName: string, region: st
         },
         {
             // Tags in a Create* call are authorized as AddTags on the new ARN, listeners and rules included; only then, and only with this cluster's tag.
-            // kubernetes-sigs/aws-load-balancer-controller@v2.11.0:docs/install/iam_policy.json (AddTags with elasticloadbalancing:CreateAction; listener/*, listener-rule/*)
+            // kubernetes-sigs/aws-load-balancer-controller@v3.5.0:docs/install/iam_policy.json (AddTags with elasticloadbalancing:CreateAction; listener/*, listener-rule/*)
             Sid: "TagOnCreate", Effect: "Allow", Action: ["elasticloadbalancing:AddTags"],
             Resource: [elb("loadbalancer/*"), elb("targetgroup/*/*"), elb("listener/*"), elb("listener-rule/*")],
             Condition: { StringEquals: { ...clusterTagInRequest, "elasticloadbalancing:CreateAction": ["CreateLoadBalancer", "CreateTargetGroup", "CreateListener", "CreateRule"] } },
@@ -70,6 +75,7 @@ export function loadBalancerControllerStatements(clusterName: string, region: st
                 "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:DeleteTargetGroup", "elasticloadbalancing:RegisterTargets",
                 "elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener",
                 "elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteRule", "elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyRule",
+                "elasticloadbalancing:SetRulePriorities",
                 "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags",
                 "elasticloadbalancing:AddListenerCertificates", "elasticloadbalancing:RemoveListenerCertificates"],
         },
@@ -108,6 +114,9 @@ export class AwsLoadBalancerController extends pulumi.ComponentResource {
                 topologySpreadConstraints: spreadConstraints(labels),
                 // Only Services that ask for it (the ingress controller's) get a load balancer.
                 enableServiceMutatorWebhook: false,
+                // v3 changed the default to false (values.yaml:255): every upgrade would mint a new webhook
+                // certificate, and the Fail-policy webhooks would reject requests until pods reloaded it.
+                keepTLSSecret: true,
             },
         }, { parent: this, dependsOn: [association] });
         this.registerOutputs({ roleArn: role.arn });

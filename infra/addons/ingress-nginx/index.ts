@@ -40,6 +40,8 @@ export class IngressNginx extends pulumi.ComponentResource {
 
     constructor(name: string, args: IngressNginxArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-delivery:addons:IngressNginx", name, {}, opts);
+        pulumi.log.warn(`ingress-nginx was retired upstream in March 2026: ${INGRESS_NGINX_CHART.version} is its final release, ` +
+            "with no security fixes to come and no support for Kubernetes 1.36 stated", this);
         const namespace = addonNamespace(PLATFORM.ingressNamespace, { parent: this }, meshNamespaceLabels(args.mesh));
         const labels = { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" };
         const production = args.ctx.config.environment === "production";
