@@ -152,31 +152,33 @@ test("monitoring: the PrometheusRule alerts on OOM kills, crash loops, maxed-out
     assert.match(nodeCpu.expr, / > 70$/, "70% without a configured target");
 });
 
-test("mesh: pinned Istio, Kiali and Jaeger; istiod after base; STRICT mTLS mesh-wide; tracing wired", async () => {
+test("mesh: pinned Istio with its CNI, Kiali and Jaeger v2; istiod after base and CNI; STRICT mTLS mesh-wide; tracing wired", async () => {
     const { transformations, dependsOn } = dependencies();
     const plan = await planComponent(() => {
         new ServiceMesh("mesh", { ctx: addonContext(), injectNamespaces: ["dev"] }, { transformations });
     });
-    const releases: Record<string, any> = Object.fromEntries(ofType(plan, RELEASE).map((r) => [input(r).chart, input(r)]));
-    const istio = "https://istio-release.storage.googleapis.com/charts";
-    const pinned = (chart: string) => ({ version: releases[chart]?.version, repo: releases[chart]?.repositoryOpts?.repo });
-    assert.deepEqual(Object.keys(releases).sort(), ["base", "istiod", "jaeger", "kiali-server"]);
-    assert.deepEqual(pinned("base"), { version: "1.24.2", repo: istio });
-    assert.deepEqual(pinned("istiod"), { version: "1.24.2", repo: istio });
-    assert.deepEqual(pinned("kiali-server"), { version: "2.4.0", repo: "https://kiali.org/helm-charts" });
-    assert.deepEqual(pinned("jaeger"), { version: "3.3.3", repo: "https://jaegertracing.github.io/helm-charts" });
+    const releases: Record<string, any> = Object.fromEntries(ofType(plan, RELEASE).map((r) => [String(input(r).chart).split("/").pop(), input(r)]));
+    const istio = "oci://ghcr.io/istio/release/charts";
+    const pinned = (chart: string) => ({ chart: releases[chart]?.chart, version: releases[chart]?.version, repo: releases[chart]?.repositoryOpts?.repo });
+    assert.deepEqual(Object.keys(releases).sort(), ["base", "cni", "istiod", "jaeger", "kiali-server"]);
+    for (const chart of ["base", "cni", "istiod"]) assert.deepEqual(pinned(chart), { chart: `${istio}/${chart}`, version: "1.30.3", repo: undefined });
+    assert.deepEqual(pinned("kiali-server"), { chart: "kiali-server", version: "2.29.0", repo: "https://kiali.org/helm-charts" });
+    assert.deepEqual(pinned("jaeger"), { chart: "jaeger", version: "4.11.1", repo: "https://jaegertracing.github.io/helm-charts" });
     for (const r of Object.values(releases)) assert.equal(r.namespace, "istio-system");
-    assert.deepEqual(dependsOn.get("mesh-istiod"), ["mesh-base"]);
+    assert.deepEqual(dependsOn.get("mesh-istiod"), ["mesh-base", "mesh-cni"], "istiod injects CNI-mode sidecars: the node agent first");
+    assert.deepEqual(dependsOn.get("mesh-cni"), ["mesh-base"]);
     assert.deepEqual(dependsOn.get("mesh-base"), []);
 
-    const pilot = releases.istiod.values.pilot;
-    assert.equal(pilot.replicaCount, 2);
-    assert.equal(pilot.autoscaleMin, 2);
-    assert.deepEqual(pilot.resources, { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } });
-    const mesh = releases.istiod.values.meshConfig;
+    const istiod = releases.istiod.values;
+    assert.equal(istiod.replicaCount, 2);
+    assert.equal(istiod.autoscaleMin, 2);
+    assert.deepEqual(istiod.resources, { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } });
+    assert.deepEqual(istiod.cni, { enabled: true }, "no NET_ADMIN init container: pods pass Pod Security restricted");
+    for (const chart of ["cni", "istiod"]) assert.equal(releases[chart].values.global.hub, "docker.io/istio", `${chart}: images from where Istio pushes them`);
+    const mesh = istiod.meshConfig;
     assert.equal(mesh.enableTracing, true);
     assert.equal(mesh.accessLogFile, "/dev/stdout");
-    assert.equal(mesh.defaultConfig.tracing.zipkin.address, "jaeger-collector.istio-system.svc.cluster.local:9411");
+    assert.equal(mesh.defaultConfig.tracing.zipkin.address, "jaeger.istio-system.svc.cluster.local:9411");
 
     const peer = one(plan, "kubernetes:security.istio.io/v1:PeerAuthentication");
     const p = peer.outputs as any;
@@ -189,13 +191,12 @@ test("mesh: pinned Istio, Kiali and Jaeger; istiod after base; STRICT mTLS mesh-
     const kiali = releases["kiali-server"].values;
     assert.equal(kiali.auth.strategy, "token");
     assert.equal(kiali.external_services.prometheus.url, "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090");
-    assert.match(kiali.external_services.tracing.internal_url, /^http:\/\/jaeger-query\.istio-system\b/);
-    const jaeger = releases.jaeger.values;
-    assert.equal(jaeger.allInOne.enabled, true);
-    assert.ok(jaeger.allInOne.resources.requests.memory && jaeger.allInOne.resources.limits.memory);
-    assert.equal(jaeger.storage.type, "memory");
-    assert.equal(jaeger.provisionDataStore.cassandra, false);
-    assert.equal(jaeger.collector.service.zipkin.port, 9411);
+    assert.equal(kiali.external_services.tracing.internal_url, "http://jaeger.istio-system.svc.cluster.local:16685");
+    assert.equal(kiali.istio_namespace, undefined, "removed in Kiali 2.14");
+    const jaeger = releases.jaeger.values.jaeger;
+    assert.equal(jaeger.replicas, 1, "in-memory traces: one store");
+    assert.deepEqual(jaeger.args, ["--set=extensions.jaeger_storage.backends.some_storage.memory.max_traces=50000"], "a v2 setting, not the v1 flag");
+    assert.ok(jaeger.resources.requests.memory && jaeger.resources.limits.memory);
     assert.equal((one(plan, "kubernetes:core/v1:Namespace").outputs.metadata as any).name, "istio-system");
     const component = one(plan, "eks-delivery:addons:ServiceMesh");
     assert.deepEqual((component.outputs as any).injectNamespaces, ["dev"]);

@@ -5,22 +5,32 @@ import { addonNamespace, addonRelease, Chart } from "../helm";
 import { PLATFORM } from "../../platform";
 import { PROMETHEUS_URL } from "../kube-prometheus-stack";
 
-const ISTIO_VERSION = "1.24.2";
-const ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts";
-export const ISTIO_BASE_CHART: Chart = { chart: "base", version: ISTIO_VERSION, repo: ISTIO_REPO };
-export const ISTIOD_CHART: Chart = { chart: "istiod", version: ISTIO_VERSION, repo: ISTIO_REPO };
-export const KIALI_CHART: Chart = { chart: "kiali-server", version: "2.4.0", repo: "https://kiali.org/helm-charts" };
-export const JAEGER_CHART: Chart = { chart: "jaeger", version: "3.3.3", repo: "https://jaegertracing.github.io/helm-charts" };
+/**
+ * istio/istio@1.30.3 (2026-07-16): 1.30 is the first minor that supports Kubernetes 1.36 (1.32-1.36).
+ * Charts from Istio's OCI registry (istio/release-builder release/publish.sh:34): the Google Cloud Storage
+ * Helm repository gets nothing from 1.31 on and is being retired.
+ */
+const ISTIO_VERSION = "1.30.3";
+const ISTIO_CHARTS = "oci://ghcr.io/istio/release/charts";
+/** Where Istio pushes its images (release/publish.sh:33); the 1.30 charts default to a registry being retired. */
+const ISTIO_HUB = "docker.io/istio";
+export const ISTIO_BASE_CHART: Chart = { chart: `${ISTIO_CHARTS}/base`, version: ISTIO_VERSION };
+export const ISTIO_CNI_CHART: Chart = { chart: `${ISTIO_CHARTS}/cni`, version: ISTIO_VERSION };
+export const ISTIOD_CHART: Chart = { chart: `${ISTIO_CHARTS}/istiod`, version: ISTIO_VERSION };
+/** kiali/helm-charts@v2.29.0 (2026-07-13). */
+export const KIALI_CHART: Chart = { chart: "kiali-server", version: "2.29.0", repo: "https://kiali.org/helm-charts" };
+/** jaegertracing/helm-charts@jaeger-4.11.1 (2026-06-14): Jaeger v2.19.0; Jaeger v1 reached end of life in December 2025. */
+export const JAEGER_CHART: Chart = { chart: "jaeger", version: "4.11.1", repo: "https://jaegertracing.github.io/helm-charts" };
 
 export const MESH_NAMESPACE = PLATFORM.meshNamespace;
 
-/** Release name of Jaeger: the chart names its services `<release>-collector` and `<release>-query`. */
+/** Release name of Jaeger: the v2 chart serves everything from one Service named after it. */
 const JAEGER = "jaeger";
-const JAEGER_HOST = (service: string) => `${JAEGER}-${service}.${MESH_NAMESPACE}.svc.cluster.local`;
-/** Zipkin-protocol endpoint of the all-in-one Jaeger, where every sidecar sends its spans. */
-export const JAEGER_ZIPKIN_ADDRESS = `${JAEGER_HOST("collector")}:9411`;
+const JAEGER_HOST = `${JAEGER}.${MESH_NAMESPACE}.svc.cluster.local`;
+/** Jaeger's Zipkin receiver, where every sidecar sends its spans. */
+export const JAEGER_ZIPKIN_ADDRESS = `${JAEGER_HOST}:9411`;
 /** Jaeger's query API over gRPC, which Kiali reads traces from. */
-export const JAEGER_QUERY_URL = `http://${JAEGER_HOST("query")}:16685`;
+export const JAEGER_QUERY_URL = `http://${JAEGER_HOST}:16685`;
 
 /**
  * Labels for a namespace whose pods get the Envoy sidecar: `istio-injection: enabled` when the mesh is
@@ -38,7 +48,11 @@ interface Resources {
 const resources = (cpu: string, memory: string, memoryLimit: string): Resources => ({ requests: { cpu, memory }, limits: { memory: memoryLimit } });
 
 export type IstiodValues = {
-    pilot: { replicaCount: number; autoscaleMin: number; resources: Resources };
+    replicaCount: number;
+    autoscaleMin: number;
+    resources: Resources;
+    global: { hub: string };
+    cni: { enabled: boolean };
     meshConfig: {
         enableTracing: boolean;
         accessLogFile: string;
@@ -48,8 +62,15 @@ export type IstiodValues = {
 
 export function istiodValues(): IstiodValues {
     return {
-        // Two istiods: sidecars of new pods cannot start without one.
-        pilot: { replicaCount: 2, autoscaleMin: 2, resources: resources("200m", "512Mi", "1Gi") },
+        // Two istiods: sidecars of new pods cannot start without one. (Top-level keys since 1.24; the
+        // `pilot.*` spellings only survive through a compatibility shim.)
+        replicaCount: 2,
+        autoscaleMin: 2,
+        resources: resources("200m", "512Mi", "1Gi"),
+        global: { hub: ISTIO_HUB },
+        // Traffic redirection is set up by the Istio CNI node agent, so injected pods need no NET_ADMIN
+        // init container and pass the namespaces' Pod Security `restricted`.
+        cni: { enabled: true },
         meshConfig: {
             enableTracing: true,
             accessLogFile: "/dev/stdout",
@@ -59,7 +80,6 @@ export function istiodValues(): IstiodValues {
 }
 
 export type KialiValues = {
-    istio_namespace: string;
     auth: { strategy: string };
     deployment: { replicas: number; resources: Resources };
     external_services: {
@@ -71,7 +91,6 @@ export type KialiValues = {
 
 export function kialiValues(): KialiValues {
     return {
-        istio_namespace: MESH_NAMESPACE,
         // Log in with a Kubernetes token: Kiali sees what that identity's RBAC allows, nothing more.
         auth: { strategy: "token" },
         deployment: { replicas: 1, resources: resources("50m", "128Mi", "512Mi") },
@@ -85,25 +104,20 @@ export function kialiValues(): KialiValues {
 }
 
 export type JaegerValues = {
-    provisionDataStore: { cassandra: boolean };
-    storage: { type: string };
-    allInOne: { enabled: boolean; args: string[]; resources: Resources };
-    agent: { enabled: boolean };
-    collector: { enabled: boolean; service: { zipkin: { port: number } } };
-    query: { enabled: boolean };
+    jaeger: { replicas: number; args: string[]; resources: Resources };
 };
 
 export function jaegerValues(): JaegerValues {
     return {
-        provisionDataStore: { cassandra: false },
-        // In memory: traces are for debugging the last hours, not an archive.
-        storage: { type: "memory" },
-        // The trace cap bounds the memory the store may take.
-        allInOne: { enabled: true, args: ["--memory.max-traces=50000"], resources: resources("100m", "512Mi", "1Gi") },
-        agent: { enabled: false },
-        // The all-in-one pod serves the collector (Zipkin on 9411) and the query API itself.
-        collector: { enabled: false, service: { zipkin: { port: 9411 } } },
-        query: { enabled: false },
+        jaeger: {
+            // In memory, one replica: traces are for debugging the last hours, not an archive, and each
+            // replica would hold its own.
+            replicas: 1,
+            // The trace cap bounds the memory the store may take (a v2 setting: the v1 flag
+            // --memory.max-traces would stop the binary; jaegertracing/jaeger@v2.19.0 cmd/jaeger/internal/all-in-one.yaml:38-42).
+            args: ["--set=extensions.jaeger_storage.backends.some_storage.memory.max_traces=50000"],
+            resources: resources("100m", "512Mi", "1Gi"),
+        },
     };
 }
 
@@ -114,11 +128,13 @@ export interface ServiceMeshArgs {
 }
 
 /**
- * Istio with mesh-wide STRICT mTLS, tracing to an in-memory Jaeger, and Kiali over Prometheus and
- * Jaeger. Sidecar injection is per namespace: the caller labels the namespaces this component expects.
+ * Istio with its CNI node agent, mesh-wide STRICT mTLS, tracing to an in-memory Jaeger, and Kiali over
+ * Prometheus and Jaeger. Sidecar injection is per namespace: the caller labels the namespaces this
+ * component expects.
  */
 export class ServiceMesh extends pulumi.ComponentResource {
     readonly base: k8s.helm.v3.Release;
+    readonly cni: k8s.helm.v3.Release;
     readonly istiod: k8s.helm.v3.Release;
     readonly peerAuthentication: k8s.apiextensions.CustomResource;
     readonly kiali: k8s.helm.v3.Release;
@@ -137,11 +153,20 @@ export class ServiceMesh extends pulumi.ComponentResource {
             namespace: namespace.metadata.name,
             values: { defaultRevision: "default" },
         }, { parent: this });
+        // The node agent that sets up each injected pod's traffic redirection; its defaults (/opt/cni/bin,
+        // /etc/cni/net.d, chained after the VPC CNI) fit EKS's AL2023 nodes.
+        this.cni = addonRelease(`${name}-cni`, {
+            chart: ISTIO_CNI_CHART,
+            name: "istio-cni",
+            namespace: namespace.metadata.name,
+            values: { global: { hub: ISTIO_HUB } },
+        }, { parent: this, dependsOn: [this.base] });
         this.istiod = addonRelease(`${name}-istiod`, {
             chart: ISTIOD_CHART,
+            name: "istiod",
             namespace: namespace.metadata.name,
             values: istiodValues(),
-        }, { parent: this, dependsOn: [this.base] });
+        }, { parent: this, dependsOn: [this.base, this.cni] });
 
         // Mesh-wide (root namespace, no selector): sidecars accept mTLS only.
         this.peerAuthentication = new k8s.apiextensions.CustomResource(`${name}-mtls`, {
