@@ -13,6 +13,7 @@ import { Network } from "./infra/network";
 import { EksCluster } from "./infra/cluster";
 import { ClusterAccess } from "./infra/clusterAccess";
 import { eksAddon } from "./infra/eksAddons";
+import { BlockStorage } from "./infra/storage";
 import { NodeGroup } from "./infra/nodeGroup";
 import { ContainerRegistry } from "./infra/registry";
 import { PlatformAddons } from "./infra/addons";
@@ -106,6 +107,15 @@ const systemAddons = [
     eksAddon("eks-pod-identity-agent", { ...systemAddon, addon: "eks-pod-identity-agent" }, { dependsOn: [nodes.ready] }),
 ];
 
+// Persistent volumes (Prometheus): the EBS CSI driver needs nodes and the Pod Identity agent.
+const storage = new BlockStorage("storage", {
+    clusterName: cluster.clusterName,
+    clusterArn: cluster.clusterArn,
+    kubernetesVersion: config.cluster.kubernetesVersion,
+    addonVersions: config.cluster.addonVersions,
+    tags,
+}, { providers: { kubernetes: cluster.provider }, dependsOn: systemAddons });
+
 const registry = new ContainerRegistry("registry", {
     prefix: clusterName,
     services: config.services.map((s) => s.name),
@@ -117,7 +127,7 @@ const registry = new ContainerRegistry("registry", {
 
 // Everything inside the cluster waits for the nodes, DNS, the Pod Identity agent and the access
 // entries (so a destroy by the deploy role removes its own access last).
-const inCluster = [nodes.ready, ...systemAddons, ...access.grants];
+const inCluster = [nodes.ready, ...systemAddons, ...access.grants, storage.storageClass];
 
 const addons = new PlatformAddons("addons", {
     ctx: {

@@ -51,7 +51,7 @@ export const AMI_RELEASE = /^(\d+\.\d+)\.\d+-(\d{8})$/;
 
 export const ENVIRONMENTS = ["production", "staging", "development"] as const;
 /** The EKS managed add-ons the program installs (infra/eksAddons.ts), whose versions a stack may pin. */
-export const EKS_ADDONS = ["vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent"] as const;
+export const EKS_ADDONS = ["vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver"] as const;
 
 /** A version usable as a Docker tag and a Kubernetes label value (`app.kubernetes.io/version`). */
 function isDeployableVersion(version: string): boolean {
@@ -286,6 +286,9 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
     const monitoring = object({
         // Secrets Manager entry with the Grafana admin `admin-user`/`admin-password` (never in Pulumi).
         grafanaAdminSecret: text().regex(SECRET_NAME, { error: "is not a Secrets Manager secret name" }).default(`${ctx.stack}/grafana-admin`),
+        // Prometheus keeps its TSDB on an EBS gp3 volume per replica: this many days, in this many GiB.
+        retentionDays: whole().min(1, { error: "is less than 1" }).max(3650, { error: "is more than 3650" }).default(15),
+        storageGiB: whole().min(10, { error: "is less than 10" }).max(16384, { error: "is more than 16384" }).default(50),
     });
 
     const deliveryKey = `${NAMESPACE}:delivery`;

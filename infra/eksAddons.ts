@@ -44,6 +44,8 @@ export interface EksAddonArgs {
     configurationValues?: string;
     /** IRSA role for the add-on's service account. */
     serviceAccountRoleArn?: pulumi.Input<string>;
+    /** EKS Pod Identity associations the add-on creates for its service accounts. */
+    podIdentityAssociations?: { roleArn: pulumi.Input<string>; serviceAccount: string }[];
     tags: Record<string, string>;
 }
 
@@ -60,6 +62,7 @@ export function eksAddon(name: string, args: EksAddonArgs, opts: pulumi.CustomRe
         ...(version ? { addonVersion: version } : {}),
         ...(args.configurationValues ? { configurationValues: args.configurationValues } : {}),
         ...(args.serviceAccountRoleArn ? { serviceAccountRoleArn: args.serviceAccountRoleArn } : {}),
+        ...(args.podIdentityAssociations ? { podIdentityAssociations: args.podIdentityAssociations } : {}),
         resolveConflictsOnCreate: "OVERWRITE",
         resolveConflictsOnUpdate: "OVERWRITE",
         preserve: true,

@@ -15,6 +15,8 @@ export const PLATFORM = {
     meshNamespace: "istio-system",
     /** Namespace of Prometheus, which scrapes the services. */
     monitoringNamespace: "monitoring",
+    /** StorageClass for persistent volumes: EBS gp3, encrypted (infra/storage.ts). */
+    storageClass: "gp3",
     /** Label every object of this project carries. */
     partOf: "eks-delivery",
 } as const;

@@ -52,6 +52,9 @@ test("monitoring: pinned chart, HA Prometheus and Alertmanager, one Grafana, eve
     assert.equal(v.alertmanager.alertmanagerSpec.replicas, 2);
     assert.equal(v.grafana.replicas, 1, "separate SQLite files per replica would log users out");
     assert.equal(prometheus.retention, "15d");
+    // On EBS (gp3, infra/storage.ts), not the node's disk: a restart keeps the data; size from config, 85 % for blocks.
+    assert.deepEqual(prometheus.storageSpec, { volumeClaimTemplate: { spec: { storageClassName: "gp3", accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "50Gi" } } } } });
+    assert.equal(prometheus.retentionSize, "42GB");
     assert.deepEqual(prometheus.resources, { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } });
     assert.equal(prometheus.serviceMonitorSelectorNilUsesHelmValues, false);
     assert.equal(prometheus.podMonitorSelectorNilUsesHelmValues, false);

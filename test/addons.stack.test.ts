@@ -74,13 +74,18 @@ test("add-on IAM policies name no * resource where AWS allows scoping, and trust
         const stack = await plan(withNodes({ autoscaler }), "dev");
         const roles = stack.plan.resources.filter((r) => r.type === "aws:iam/role:Role" && String(r.inputs.assumeRolePolicy).includes("pods.eks.amazonaws.com"));
         assert.ok(roles.length >= 5, `${roles.length} workload roles`);
-        const associations = stack.plan.resources.filter((r) => r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+        // Associations are resources of their own, or made by an EKS add-on for its service account (in kube-system).
+        const associations = [
+            ...stack.plan.resources.filter((r) => r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation").map((r) => r.inputs as any),
+            ...stack.plan.resources.filter((r) => r.type === "aws:eks/addon:Addon").flatMap((r) =>
+                ((r.inputs.podIdentityAssociations ?? []) as any[]).map((a) => ({ ...a, namespace: "kube-system" }))),
+        ];
         for (const role of roles) {
             const condition = JSON.parse(String(role.inputs.assumeRolePolicy)).Statement[0].Condition.StringEquals;
-            const association = associations.find((a) => a.inputs.roleArn === role.outputs.arn);
+            const association = associations.find((a) => a.roleArn === role.outputs.arn);
             assert.ok(association, `${role.name} has a Pod Identity association`);
             assert.deepEqual([condition["aws:RequestTag/kubernetes-namespace"], condition["aws:RequestTag/kubernetes-service-account"]],
-                [association.inputs.namespace, association.inputs.serviceAccount], role.name);
+                [association.namespace, association.serviceAccount], role.name);
         }
         for (const policy of stack.plan.resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy")) {
             for (const s of JSON.parse(String(policy.inputs.policy)).Statement) {

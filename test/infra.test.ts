@@ -51,7 +51,7 @@ test("dev: VPC, encrypted and logged EKS cluster, node group, ECR", async () => 
     assert.equal(cniAttachment.inputs.policyArn, "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy");
     assert.ok(cni.options?.dependsOn?.includes(cniAttachment.urn), "the add-on starts with its permissions in place");
     const addons = Object.fromEntries(ofType(dev, "aws:eks/addon:Addon").map((a) => [a.inputs.addonName, a]));
-    assert.deepEqual(Object.keys(addons).sort(), ["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
+    assert.deepEqual(Object.keys(addons).sort(), ["aws-ebs-csi-driver", "coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
     assert.equal(addons["kube-proxy"].inputs.addonVersion, "v1.36.0-eksbuild.14");
     assert.equal(addons.coredns.inputs.addonVersion, "v1.14.3-eksbuild.3");
     for (const a of Object.values(addons) as PlannedResource[]) {
@@ -235,4 +235,30 @@ test("IRSA trust is keyed on the issuer without its scheme, and refuses the issu
     const trust = JSON.parse(irsaTrustPolicy(`arn:aws:iam::123456789012:oidc-provider/${issuer}`, issuer, "ns", "sa")).Statement[0];
     assert.deepEqual(Object.keys(trust.Condition.StringEquals), [`${issuer}:sub`, `${issuer}:aud`]);
     assert.throws(() => irsaTrustPolicy("arn", `https://${issuer}`, "ns", "sa"), /without its scheme/);
+});
+
+test("persistent volumes: the EBS CSI driver add-on with its Pod Identity, and a gp3 StorageClass", async () => {
+    const values = stackValues("dev");
+    values["eks-delivery:monitoring"] = { retentionDays: 30, storageGiB: 100 };
+    const planned = await plan(values, "dev");
+    const driver = ofType(planned, "aws:eks/addon:Addon").find((a) => a.inputs.addonName === "aws-ebs-csi-driver")!;
+    const role = one(planned, "aws:iam/role:Role", "storage-ebs-csi");
+    assert.deepEqual(driver.inputs.podIdentityAssociations, [{ roleArn: role.outputs.arn, serviceAccount: "ebs-csi-controller-sa" }]);
+    const trust = JSON.parse(String(role.inputs.assumeRolePolicy)).Statement[0];
+    assert.deepEqual(trust.Principal, { Service: "pods.eks.amazonaws.com" });
+    assert.equal(trust.Condition.StringEquals["aws:RequestTag/kubernetes-service-account"], "ebs-csi-controller-sa");
+    const attachment = ofType(planned, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").find((a) => a.inputs.role === role.outputs.name)!;
+    assert.equal(attachment.inputs.policyArn, "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicyV2", "only volumes the driver tagged");
+    // The driver needs nodes and the Pod Identity agent; Prometheus needs the StorageClass.
+    const component = one(planned, "eks-delivery:infra:BlockStorage");
+    for (const addon of ["coredns", "eks-pod-identity-agent"]) {
+        assert.ok(component.options?.dependsOn?.includes(ofType(planned, "aws:eks/addon:Addon").find((a) => a.inputs.addonName === addon)!.urn), addon);
+    }
+    const storageClass = one(planned, "kubernetes:storage.k8s.io/v1:StorageClass");
+    assert.deepEqual([storageClass.inputs.provisioner, storageClass.inputs.parameters, storageClass.inputs.volumeBindingMode],
+        ["ebs.csi.aws.com", { type: "gp3", encrypted: "true" }, "WaitForFirstConsumer"]);
+    assert.ok(one(planned, "eks-delivery:addons:PlatformAddons").options?.dependsOn?.includes(storageClass.urn));
+    const monitoring = ofType(planned, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "kube-prometheus-stack")!;
+    const spec = (monitoring.inputs.values as any).prometheus.prometheusSpec;
+    assert.deepEqual([spec.retention, spec.retentionSize, spec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage], ["30d", "85GB", "100Gi"]);
 });

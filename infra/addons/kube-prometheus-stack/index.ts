@@ -53,7 +53,9 @@ export type KubePrometheusStackValues = {
             replicas: number;
             retention: string;
             retentionSize: string;
-            storageSpec: { emptyDir: { sizeLimit: string } };
+            storageSpec: {
+                volumeClaimTemplate: { spec: { storageClassName: string; accessModes: string[]; resources: { requests: { storage: string } } } };
+            };
             resources: Resources;
             serviceMonitorSelectorNilUsesHelmValues: boolean;
             podMonitorSelectorNilUsesHelmValues: boolean;
@@ -85,19 +87,30 @@ export type KubePrometheusStackValues = {
     "prometheus-node-exporter": { resources: Resources };
 };
 
-/** The chart's values: HA Prometheus, Alertmanager and Grafana, every pod with requests and a memory limit. */
-export function kubePrometheusStackValues(): KubePrometheusStackValues {
+export interface PrometheusStorage {
+    retentionDays: number;
+    storageGiB: number;
+    /** The StorageClass of the volumes (EBS gp3, infra/storage.ts). */
+    storageClass: string;
+}
+
+/** The chart's values: HA Prometheus and Alertmanager, one Grafana, every pod with requests and a memory limit. */
+export function kubePrometheusStackValues(storage: PrometheusStorage): KubePrometheusStackValues {
     return {
         fullnameOverride: FULLNAME,
         defaultRules: { create: true },
         prometheus: {
             prometheusSpec: {
                 replicas: 2,
-                retention: "15d",
-                // No EBS CSI driver in the cluster, so the TSDB lives in a bounded emptyDir; the size cap
-                // keeps it below the volume limit (an exceeded sizeLimit evicts the pod).
-                retentionSize: "8GB",
-                storageSpec: { emptyDir: { sizeLimit: "10Gi" } },
+                retention: `${storage.retentionDays}d`,
+                // A volume per replica that outlives the pod (a restart keeps the data); Prometheus deletes
+                // the oldest blocks before the volume fills (85 %: the WAL and compaction need headroom).
+                retentionSize: `${Math.floor(storage.storageGiB * 0.85)}GB`,
+                storageSpec: {
+                    volumeClaimTemplate: {
+                        spec: { storageClassName: storage.storageClass, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${storage.storageGiB}Gi` } } },
+                    },
+                },
                 resources: resources("500m", "2Gi", "4Gi"),
                 // Pick up every ServiceMonitor, PodMonitor and PrometheusRule, not only the chart's own.
                 serviceMonitorSelectorNilUsesHelmValues: false,
@@ -199,7 +212,7 @@ export interface MonitoringArgs {
 }
 
 /**
- * kube-prometheus-stack: Prometheus, Alertmanager and Grafana, two replicas each, plus the platform's
+ * kube-prometheus-stack: Prometheus (on EBS volumes) and Alertmanager, two replicas each, one Grafana, plus the platform's
  * pod-resources dashboard and alerts. Grafana's admin login comes from Secrets Manager through an
  * ExternalSecret, so it never passes through Pulumi.
  */
@@ -236,7 +249,11 @@ export class Monitoring extends pulumi.ComponentResource {
         this.release = addonRelease(name, {
             chart: KUBE_PROMETHEUS_STACK_CHART,
             namespace: namespace.metadata.name,
-            values: kubePrometheusStackValues(),
+            values: kubePrometheusStackValues({
+                retentionDays: ctx.config.monitoring.retentionDays,
+                storageGiB: ctx.config.monitoring.storageGiB,
+                storageClass: PLATFORM.storageClass,
+            }),
         }, { parent: this, dependsOn: [adminSecret] });
 
         new k8s.core.v1.ConfigMap(`${name}-dashboard-pod-resources`, {
