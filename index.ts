@@ -127,7 +127,7 @@ const registry = new ContainerRegistry("registry", {
 
 // Everything inside the cluster waits for the nodes, DNS, the Pod Identity agent and the access
 // entries (so a destroy by the deploy role removes its own access last).
-const inCluster = [nodes.ready, ...systemAddons, ...access.grants, storage.storageClass];
+const inCluster = [nodes.ready, ...systemAddons, ...access.grants];
 
 const addons = new PlatformAddons("addons", {
     ctx: {
@@ -142,6 +142,7 @@ const addons = new PlatformAddons("addons", {
         tags,
     },
     appNamespaces: [config.stack],
+    storageClass: storage.storageClass,
 }, { providers: { kubernetes: cluster.provider }, dependsOn: inCluster });
 
 const version = config.version ?? versionOf(PROJECT_ROOT).version;

@@ -23,6 +23,8 @@ export interface PlatformAddonsArgs {
     ctx: AddonContext;
     /** Namespaces of the app layer (mesh sidecar injection). */
     appNamespaces: string[];
+    /** The StorageClass persistent volumes come from (Prometheus waits for it; nothing else does). */
+    storageClass: pulumi.Resource;
 }
 
 /** The add-on that owns desired size for each `nodes.autoscaler` mode: exactly one, never two. */
@@ -49,7 +51,7 @@ export class PlatformAddons extends pulumi.ComponentResource {
         const secrets = new ExternalSecrets("external-secrets", { ctx, secretNames }, child);
         const reloader = new Reloader("reloader", { ctx }, child);
         // The Grafana admin ExternalSecret needs the secret store; ServiceMonitors need the monitoring CRDs.
-        const monitoring = new Monitoring("monitoring", { ctx }, { ...child, dependsOn: [secrets.store] });
+        const monitoring = new Monitoring("monitoring", { ctx }, { ...child, dependsOn: [secrets.store, args.storageClass] });
         const lbc = new AwsLoadBalancerController("aws-load-balancer-controller", { ctx }, child);
         // With the mesh on, istiod's injection webhook (failure policy Fail) must serve before ingress pods start.
         const mesh = config.mesh.enabled ? new ServiceMesh("mesh", { ctx, injectNamespaces: args.appNamespaces }, { ...child, dependsOn: [monitoring] }) : undefined;
