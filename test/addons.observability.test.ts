@@ -196,6 +196,17 @@ test("mesh: pinned Istio with its CNI, Kiali and Jaeger v2; istiod after base an
     assert.equal(kiali.external_services.prometheus.url, "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090");
     assert.equal(kiali.external_services.tracing.internal_url, "http://jaeger.istio-system.svc.cluster.local:16685");
     assert.equal(kiali.istio_namespace, undefined, "removed in Kiali 2.14");
+    // Prometheus scrapes the sidecars (merged metrics) and istiod: Kiali's graph and Istio's metrics exist.
+    const podMonitor = one(plan, "kubernetes:monitoring.coreos.com/v1:PodMonitor");
+    const serviceMonitor = one(plan, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor");
+    for (const monitor of [podMonitor, serviceMonitor]) {
+        await validateKubernetesObject(monitor.outputs);
+        assert.deepEqual(dependsOn.get(monitor.name), ["mesh-istiod"]);
+    }
+    const envoy = (podMonitor.outputs as any).spec.podMetricsEndpoints[0];
+    assert.equal(envoy.path, "/stats/prometheus");
+    assert.deepEqual(envoy.relabelings[0], { action: "keep", sourceLabels: ["__meta_kubernetes_pod_container_name"], regex: "istio-proxy" });
+    assert.deepEqual((serviceMonitor.outputs as any).spec.endpoints, [{ port: "http-monitoring", interval: "15s" }]);
     const jaeger = releases.jaeger.values.jaeger;
     assert.equal(jaeger.replicas, 1, "in-memory traces: one store");
     assert.deepEqual(jaeger.args, ["--set=extensions.jaeger_storage.backends.some_storage.memory.max_traces=50000"], "a v2 setting, not the v1 flag");

@@ -121,6 +121,56 @@ export function jaegerValues(): JaegerValues {
     };
 }
 
+/**
+ * What Prometheus scrapes of the mesh: every sidecar's merged metrics (the port its `prometheus.io/*`
+ * annotations name) and istiod. After Istio's own Prometheus Operator sample
+ * (istio/istio@1.30.3:samples/addons/extras/prometheus-operator.yaml); without them Kiali's graph is empty.
+ */
+export function istioMonitors(): Record<string, unknown>[] {
+    const metadata = (name: string, monitoring: string) => ({ name, namespace: MESH_NAMESPACE, labels: { monitoring, "app.kubernetes.io/part-of": PLATFORM.partOf } });
+    const replace = (sourceLabels: string[], targetLabel: string, regex?: string, replacement?: string) =>
+        ({ action: "replace", sourceLabels, targetLabel, ...(regex ? { regex } : {}), ...(replacement ? { replacement } : {}) });
+    return [
+        {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "PodMonitor",
+            metadata: metadata("envoy-stats-monitor", "istio-proxies"),
+            spec: {
+                selector: { matchExpressions: [{ key: "istio-prometheus-ignore", operator: "DoesNotExist" }] },
+                namespaceSelector: { any: true },
+                jobLabel: "envoy-stats",
+                podMetricsEndpoints: [{
+                    path: "/stats/prometheus",
+                    interval: "15s",
+                    relabelings: [
+                        { action: "keep", sourceLabels: ["__meta_kubernetes_pod_container_name"], regex: "istio-proxy" },
+                        { action: "keep", sourceLabels: ["__meta_kubernetes_pod_annotationpresent_prometheus_io_scrape"] },
+                        replace(["__meta_kubernetes_pod_annotation_prometheus_io_port", "__meta_kubernetes_pod_ip"], "__address__",
+                            "(\\d+);(([A-Fa-f0-9]{1,4}::?){1,7}[A-Fa-f0-9]{1,4})", "[$2]:$1"),
+                        replace(["__meta_kubernetes_pod_annotation_prometheus_io_port", "__meta_kubernetes_pod_ip"], "__address__",
+                            "(\\d+);((([0-9]+?)(\\.|$)){4})", "$2:$1"),
+                        { action: "labeldrop", regex: "__meta_kubernetes_pod_label_(.+)" },
+                        replace(["__meta_kubernetes_namespace"], "namespace"),
+                        replace(["__meta_kubernetes_pod_name"], "pod"),
+                    ],
+                }],
+            },
+        },
+        {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "ServiceMonitor",
+            metadata: metadata("istio-component-monitor", "istio-components"),
+            spec: {
+                jobLabel: "istio",
+                targetLabels: ["app"],
+                selector: { matchExpressions: [{ key: "istio", operator: "In", values: ["pilot"] }] },
+                namespaceSelector: { any: true },
+                endpoints: [{ port: "http-monitoring", interval: "15s" }],
+            },
+        },
+    ];
+}
+
 export interface ServiceMeshArgs {
     ctx: AddonContext;
     /** Namespaces whose pods get sidecars; the caller labels them with `meshNamespaceLabels(true)`. */
@@ -188,6 +238,12 @@ export class ServiceMesh extends pulumi.ComponentResource {
             namespace: namespace.metadata.name,
             values: kialiValues(),
         }, { parent: this, dependsOn: [this.istiod] });
+
+        // The monitoring CRDs come with kube-prometheus-stack, which this component is ordered after.
+        for (const monitor of istioMonitors()) {
+            new k8s.apiextensions.CustomResource(`${name}-${(monitor.metadata as { name: string }).name}`, monitor as k8s.apiextensions.CustomResourceArgs,
+                { parent: this, dependsOn: [this.istiod] });
+        }
 
         this.registerOutputs({ injectNamespaces: this.injectNamespaces, status: this.istiod.status });
     }
