@@ -9,13 +9,15 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import Ajv from "ajv";
+import Ajv2020 from "ajv/dist/2020";
 import { helmMerge, pdbProblems, unknownValuePaths, Values } from "../infra/addons/chartValues";
 import type { PlannedStack } from "../tools/plan/planStack";
 import { plan, stackValues } from "./support";
 
 const FIXTURES = path.join(__dirname, "fixtures", "charts");
 
-interface ChartFixture { chart: string; version: string; source: string; commit: string; defaults: Values }
+interface ChartFixture { chart: string; version: string; source: string; commit: string; defaults: Values; schema?: object }
 
 /**
  * A vendored chart's defaults as Helm sees them: its own values.yaml, with each vendored subchart's
@@ -43,7 +45,9 @@ function fixtures(): Map<string, ChartFixture> {
     for (const name of fs.existsSync(FIXTURES) ? fs.readdirSync(FIXTURES).sort() : []) {
         const dir = path.join(FIXTURES, name);
         const source = JSON.parse(fs.readFileSync(path.join(dir, "SOURCE.json"), "utf8"));
-        found.set(`${source.chart}@${source.version}`, { ...source, defaults: chartDefaults(dir) });
+        const schemaFile = path.join(dir, "values.schema.json");
+        const schema = fs.existsSync(schemaFile) ? JSON.parse(fs.readFileSync(schemaFile, "utf8")) : undefined;
+        found.set(`${source.chart}@${source.version}`, { ...source, defaults: chartDefaults(dir), schema });
     }
     return found;
 }
@@ -67,6 +71,10 @@ const OPEN: Record<string, string[]> = {
 };
 
 const chartName = (chart: string) => chart.split("/").pop()!;
+const ajv = new Ajv({ strict: false, allErrors: true });
+const ajv2020 = new Ajv2020({ strict: false, allErrors: true });
+/** A validator for the schema's own draft (external-secrets declares 2020-12; the others draft-07 or none). */
+const compile = (schema: { $schema?: string }) => (String(schema.$schema ?? "").includes("2020-12") ? ajv2020 : ajv).compile(schema);
 
 interface Release { variant: string; chart: string; version: string; values: Values }
 
@@ -118,6 +126,11 @@ test("every release's values exist in its chart, and every PDB gets exactly one 
         assert.ok(!NOT_YET_VENDORED.includes(r.chart), `${r.chart} is vendored now: take it off NOT_YET_VENDORED`);
         for (const p of unknownValuePaths(r.values, fixture.defaults, OPEN[r.chart] ?? [])) problems.push(`${r.variant}: ${r.chart}@${r.version}: ${p} is not in the chart's values.yaml (${fixture.source})`);
         const merged = helmMerge(fixture.defaults, r.values);
+        // Helm validates the merged values against the chart's values.schema.json and refuses to install.
+        if (fixture.schema) {
+            const validate = compile(fixture.schema);
+            if (!validate(merged)) for (const e of validate.errors ?? []) problems.push(`${r.variant}: ${r.chart}@${r.version}: values.schema.json: ${e.instancePath || "/"} ${e.message}`);
+        }
         for (const p of pdbProblems(merged)) problems.push(`${r.variant}: ${r.chart}@${r.version}: ${p}`);
         for (const p of TRAPS[r.chart]?.(merged, r.variant) ?? []) problems.push(`${r.variant}: ${r.chart}@${r.version}: ${p}`);
     }
@@ -146,6 +159,14 @@ test("Helm's merge: maps merge, lists and scalars replace, null deletes a defaul
     assert.deepEqual(helmMerge(defaults, { pdb: { enabled: true, maxUnavailable: 1 }, args: ["b"], replicas: 2 }),
         { pdb: { enabled: true, minAvailable: 1, maxUnavailable: 1 }, args: ["b"], replicas: 2, keep: { x: 1 } });
     assert.deepEqual(helmMerge(defaults, { pdb: { minAvailable: null, maxUnavailable: 1 } }).pdb, { enabled: false, maxUnavailable: 1 });
+});
+
+test("a values.schema.json rejects what Helm would refuse", () => {
+    const schema = JSON.parse(fs.readFileSync(path.join(FIXTURES, "reloader", "values.schema.json"), "utf8"));
+    const defaults = parse(fs.readFileSync(path.join(FIXTURES, "reloader", "values.yaml"), "utf8")) as Values;
+    const validate = compile(schema);
+    assert.equal(validate(helmMerge(defaults, { reloader: { reloadStrategy: "annotations" } })), true);
+    assert.equal(validate(helmMerge(defaults, { reloader: { reloadStrategy: "sometimes" } })), false, "an enum the chart does not accept");
 });
 
 test("the traps the first version fell into are caught", () => {
