@@ -5,7 +5,6 @@
  *   apps    -> images tagged with the git version, zero-downtime services (rolling or blue/green)
  */
 import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig, PROJECT_ROOT } from "./config";
 import { Apps } from "./apps";
 import { versionOf } from "./apps/version";
@@ -18,7 +17,6 @@ import { NodeGroup } from "./infra/nodeGroup";
 import { ContainerRegistry } from "./infra/registry";
 import { PlatformAddons } from "./infra/addons";
 import { DeliveryAutomation } from "./infra/delivery";
-import { calendarDate, supportWarning } from "./policies/lib/eksVersions";
 
 const config = loadStackConfig();
 const clusterName = `${config.project}-${config.stack}`;
@@ -29,16 +27,6 @@ const tags = {
     "eks-delivery/environment": config.environment,
     "managed-by": "pulumi",
 };
-
-// A version about to leave standard support is news before it is a bill (or a forced upgrade).
-let today: string;
-try {
-    today = calendarDate();
-} catch (err) {
-    throw new pulumi.RunError((err as Error).message);
-}
-const supportNotice = supportWarning(config.cluster.kubernetesVersion, today);
-if (supportNotice) pulumi.log.warn(supportNotice);
 
 const network = new Network("network", {
     availabilityZones: config.cluster.availabilityZones,

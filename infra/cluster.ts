@@ -3,7 +3,8 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import { eksAddon, EksAddonVersions, vpcCniConfiguration } from "./eksAddons";
-import { irsaTrustPolicy } from "./irsa";
+import { irsaTrustPolicy } from "./trust";
+import { calendarDate, supportWarning } from "../policies/lib/eksVersions";
 
 /** What the VPC CNI needs to attach ENIs and assign addresses (IPv4), on its own role rather than the nodes'. */
 export const VPC_CNI_POLICY = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy";
@@ -62,6 +63,16 @@ export class EksCluster extends pulumi.ComponentResource {
     constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-delivery:infra:EksCluster", name, {}, opts);
         const protect = { protect: args.protect };
+
+        // A version about to leave standard support is news before it is a bill (or a forced upgrade).
+        let today: string;
+        try {
+            today = calendarDate();
+        } catch (err) {
+            throw new pulumi.RunError((err as Error).message);
+        }
+        const notice = supportWarning(args.kubernetesVersion, today);
+        if (notice) pulumi.log.warn(notice, this);
 
         const secretsKey = new aws.kms.Key(`${name}-secrets`, {
             description: `Envelope encryption of Kubernetes secrets in ${args.clusterName}`,

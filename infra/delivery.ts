@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as service from "@pulumi/pulumiservice";
 import type { DeliveryConfig } from "../config";
+import { webIdentityTrustPolicy } from "./trust";
 
 /** Pulumi Cloud's OIDC issuer: Deployments exchange its tokens for AWS credentials (no stored keys). */
 export const PULUMI_OIDC_ISSUER = "api.pulumi.com/oidc";
@@ -20,18 +21,10 @@ export const SLACK_EVENTS: service.WebhookFilters[] = [
 
 /** Trust: only Pulumi Deployments of this organization/project/stack may assume the deploy role. */
 export function deployRoleTrustPolicy(providerArn: string, organization: string, project: string, stack: string): string {
-    return JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{
-            Effect: "Allow",
-            Principal: { Federated: providerArn },
-            Action: "sts:AssumeRoleWithWebIdentity",
-            // Condition keys are the issuer without its scheme, as IAM matches them.
-            Condition: {
-                StringEquals: { [`${PULUMI_OIDC_ISSUER}:aud`]: organization },
-                StringLike: { [`${PULUMI_OIDC_ISSUER}:sub`]: `pulumi:deploy:org:${organization}:project:${project}:stack:${stack}:*` },
-            },
-        }],
+    // Condition keys are the issuer without its scheme, as IAM matches them.
+    return webIdentityTrustPolicy(providerArn, {
+        StringEquals: { [`${PULUMI_OIDC_ISSUER}:aud`]: organization },
+        StringLike: { [`${PULUMI_OIDC_ISSUER}:sub`]: `pulumi:deploy:org:${organization}:project:${project}:stack:${stack}:*` },
     });
 }
 

@@ -52,8 +52,8 @@ export interface NodeGroupArgs {
  *
  * The template names no AMI and carries no user data: EKS bootstraps the nodes of `amiType` at
  * `releaseVersion` itself and sets the kubelet's max pods from the instance type and the VPC CNI's prefix
- * delegation (EKS user guide, "Assign more IP addresses to Amazon EKS nodes with prefixes": managed node
- * groups calculate max pods). That is the figure `nodes.maxPods: auto` computes (policies/lib/instanceTypes.ts).
+ * delegation (awsdocs/amazon-eks-user-guide@4d52b4d0:latest/ug/networking/eks-networking-add-ons.adoc:2489,2533,
+ * "Managed node groups automatically calculates the maximum number of Pods"; nodes/launch-templates.adoc:121-126). That is the figure `nodes.maxPods: auto` computes (policies/lib/instanceTypes.ts).
  *
  * Built from `aws.eks.NodeGroup` directly rather than `eks.ManagedNodeGroup`: with custom user data
  * pulumi-eks drops `releaseVersion` and pins the template to the AMI that SSM recommends on every run,

@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { EksAddonVersions } from "../config";
 import { eksAddon } from "./eksAddons";
-import { podIdentityTrustPolicy } from "./addons/iam";
+import { podIdentityRole } from "./addons/iam";
 import { PLATFORM } from "./platform";
 
 /**
@@ -44,10 +44,8 @@ export class BlockStorage extends pulumi.ComponentResource {
     constructor(name: string, args: BlockStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-delivery:infra:BlockStorage", name, {}, opts);
         const { namespace, name: serviceAccount } = EBS_CSI_SERVICE_ACCOUNT;
-        const role = new aws.iam.Role(`${name}-ebs-csi`, {
-            description: pulumi.interpolate`${namespace}/${serviceAccount} in ${args.clusterName} (EKS Pod Identity)`,
-            assumeRolePolicy: pulumi.output(args.clusterArn).apply((arn) => podIdentityTrustPolicy(arn, namespace, serviceAccount)),
-            tags: args.tags,
+        const role = podIdentityRole(`${name}-ebs-csi`, {
+            clusterName: args.clusterName, clusterArn: args.clusterArn, namespace, serviceAccount, tags: args.tags,
         }, { parent: this });
         const policy = new aws.iam.RolePolicyAttachment(`${name}-ebs-csi`, { role: role.name, policyArn: EBS_CSI_POLICY }, { parent: this });
         const driver = eksAddon(`${name}-ebs-csi`, {

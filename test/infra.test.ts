@@ -230,7 +230,7 @@ test("karpenter: its nodes join the EKS-created cluster security group at the pi
 });
 
 test("IRSA trust is keyed on the issuer without its scheme, and refuses the issuer URL", async () => {
-    const { irsaTrustPolicy } = await import("../infra/irsa");
+    const { irsaTrustPolicy } = await import("../infra/trust");
     const issuer = "oidc.eks.ap-northeast-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF";
     const trust = JSON.parse(irsaTrustPolicy(`arn:aws:iam::123456789012:oidc-provider/${issuer}`, issuer, "ns", "sa")).Statement[0];
     assert.deepEqual(Object.keys(trust.Condition.StringEquals), [`${issuer}:sub`, `${issuer}:aud`]);

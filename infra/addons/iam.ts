@@ -10,7 +10,10 @@ export interface Statement {
     Condition?: Record<string, Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>;
 }
 
-/** The service EKS Pod Identity assumes roles as (EKS user guide, pod-id-role). */
+/**
+ * The service EKS Pod Identity assumes roles as, and the session tags it adds to every AssumeRole
+ * (awsdocs/amazon-eks-user-guide@4d52b4d0:latest/ug/manage-access/aws-access/service-accounts.adoc:160-175,866-876).
+ */
 export const POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com";
 
 /**
@@ -55,14 +58,28 @@ export interface WorkloadIdentity {
     association: aws.eks.PodIdentityAssociation;
 }
 
+export interface PodIdentityRoleArgs {
+    clusterName: pulumi.Input<string>;
+    clusterArn: pulumi.Input<string>;
+    namespace: string;
+    serviceAccount: string;
+    tags: Record<string, string>;
+}
+
+/** A role that EKS Pod Identity may assume for one service account of one cluster, and nothing else. */
+export function podIdentityRole(name: string, args: PodIdentityRoleArgs, opts: pulumi.CustomResourceOptions): aws.iam.Role {
+    const { namespace, serviceAccount } = args;
+    return new aws.iam.Role(name, {
+        description: pulumi.interpolate`${namespace}/${serviceAccount} in ${args.clusterName} (EKS Pod Identity)`,
+        assumeRolePolicy: pulumi.output(args.clusterArn).apply((arn) => podIdentityTrustPolicy(arn, namespace, serviceAccount)),
+        tags: args.tags,
+    }, opts);
+}
+
 /** Workload identity for one controller through EKS Pod Identity (what AWS recommends for add-ons). */
 export function workloadIdentity(name: string, args: WorkloadIdentityArgs, opts: pulumi.CustomResourceOptions): WorkloadIdentity {
     const { ctx, namespace, serviceAccount } = args;
-    const role = new aws.iam.Role(name, {
-        description: `${namespace}/${serviceAccount} in ${ctx.clusterName} (EKS Pod Identity)`,
-        assumeRolePolicy: pulumi.output(ctx.clusterArn).apply((arn) => podIdentityTrustPolicy(arn, namespace, serviceAccount)),
-        tags: ctx.tags,
-    }, opts);
+    const role = podIdentityRole(name, { clusterName: ctx.clusterName, clusterArn: ctx.clusterArn, namespace, serviceAccount, tags: ctx.tags }, opts);
     const policy = new aws.iam.RolePolicy(name, {
         role: role.name,
         policy: pulumi.output(args.statements).apply((statements) => JSON.stringify({ Version: "2012-10-17", Statement: statements })),
