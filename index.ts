@@ -15,10 +15,11 @@ import { eksAddon } from "./infra/eksAddons";
 import { BlockStorage } from "./infra/storage";
 import { NodeGroup } from "./infra/nodeGroup";
 import { ContainerRegistry } from "./infra/registry";
-import { PlatformAddons } from "./infra/addons";
+import { addonConfigProblems, PlatformAddons } from "./infra/addons";
 import { DeliveryAutomation } from "./infra/delivery";
 
-const config = loadStackConfig();
+// The add-on overrides are checked against the pinned charts with the rest of the config.
+const config = loadStackConfig([addonConfigProblems]);
 const clusterName = `${config.project}-${config.stack}`;
 const production = config.environment === "production";
 const tags = {
@@ -128,8 +129,8 @@ const addons = new PlatformAddons("addons", {
         nodeRoleName: nodes.roleName,
         nodeRoleArn: nodes.roleArn,
         tags,
+        inCluster,
     },
-    appNamespaces: [config.stack],
     storageClass: storage.storageClass,
 }, { providers: { kubernetes: cluster.provider }, dependsOn: inCluster });
 
@@ -143,6 +144,8 @@ const apps = new Apps("apps", {
     architectures: config.images.multiArch ? ["amd64", "arm64"] : [config.nodes.arch],
     buildOnPreview: config.images.buildOnPreview,
     mesh: config.mesh.enabled,
+    edge: config.ingress.controller,
+    publicSubnetCidrs: network.publicSubnetCidrs,
 }, { providers: { kubernetes: cluster.provider }, dependsOn: [...inCluster, ...addons.appDependencies] });
 
 export const environment = config.environment;

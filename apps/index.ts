@@ -2,12 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as dockerBuild from "@pulumi/docker-build";
-import type { ServiceConfig } from "../config";
+import type { IngressController, ServiceConfig } from "../config";
 import type { Repository } from "../infra/registry";
 import { ServiceImage } from "./image";
 import { ServiceDeployment } from "./service";
 import { BlueGreenState, isBlueGreenState } from "./service/blueGreen";
-import { namespaceManifest } from "./service/manifests";
+import { EdgeSource, namespaceManifest, READINESS_GATE_LABELS } from "./service/manifests";
 import { meshNamespaceLabels } from "../infra/addons/mesh";
 
 export interface AppsArgs {
@@ -22,6 +22,10 @@ export interface AppsArgs {
     buildOnPreview: boolean;
     /** The app namespace joins the service mesh (sidecar injection, Ingresses via the Service). */
     mesh: boolean;
+    /** The stack's edge: services with a host get an HTTPRoute on the Gateway, or an Ingress for ingress-nginx. */
+    edge: IngressController;
+    /** The public subnets the Gateway's ALB connects to pods from (NetworkPolicy sources). */
+    publicSubnetCidrs: pulumi.Input<string[]>;
 }
 
 /** Stack output name under which blue/green state is kept between updates. */
@@ -41,7 +45,10 @@ export class Apps extends pulumi.ComponentResource {
         super("eks-delivery:apps:Apps", name, {}, opts);
         const child = { parent: this };
 
-        const namespace = new k8s.core.v1.Namespace(args.stack, namespaceManifest(args.stack, meshNamespaceLabels(args.mesh)), child);
+        const gateway = args.edge === "gateway";
+        const namespace = new k8s.core.v1.Namespace(args.stack,
+            namespaceManifest(args.stack, { ...meshNamespaceLabels(args.mesh), ...(gateway ? READINESS_GATE_LABELS : {}) }), child);
+        const edge: EdgeSource = gateway ? { kind: "gateway", publicSubnetCidrs: args.publicSubnetCidrs } : { kind: "nginx" };
         const token = aws.ecr.getAuthorizationTokenOutput({}, child);
         const registry = {
             address: token.proxyEndpoint.apply((endpoint) => endpoint.replace(/^https:\/\//, "")),
@@ -76,6 +83,7 @@ export class Apps extends pulumi.ComponentResource {
                 image: image.ref,
                 previous: previous.apply((all) => (isBlueGreenState(all[service.name]) ? all[service.name] as BlueGreenState : undefined)),
                 meshed: args.mesh,
+                edge,
             }, { ...child, dependsOn: [namespace] });
             if (deployment.blueGreen) blueGreen[service.name] = deployment.blueGreen;
         }

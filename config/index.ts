@@ -10,8 +10,8 @@ import { validateStackConfig } from "./schema";
 import { NAMESPACE, StackConfig } from "./types";
 
 export * from "./types";
-export { StackConfigError } from "./errors";
-export { validateStackConfig } from "./schema";
+export { StackConfigError, showValue } from "./errors";
+export { ADDON_NAMES, INGRESS_CONTROLLERS, nearest, validateStackConfig } from "./schema";
 
 /** The repository root: build contexts and `Pulumi.<stack>.yaml` are relative to it. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -29,7 +29,8 @@ function decode(key: string, raw: string): unknown {
     }
 }
 
-export function loadStackConfig(): StackConfig {
+/** `checks`: what the schema cannot see (the add-on overrides against their charts), passed in by index.ts. */
+export function loadStackConfig(checks: Array<(config: StackConfig) => string[]> = []): StackConfig {
     const values = Object.fromEntries(
         Object.entries(pulumi.runtime.allConfig()).map(([key, raw]) => [key, decode(key, raw)]));
     let catalog;
@@ -44,5 +45,6 @@ export function loadStackConfig(): StackConfig {
         catalog,
         projectRoot: PROJECT_ROOT,
         secretKeys: Object.keys(values).filter(isConfigSecret),
+        checks,
     });
 }

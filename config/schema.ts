@@ -24,6 +24,11 @@ export interface ValidationContext {
     file?: string;
     /** Keys whose values are secrets (`secure:` in the stack file). */
     secretKeys?: string[];
+    /**
+     * Checks that need more than the schema (the add-on overrides against their charts, infra/addons):
+     * each returns located problems for a config the schema accepted.
+     */
+    checks?: Array<(config: StackConfig) => string[]>;
 }
 
 // Messages are predicates ("is not a whole number"): the formatter puts the key path and the bad
@@ -52,6 +57,18 @@ export const AMI_RELEASE = /^(\d+\.\d+)\.\d+-(\d{8})$/;
 export const ENVIRONMENTS = ["production", "staging", "development"] as const;
 /** The EKS managed add-ons the program installs (infra/eksAddons.ts), whose versions a stack may pin. */
 export const EKS_ADDONS = ["vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver"] as const;
+
+/**
+ * The platform add-ons a stack may tune under `eks-delivery:addons.<name>` (the Helm release names;
+ * infra/addons/catalog.ts holds their charts).
+ */
+export const ADDON_NAMES = [
+    "metrics-server", "aws-load-balancer-controller", "external-dns", "cert-manager", "external-secrets", "reloader",
+    "cluster-autoscaler", "karpenter", "kube-prometheus-stack", "ingress-nginx", "istio-base", "istio-cni", "istiod", "kiali", "jaeger",
+] as const;
+
+/** The edges a stack can serve its hosts through. */
+export const INGRESS_CONTROLLERS = ["gateway", "nginx"] as const;
 
 /** A version usable as a Docker tag and a Kubernetes label value (`app.kubernetes.io/version`). */
 function isDeployableVersion(version: string): boolean {
@@ -283,6 +300,14 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         zone: text().toLowerCase().regex(HOSTNAME, { error: "is not a DNS zone name like dev.example.com" }),
     });
     const mesh = object({ enabled: z.boolean({ error: "is not true or false" }).default(false) });
+    // gateway: the AWS Load Balancer Controller's ALB through Gateway API; nginx: the retired ingress-nginx behind an NLB.
+    const ingress = object({ controller: z.enum(INGRESS_CONTROLLERS, { error: `is not one of ${INGRESS_CONTROLLERS.join(", ")}` }).default("gateway") });
+    // Per add-on: turn it off, or merge values over the program's (checked against the chart before anything runs).
+    const addon = object({
+        enabled: z.boolean({ error: "is not true or false" }).optional(),
+        values: z.record(z.string(), z.unknown(), { error: "is not a mapping" }).optional(),
+    });
+    const addons = object(Object.fromEntries(ADDON_NAMES.map((name) => [name, addon.optional()])) as Record<typeof ADDON_NAMES[number], z.ZodOptional<typeof addon>>);
     const monitoring = object({
         // Secrets Manager entry with the Grafana admin `admin-user`/`admin-password` (never in Pulumi).
         grafanaAdminSecret: text().regex(SECRET_NAME, { error: "is not a Secrets Manager secret name" }).default(`${ctx.stack}/grafana-admin`),
@@ -311,6 +336,8 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         delivery: delivery.optional(),
         dns: dns.optional(),
         mesh: mesh.default({ enabled: false }),
+        ingress: ingress.prefault({}),
+        addons: addons.default({}),
         monitoring: monitoring.prefault({}),
         version: text().refine(isDeployableVersion, { error: "is not usable as an image tag and label (letters, digits, '.', '_', '-'; at most 63)" }).optional(),
         images: images.default({ buildOnPreview: false, multiArch: false }),
@@ -361,7 +388,7 @@ function buildContextProblem(projectRoot: string, context: string): string | und
 }
 
 /** The keys this project reads; anything else under `eks-delivery:` is a typo. */
-export const KNOWN_KEYS = ["environment", "cluster", "nodes", "registry", "cost", "services", "images", "version", "dns", "mesh", "monitoring", "delivery"] as const;
+export const KNOWN_KEYS = ["environment", "cluster", "nodes", "registry", "cost", "services", "images", "version", "dns", "mesh", "ingress", "addons", "monitoring", "delivery"] as const;
 const REQUIRED_KEYS = ["environment", "cluster", "nodes", "services"] as const;
 
 function keyPath(segments: readonly PropertyKey[]): string {
@@ -427,6 +454,13 @@ export function validateStackConfig(values: Record<string, unknown>, ctx: Valida
     if (problems.length > 0 || !result.success) throw new StackConfigError(problems, ctx.file);
 
     const config = result.data;
+    const typed = withNodeFacts(config, ctx);
+    const more = (ctx.checks ?? []).flatMap((check) => check(typed));
+    if (more.length > 0) throw new StackConfigError(more, ctx.file);
+    return typed;
+}
+
+function withNodeFacts(config: z.output<ReturnType<typeof stackSchema>>, ctx: ValidationContext): StackConfig {
     const instances = config.nodes.instanceTypes.map((t) => ctx.catalog.get(t));
     const addressable = Math.min(...instances.map((t) => maxPodsFor(t, config.nodes.prefixDelegation)));
     return {
@@ -449,6 +483,8 @@ export function validateStackConfig(values: Record<string, unknown>, ctx: Valida
         dns: config.dns,
         delivery: config.delivery,
         mesh: config.mesh,
+        ingress: config.ingress,
+        addons: config.addons,
         monitoring: config.monitoring,
     };
 }

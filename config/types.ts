@@ -4,7 +4,7 @@
  */
 import type { z } from "zod";
 import type { InstanceType } from "../policies/lib/instanceTypes";
-import type { EKS_ADDONS, stackSchema } from "./schema";
+import type { ADDON_NAMES, EKS_ADDONS, stackSchema } from "./schema";
 
 /** The configuration namespace: every project key is `eks-delivery:<key>` in the stack file. */
 export const NAMESPACE = "eks-delivery";
@@ -25,6 +25,9 @@ export type ServiceConfig = Parsed["services"][number];
 export type DeployStrategy = ServiceConfig["strategy"];
 export type ImagesConfig = Parsed["images"];
 export type DeliveryConfig = NonNullable<Parsed["delivery"]>;
+export type IngressController = Parsed["ingress"]["controller"];
+export type AddonName = typeof ADDON_NAMES[number];
+export type AddonOverrides = Parsed["addons"];
 
 /** Node facts derived once from the instance catalog and the node settings. */
 export interface NodeFacts {

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 
 export interface NetworkArgs {
@@ -20,6 +21,8 @@ export class Network extends pulumi.ComponentResource {
     readonly vpcId: pulumi.Output<string>;
     readonly privateSubnetIds: pulumi.Output<string[]>;
     readonly publicSubnetIds: pulumi.Output<string[]>;
+    /** Address ranges of the public subnets: internet-facing load balancers connect to pods from these. */
+    readonly publicSubnetCidrs: pulumi.Output<string[]>;
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-delivery:infra:Network", name, {}, opts);
@@ -46,6 +49,8 @@ export class Network extends pulumi.ComponentResource {
         this.vpcId = vpc.vpcId;
         this.privateSubnetIds = vpc.privateSubnetIds;
         this.publicSubnetIds = vpc.publicSubnetIds;
+        this.publicSubnetCidrs = vpc.publicSubnetIds.apply((ids) =>
+            pulumi.all(ids.map((id) => aws.ec2.getSubnetOutput({ id }, { parent: this }).cidrBlock)));
         this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds, publicSubnetIds: this.publicSubnetIds });
     }
 }

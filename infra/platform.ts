@@ -3,13 +3,15 @@
  * renamed ingress class or secret store cannot silently break every service.
  */
 export const PLATFORM = {
-    /** Ingress class of the ingress-nginx controller behind the NLB. */
+    /** The stack's one Gateway (infra/edge) that every service's HTTPRoute attaches to. */
+    gateway: { gatewayClass: "alb", namespace: "edge", name: "public", httpListener: "http", httpsListener: "https" },
+    /** Ingress class of the ingress-nginx controller behind the NLB (eks-delivery:ingress.controller: nginx). */
     ingressClass: "nginx",
-    /** cert-manager ClusterIssuer that issues the services' TLS certificates. */
+    /** cert-manager ClusterIssuer that issues the Ingresses' TLS certificates (nginx edge). */
     clusterIssuer: "letsencrypt",
     /** external-secrets ClusterSecretStore backed by AWS Secrets Manager. */
     secretStore: "aws-secrets-manager",
-    /** Namespace of the ingress controller: the only source of traffic into service pods. */
+    /** Namespace of ingress-nginx: with that edge, the only source of traffic into service pods. */
     ingressNamespace: "ingress-nginx",
     /** Namespace of the service mesh control plane (istiod) and its trace collector. */
     meshNamespace: "istio-system",

@@ -1,25 +1,46 @@
 /**
  * Capacity and cost of a stack, computed from its resources: node groups at maxSize (allocatable after
  * the kubelet's reservations, minus per-node DaemonSets) against every workload at peak (HPAs at
- * maxReplicas plus the rollout surge). Written by the plan as capacity.json; `capacity-fits` fails a
+ * maxReplicas plus the rollout surge), the platform's pods included: the EKS add-ons, and the Helm
+ * releases' pods that their components state (`podFootprint`), which no preview can see. Written by the plan as capacity.json; `capacity-fits` fails a
  * stack whose peak does not fit.
  */
 import { cpuMillicores, isQuantity, memoryMiB } from "./lib/quantity";
 import { InstanceCatalog, maxPodsFor } from "./lib/instanceTypes";
 import type { StackResource } from "./framework";
 import { containersOf, KubeIndex, podSpecOf, scaled } from "./kubernetes";
+import { POD_FOOTPRINT_OUTPUT, PodFootprint } from "./lib/conventions";
 
 /** Hourly rates (USD, us-east-1, like the instance prices) of what every stack pays besides nodes. */
 export const FIXED_RATES = { eksControlPlane: 0.10, natGateway: 0.045, networkLoadBalancer: 0.0225 } as const;
 
 /**
- * EKS-managed pods that never appear in a stack (installed by EKS itself), at their default requests:
- * aws-node and kube-proxy on every node, CoreDNS twice.
+ * Pods of the EKS add-ons, which a stack declares as `aws:eks/addon:Addon` (or EKS installs with the
+ * cluster: vpc-cni, kube-proxy, CoreDNS), at the requests EKS installs them with. Sources:
+ * aws/amazon-vpc-cni-k8s@v1.23.0 charts/aws-vpc-cni/values.yaml:190-192 and templates/daemonset.yaml:52,160
+ * (aws-node 25m, aws-eks-nodeagent 25m); kube-proxy 100m (eksctl@v0.230.0 testdata/sample-1.25.json:86-91);
+ * CoreDNS 2 x 100m/70Mi (eksctl@v0.230.0 pkg/addons/default/assets/coredns-1.36.json:96,217-224);
+ * eks-pod-identity-agent without requests (aws/eks-pod-identity-agent charts); aws-ebs-csi-driver chart
+ * 2.64.0 values.yaml:290,302-307,415-420 (node 3 x 10m with 40+32+32Mi; controller 2 x 6 x 10m, 232Mi).
  */
-export const EKS_SYSTEM = {
-    perNode: { pods: 2, cpuMillicores: 25 + 100, memoryMiB: 0 },
-    cluster: { pods: 2, cpuMillicores: 2 * 100, memoryMiB: 2 * 70 },
-} as const;
+export const EKS_ADDON_PODS: Readonly<Record<string, PodFootprint[]>> = {
+    "vpc-cni": [{ workload: "kube-system/aws-node", kind: "DaemonSet", replicas: 0, cpuMillicores: 50, memoryMiB: 0 }],
+    "kube-proxy": [{ workload: "kube-system/kube-proxy", kind: "DaemonSet", replicas: 0, cpuMillicores: 100, memoryMiB: 0 }],
+    "coredns": [{ workload: "kube-system/coredns", kind: "Deployment", replicas: 2, cpuMillicores: 100, memoryMiB: 70 }],
+    "eks-pod-identity-agent": [{ workload: "kube-system/eks-pod-identity-agent", kind: "DaemonSet", replicas: 0, cpuMillicores: 0, memoryMiB: 0 }],
+    "aws-ebs-csi-driver": [
+        { workload: "kube-system/ebs-csi-node", kind: "DaemonSet", replicas: 0, cpuMillicores: 30, memoryMiB: 104 },
+        { workload: "kube-system/ebs-csi-controller", kind: "Deployment", replicas: 2, cpuMillicores: 60, memoryMiB: 232 },
+    ],
+};
+/** What EKS installs with every cluster whether or not the stack declares it as an add-on. */
+const EKS_DEFAULT_ADDONS = ["vpc-cni", "kube-proxy", "coredns"];
+
+/** A pod of the platform (an EKS add-on or a component's Helm release) as capacity.json lists it. */
+export interface PlatformPod extends PodFootprint {
+    /** `eks-addon/<name>` or the component's name (`addons/<name>`). */
+    source: string;
+}
 
 export interface NodeGroupCapacity {
     name: string;
@@ -41,6 +62,11 @@ export interface Demand {
 export interface CapacityReport {
     hoursPerMonth: number;
     nodeGroups: NodeGroupCapacity[];
+    /**
+     * The platform's pods (EKS add-ons, Helm releases): DaemonSets take `perNode` from every node; the
+     * rest are in `peak` with the workloads.
+     */
+    platform: { perNode: Demand; pods: PlatformPod[] };
     peak: Demand;
     capacity: Demand;
     fits: boolean;
@@ -192,12 +218,35 @@ function peakReplicas(kube: KubeIndex, w: StackResource): number {
     return replicas + (scaled(spec.strategy?.rollingUpdate?.maxSurge ?? "25%", replicas) ?? 0);
 }
 
+/** Pods of the platform: the EKS add-ons the stack has, and every component's stated `podFootprint`. */
+export function platformPods(resources: StackResource[]): PlatformPod[] {
+    const hasCluster = resources.some((r) => r.type === "eks:index:Cluster" || r.type === "aws:eks/cluster:Cluster");
+    const declared = resources.filter((r) => r.type === "aws:eks/addon:Addon").map((r) => String(r.props.addonName));
+    const eksAddons = [...new Set([...(hasCluster ? EKS_DEFAULT_ADDONS : []), ...declared])].filter((a) => a in EKS_ADDON_PODS).sort();
+    const pods: PlatformPod[] = eksAddons.flatMap((a) => EKS_ADDON_PODS[a].map((p) => ({ source: `eks-addon/${a}`, ...p })));
+    for (const r of resources) {
+        const footprint = r.props[POD_FOOTPRINT_OUTPUT];
+        if (!Array.isArray(footprint)) continue;
+        for (const p of footprint as PodFootprint[]) pods.push({ source: `${r.type.split(":")[1]}/${r.name}`, ...p });
+    }
+    return pods;
+}
+
 export function capacityReport(resources: StackResource[], catalog: InstanceCatalog, hoursPerMonth: number): CapacityReport {
     const kube = new KubeIndex(resources);
     const nodeGroups = nodeGroupsOf(resources, catalog);
 
-    const perNode = { ...EKS_SYSTEM.perNode };
-    const peak = { ...EKS_SYSTEM.cluster };
+    const platform = platformPods(resources);
+    const perNode = { pods: 0, cpuMillicores: 0, memoryMiB: 0 };
+    const peak = { pods: 0, cpuMillicores: 0, memoryMiB: 0 };
+    for (const p of platform) {
+        const into = p.kind === "DaemonSet" ? perNode : peak;
+        const n = p.kind === "DaemonSet" ? 1 : p.replicas;
+        into.pods += n;
+        into.cpuMillicores += n * p.cpuMillicores;
+        into.memoryMiB += n * p.memoryMiB;
+    }
+    const platformPerNode = { ...perNode };
     for (const w of kube.workloads) {
         const pod = podRequests(podSpecOf(w.props));
         if (w.props.kind === "DaemonSet") {
@@ -229,6 +278,7 @@ export function capacityReport(resources: StackResource[], catalog: InstanceCata
     return {
         hoursPerMonth,
         nodeGroups,
+        platform: { perNode: platformPerNode, pods: platform },
         peak: { cpuMillicores: Math.ceil(peak.cpuMillicores), memoryMiB: Math.ceil(peak.memoryMiB), pods: peak.pods },
         capacity: { cpuMillicores: Math.floor(capacity.cpuMillicores), memoryMiB: Math.floor(capacity.memoryMiB), pods: capacity.pods },
         fits,

@@ -2,10 +2,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Plan, PlannedResource } from "../tools/plan/plan";
-import { ClusterAutoscaler, CLUSTER_AUTOSCALER_CHART, clusterAutoscalerImageTag } from "../infra/addons/cluster-autoscaler";
-import { Karpenter, KARPENTER_CHART } from "../infra/addons/karpenter";
-import { spreadConstraints } from "../infra/addons/helm";
-import type { Chart } from "../infra/addons/helm";
+import { clusterAutoscaler, CLUSTER_AUTOSCALER, clusterAutoscalerImageTag } from "../infra/addons/cluster-autoscaler";
+import { karpenter, KARPENTER } from "../infra/addons/karpenter";
+import { spreadConstraints } from "../infra/addons/addon";
+import type { AddonSpec } from "../infra/addons/addon";
 import { addonContext, assertPodIdentity, planComponent, podIdentity } from "./support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -19,8 +19,18 @@ function only(plan: Plan, type: string): PlannedResource {
     assert.equal(found.length, 1, `exactly one ${type}`);
     return found[0];
 }
-function release(plan: Plan, chart: Chart): PlannedResource {
+/** The Addon component of one add-on (`eks-delivery:addons:Addon`, named after it). */
+function addon(plan: Plan, name: string): PlannedResource {
+    const found = byType(plan, "eks-delivery:addons:Addon").filter((r) => r.name === name);
+    assert.equal(found.length, 1, `exactly one Addon named ${name}`);
+    return found[0];
+}
+/** The add-on's one release: named after the add-on, of the pinned chart, under its Addon component. */
+function release(plan: Plan, spec: AddonSpec): PlannedResource {
     const r = only(plan, RELEASE);
+    const { chart } = spec;
+    assert.equal(r.inputs.name, spec.name);
+    assert.equal(r.parent, addon(plan, spec.name).urn);
     assert.equal(r.inputs.chart, chart.chart);
     assert.equal(r.inputs.version, chart.version);
     assert.equal((r.inputs.repositoryOpts as any)?.repo, chart.repo);
@@ -44,12 +54,12 @@ test("cluster-autoscaler image tag matches the cluster minor, and unknown minors
 });
 
 test("cluster-autoscaler: pinned chart, version-matched image, HA, tuned scale-down, restricted pods", async () => {
-    const plan = await planComponent(() => { new ClusterAutoscaler("cluster-autoscaler", { ctx: addonContext() }); });
-    assert.deepEqual(CLUSTER_AUTOSCALER_CHART, { chart: "cluster-autoscaler", version: "9.59.0", repo: "https://kubernetes.github.io/autoscaler" });
+    const plan = await planComponent(() => { clusterAutoscaler(addonContext(), {}); });
+    assert.deepEqual(CLUSTER_AUTOSCALER.chart, { chart: "cluster-autoscaler", version: "9.59.0", repo: "https://kubernetes.github.io/autoscaler" });
     assert.equal((only(plan, "kubernetes:core/v1:Namespace").inputs.metadata as any).name, "cluster-autoscaler");
-    const r = release(plan, CLUSTER_AUTOSCALER_CHART);
+    const r = release(plan, CLUSTER_AUTOSCALER);
     assert.equal(r.inputs.namespace, "cluster-autoscaler");
-    const component = only(plan, "eks-delivery:addons:ClusterAutoscaler");
+    const component = addon(plan, "cluster-autoscaler");
     assert.equal(r.parent, component.urn);
 
     const values = r.inputs.values as any;
@@ -80,7 +90,7 @@ test("cluster-autoscaler: pinned chart, version-matched image, HA, tuned scale-d
 });
 
 test("cluster-autoscaler: Pod Identity for its service account, resizes only this cluster's tagged groups", async () => {
-    const plan = await planComponent(() => { new ClusterAutoscaler("cluster-autoscaler", { ctx: addonContext() }); });
+    const plan = await planComponent(() => { clusterAutoscaler(addonContext(), {}); });
     const { statements } = podIdentity(plan);
     assertPodIdentity(plan, "cluster-autoscaler", "cluster-autoscaler");
     assert.ok(statements.every((s) => s.Effect === "Allow"));
@@ -111,7 +121,7 @@ test("cluster-autoscaler: Pod Identity for its service account, resizes only thi
 const KARPENTER_CTX = () => addonContext("dev", (v: any) => { v["eks-delivery:nodes"].autoscaler = "karpenter"; });
 
 test("karpenter: interruption queue fed by four EventBridge rules, writable only by EventBridge", async () => {
-    const plan = await planComponent(() => { new Karpenter("karpenter", { ctx: KARPENTER_CTX() }); });
+    const plan = await planComponent(() => { karpenter(KARPENTER_CTX(), {}); });
     const queue = only(plan, "aws:sqs/queue:Queue");
     assert.equal(queue.inputs.name, `${CLUSTER}-karpenter`);
     assert.equal(queue.inputs.messageRetentionSeconds, 300);
@@ -153,7 +163,7 @@ test("karpenter: interruption queue fed by four EventBridge rules, writable only
 });
 
 test("karpenter: controller role confined to this cluster, its queue and the node role", async () => {
-    const plan = await planComponent(() => { new Karpenter("karpenter", { ctx: KARPENTER_CTX() }); });
+    const plan = await planComponent(() => { karpenter(KARPENTER_CTX(), {}); });
     const queueArn = only(plan, "aws:sqs/queue:Queue").outputs.arn;
     const { statements } = podIdentity(plan);
     assertPodIdentity(plan, "karpenter", "karpenter");
@@ -210,10 +220,10 @@ test("karpenter: controller role confined to this cluster, its queue and the nod
 });
 
 test("karpenter: pinned OCI chart with the cluster, queue, Pod Identity and HA values", async () => {
-    const plan = await planComponent(() => { new Karpenter("karpenter", { ctx: KARPENTER_CTX() }); });
-    assert.deepEqual(KARPENTER_CHART, { chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1" });
+    const plan = await planComponent(() => { karpenter(KARPENTER_CTX(), {}); });
+    assert.deepEqual(KARPENTER.chart, { chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1" });
     assert.equal((only(plan, "kubernetes:core/v1:Namespace").inputs.metadata as any).name, "karpenter");
-    const r = release(plan, KARPENTER_CHART);
+    const r = release(plan, KARPENTER);
     assert.equal(r.inputs.name, "karpenter");
     assert.equal(r.inputs.namespace, "karpenter");
     const values = r.inputs.values as any;
@@ -227,15 +237,17 @@ test("karpenter: pinned OCI chart with the cluster, queue, Pod Identity and HA v
 });
 
 test("karpenter: default EC2NodeClass and NodePool from the node settings, under the component", async () => {
-    const plan = await planComponent(() => { new Karpenter("karpenter", { ctx: KARPENTER_CTX() }); });
-    const component = only(plan, "eks-delivery:addons:Karpenter");
+    const plan = await planComponent(() => { karpenter(KARPENTER_CTX(), {}); });
+    const component = addon(plan, "karpenter");
 
     const nodeClass = only(plan, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass");
     assert.equal(nodeClass.inputs.apiVersion, "karpenter.k8s.aws/v1");
     assert.equal(nodeClass.inputs.kind, "EC2NodeClass");
     assert.equal((nodeClass.inputs.metadata as any).name, "default");
-    // dependsOn (the release, for its CRDs) is not recorded in the plan; the parent is.
+    // Under the component, and after the release, whose chart brings the CRDs.
+    const chart = only(plan, RELEASE);
     assert.equal(nodeClass.parent, component.urn);
+    assert.ok(nodeClass.options?.dependsOn?.includes(chart.urn), "the EC2NodeClass waits for the release");
     const classSpec = nodeClass.inputs.spec as any;
     assert.deepEqual(classSpec.amiSelectorTerms, [{ alias: "al2023@v20260714" }], "pinned to the managed nodes' AMI release");
     assert.equal(classSpec.role, "nodes-role-1234567");
@@ -249,6 +261,7 @@ test("karpenter: default EC2NodeClass and NodePool from the node settings, under
     assert.equal(pool.inputs.apiVersion, "karpenter.sh/v1");
     assert.equal((pool.inputs.metadata as any).name, "default");
     assert.equal(pool.parent, component.urn);
+    assert.ok(pool.options?.dependsOn?.includes(chart.urn), "the NodePool waits for the release");
     const poolSpec = pool.inputs.spec as any;
     assert.deepEqual(poolSpec.template.spec.nodeClassRef, { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" });
     assert.deepEqual(poolSpec.template.spec.requirements, [
@@ -265,7 +278,7 @@ test("karpenter: NodePool follows other node settings (arm64, several types, lar
     const ctx = addonContext("dev", (v: any) => {
         Object.assign(v["eks-delivery:nodes"], { autoscaler: "karpenter", instanceTypes: ["m7g.xlarge", "m7g.large"], maxSize: 5 });
     });
-    const plan = await planComponent(() => { new Karpenter("karpenter", { ctx }); });
+    const plan = await planComponent(() => { karpenter(ctx, {}); });
     const spec = only(plan, "kubernetes:karpenter.sh/v1:NodePool").inputs.spec as any;
     assert.deepEqual(spec.template.spec.requirements[0].values, ["arm64"]);
     assert.deepEqual(spec.template.spec.requirements[2].values, ["m7g.xlarge", "m7g.large"]);

@@ -32,12 +32,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Statement } from "../infra/addons/iam";
-import { AWS_LOAD_BALANCER_CONTROLLER_CHART, loadBalancerControllerStatements } from "../infra/addons/aws-load-balancer-controller";
-import { EXTERNAL_DNS_CHART, externalDnsStatements } from "../infra/addons/external-dns";
-import { CERT_MANAGER_CHART, certManagerStatements } from "../infra/addons/cert-manager";
-import { EXTERNAL_SECRETS_CHART, externalSecretsStatements } from "../infra/addons/external-secrets";
-import { CLUSTER_AUTOSCALER_CHART, clusterAutoscalerImageTag, clusterAutoscalerStatements } from "../infra/addons/cluster-autoscaler";
-import { KARPENTER_CHART, karpenterStatements } from "../infra/addons/karpenter";
+import { AWS_LOAD_BALANCER_CONTROLLER, loadBalancerControllerStatements } from "../infra/addons/aws-load-balancer-controller";
+import { EXTERNAL_DNS, externalDnsStatements } from "../infra/addons/external-dns";
+import { CERT_MANAGER, certManagerStatements } from "../infra/addons/cert-manager";
+import { EXTERNAL_SECRETS, externalSecretsStatements } from "../infra/addons/external-secrets";
+import { CLUSTER_AUTOSCALER, clusterAutoscalerImageTag, clusterAutoscalerStatements } from "../infra/addons/cluster-autoscaler";
+import { KARPENTER, karpenterStatements } from "../infra/addons/karpenter";
 import { addonContext } from "./support";
 
 const FIXTURES = path.join(__dirname, "fixtures", "iam-reference");
@@ -140,7 +140,7 @@ const CONTROLLERS: Record<string, Controller> = {
     "aws-load-balancer-controller": {
         fixture: "aws-load-balancer-controller.json",
         pinned: () => {
-            const version = required(LBC_APP_OF_CHART, AWS_LOAD_BALANCER_CONTROLLER_CHART.version, "aws-load-balancer-controller");
+            const version = required(LBC_APP_OF_CHART, AWS_LOAD_BALANCER_CONTROLLER.chart.version, "aws-load-balancer-controller");
             return { version, source: `kubernetes-sigs/aws-load-balancer-controller@${version}:` };
         },
         statements: () => loadBalancerControllerStatements(ctx.clusterName, ctx.config.region, ACCOUNT, VPC_ID),
@@ -149,7 +149,7 @@ const CONTROLLERS: Record<string, Controller> = {
     "external-dns": {
         fixture: "external-dns.json",
         pinned: () => {
-            const version = required(EXTERNAL_DNS_APP_OF_CHART, EXTERNAL_DNS_CHART.version, "external-dns");
+            const version = required(EXTERNAL_DNS_APP_OF_CHART, EXTERNAL_DNS.chart.version, "external-dns");
             return { version, source: `kubernetes-sigs/external-dns@${version}:` };
         },
         statements: () => externalDnsStatements(ZONE_ARN),
@@ -158,7 +158,7 @@ const CONTROLLERS: Record<string, Controller> = {
     "cert-manager": {
         fixture: "cert-manager.json",
         pinned: () => {
-            const version = CERT_MANAGER_CHART.version; // jetstack chart versions are the app's tags
+            const version = CERT_MANAGER.chart.version; // jetstack chart versions are the app's tags
             const minor = /^v(\d+\.\d+)\./.exec(version)?.[1];
             // The website repo has no tags: the frozen docs of the pinned minor are the versioned source.
             return { version, source: `content/v${minor}-docs/configuration/acme/dns01/route53.md` };
@@ -169,7 +169,7 @@ const CONTROLLERS: Record<string, Controller> = {
     "external-secrets": {
         fixture: "external-secrets.json",
         pinned: () => {
-            const version = required(EXTERNAL_SECRETS_APP_OF_CHART, EXTERNAL_SECRETS_CHART.version, "external-secrets");
+            const version = required(EXTERNAL_SECRETS_APP_OF_CHART, EXTERNAL_SECRETS.chart.version, "external-secrets");
             return { version, source: `external-secrets/external-secrets@${version}:` };
         },
         statements: () => externalSecretsStatements(ctx.config.region, ACCOUNT, secretNames()),
@@ -181,7 +181,7 @@ const CONTROLLERS: Record<string, Controller> = {
             // The policy follows the image (the cluster's minor), not the chart's default appVersion.
             const version = clusterAutoscalerImageTag(ctx.config.cluster.kubernetesVersion).replace(/^v/, "");
             assert.equal(clusterAutoscalerImageTag("1.36"), `v${version}`, "the dev stack runs Kubernetes 1.36");
-            return { version, source: `kubernetes/autoscaler@cluster-autoscaler-${version}:`, reviewedChart: `cluster-autoscaler-chart-${CLUSTER_AUTOSCALER_CHART.version}` };
+            return { version, source: `kubernetes/autoscaler@cluster-autoscaler-${version}:`, reviewedChart: `cluster-autoscaler-chart-${CLUSTER_AUTOSCALER.chart.version}` };
         },
         statements: () => clusterAutoscalerStatements(ctx),
         placeholders: {},
@@ -189,7 +189,7 @@ const CONTROLLERS: Record<string, Controller> = {
     "karpenter": {
         fixture: "karpenter.json",
         pinned: () => {
-            const version = `v${KARPENTER_CHART.version}`; // the OCI chart is released at the app's version (hack/release/common.sh:114)
+            const version = `v${KARPENTER.chart.version}`; // the OCI chart is released at the app's version (hack/release/common.sh:114)
             return { version, source: `aws/karpenter-provider-aws@${version}:` };
         },
         statements: () => karpenterStatements({ ctx, queueArn: QUEUE_ARN }),
@@ -210,9 +210,9 @@ const CONTROLLERS: Record<string, Controller> = {
  */
 const UNUSED_FEATURES: Record<string, Record<string, string>> = {
     "aws-load-balancer-controller": {
-        // This project has no ALB Ingress (ingress-nginx behind an NLB): no Cognito/OIDC authenticate actions,
+        // The edge is an ALB Gateway with plain HTTPRoutes, or ingress-nginx behind an NLB: no Cognito/OIDC authenticate actions,
         "cognito-idp:DescribeUserPoolClient": "ALB authenticate-cognito listener rules (ALB Ingress)",
-        // no TLS listeners on the NLB (TLS ends in ingress-nginx, with cert-manager's certificates),
+        // no IAM server certificates (the Gateway's HTTPS listener uses an ACM certificate, infra/edge; with nginx, TLS ends in ingress-nginx),
         "iam:ListServerCertificates": "TLS listeners with IAM server certificates (NLB TLS / ALB HTTPS listeners)",
         "iam:GetServerCertificate": "TLS listeners with IAM server certificates (NLB TLS / ALB HTTPS listeners)",
         // no WAF or Shield Advanced on load balancers (ALB addons: pkg/deploy/stack_deployer.go).

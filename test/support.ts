@@ -74,6 +74,7 @@ export function addonContext(stack = "dev", patch: (v: Values) => void = () => {
         nodeRoleName: "nodes-role-1234567",
         nodeRoleArn: "arn:aws:iam::123456789012:role/nodes-role-1234567",
         tags: { "eks-delivery/stack": stack },
+        inCluster: [],
     };
 }
 

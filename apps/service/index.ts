@@ -3,8 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 import type { ServiceConfig } from "../../config";
 import { planBlueGreen, BlueGreenState } from "./blueGreen";
 import {
-    Colour, deploymentManifest, externalSecretManifest, hpaManifest, ingressManifest, networkPolicyManifest,
-    pdbManifest, serviceAccountManifest, serviceManifest,
+    Colour, deploymentManifest, EdgeSource, externalSecretManifest, hpaManifest, httpRouteManifest, ingressManifest, networkPolicyManifest,
+    pdbManifest, peerAuthenticationManifest, serviceAccountManifest, serviceManifest, targetGroupConfigurationManifest,
 } from "./manifests";
 
 export interface ServiceDeploymentArgs {
@@ -17,11 +17,14 @@ export interface ServiceDeploymentArgs {
     previous?: pulumi.Input<BlueGreenState | undefined>;
     /** The namespace is in the service mesh. */
     meshed?: boolean;
+    /** Where public traffic comes from: the Gateway (an HTTPRoute) or ingress-nginx (an Ingress). */
+    edge: EdgeSource;
 }
 
 /**
  * One service, zero-downtime by construction: ServiceAccount, Deployment(s), HPA, PDB, Service,
- * NetworkPolicy, Ingress with TLS, and an ExternalSecret for its Secrets Manager entries. `pulumi up`
+ * NetworkPolicy, its route (an HTTPRoute and target group settings on the Gateway, or an Ingress with
+ * TLS behind ingress-nginx), and an ExternalSecret for its Secrets Manager entries. `pulumi up`
  * waits for the new ReplicaSet to be Available and fails with the reason when it does not progress.
  */
 export class ServiceDeployment extends pulumi.ComponentResource {
@@ -90,8 +93,16 @@ export class ServiceDeployment extends pulumi.ComponentResource {
 
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(name, hpaManifest(service, namespace, version, target), afterSwitch);
         new k8s.policy.v1.PodDisruptionBudget(name, pdbManifest(service, namespace, version, liveColour), afterSwitch);
-        new k8s.networking.v1.NetworkPolicy(name, networkPolicyManifest(service, namespace, version, args.meshed), child);
-        if (service.host) new k8s.networking.v1.Ingress(name, ingressManifest({ ...service, host: service.host }, namespace, version, args.meshed), child);
+        new k8s.networking.v1.NetworkPolicy(name, networkPolicyManifest(service, namespace, version, args.edge, args.meshed), child);
+        if (service.host && args.edge.kind === "gateway") {
+            const hosted = { ...service, host: service.host };
+            // Target group settings first: without them the controller would build instance targets.
+            const targets = new k8s.apiextensions.CustomResource(name, targetGroupConfigurationManifest(service, namespace, version), child);
+            if (args.meshed) new k8s.apiextensions.CustomResource(name, peerAuthenticationManifest(service, namespace, version), child);
+            new k8s.apiextensions.CustomResource(name, httpRouteManifest(hosted, namespace, version), { ...child, dependsOn: [targets] });
+        } else if (service.host) {
+            new k8s.networking.v1.Ingress(name, ingressManifest({ ...service, host: service.host }, namespace, version, args.meshed), child);
+        }
 
         this.registerOutputs({ blueGreen: this.blueGreen });
     }

@@ -2,7 +2,7 @@
  * The Kubernetes shape of a service, as pure functions of its config: what zero downtime took the
  * seeds a dozen outages to learn. The ServiceDeployment component turns these into resources.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { ServiceConfig } from "../../config";
 import { PLATFORM } from "../../infra/platform";
@@ -60,6 +60,9 @@ export function labels(service: ServiceConfig, version: string, colour?: Colour)
 export function selector(service: ServiceConfig, colour?: Colour): Record<string, string> {
     return { "app.kubernetes.io/name": service.name, ...(colour ? { color: colour } : {}) };
 }
+
+/** With the gateway edge: the load balancer controller adds a readiness gate per ALB target group, so a rollout waits until the ALB sees new pods as healthy. */
+export const READINESS_GATE_LABELS = { "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" } as const;
 
 export function namespaceManifest(name: string, extraLabels: Record<string, string> = {}): k8s.core.v1.NamespaceArgs {
     const restricted = {
@@ -216,6 +219,7 @@ export function ingressManifest(service: ServiceConfig & { host: string }, names
             namespace,
             labels: labels(service, version),
             annotations: {
+                // ingress-nginx edge only: the certificate comes from cert-manager.
                 "cert-manager.io/cluster-issuer": PLATFORM.clusterIssuer,
                 // In the mesh, nginx sends to the Service so its sidecar applies mTLS and routing.
                 ...(meshed ? { "nginx.ingress.kubernetes.io/service-upstream": "true" } : {}),
@@ -236,20 +240,32 @@ export function ingressManifest(service: ServiceConfig & { host: string }, names
 export const MESH_PORTS = { istiod: 15012, mergedMetrics: 15020 } as const;
 
 /**
- * Only the ingress controller, Prometheus and the namespace's own pods reach the service port; the pods
- * reach DNS, HTTPS anywhere (AWS APIs, external services) and their own namespace. The VPC CNI enforces
- * this (infra/eksAddons.ts). In the mesh the sidecar must also reach the mesh's namespace (istiod, the
- * trace collector), and Prometheus scrapes the sidecar's merged metrics port.
+ * Where a service's public traffic comes from: the Gateway's ALB, which connects from its private
+ * addresses in the public subnets (IP targets), or the ingress-nginx pods.
  */
-export function networkPolicyManifest(service: ServiceConfig, namespace: string, version: string, meshed = false): k8s.networking.v1.NetworkPolicyArgs {
+export type EdgeSource = { kind: "gateway"; publicSubnetCidrs: pulumi.Input<string[]> } | { kind: "nginx" };
+
+/**
+ * Only the edge, Prometheus and the namespace's own pods reach the service port; the pods reach DNS,
+ * HTTPS anywhere (AWS APIs, external services) and their own namespace. The VPC CNI enforces this
+ * (infra/eksAddons.ts). With the gateway edge the ALB's health checks come from the same subnets, so a
+ * pod whose port they cannot reach never becomes a healthy target. In the mesh the sidecar must also
+ * reach the mesh's namespace (istiod, the trace collector), and Prometheus scrapes the sidecar's merged
+ * metrics port.
+ */
+export function networkPolicyManifest(service: ServiceConfig, namespace: string, version: string, edge: EdgeSource, meshed = false): k8s.networking.v1.NetworkPolicyArgs {
     const from = (ns: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } });
+    type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
+    const edgePeers: pulumi.Input<Peer[]> = edge.kind === "gateway"
+        ? pulumi.output(edge.publicSubnetCidrs).apply((cidrs) => cidrs.map((cidr): Peer => ({ ipBlock: { cidr } })))
+        : [from(PLATFORM.ingressNamespace)];
     return {
         metadata: { name: service.name, namespace, labels: labels(service, version) },
         spec: {
             podSelector: { matchLabels: selector(service) },
             policyTypes: ["Ingress", "Egress"],
             ingress: [{
-                from: [from(PLATFORM.ingressNamespace), from(PLATFORM.monitoringNamespace), { podSelector: {} }],
+                from: pulumi.output(edgePeers).apply((peers) => [...peers, from(PLATFORM.monitoringNamespace), { podSelector: {} }]),
                 ports: [{ port: "http", protocol: "TCP" }],
             }, ...(meshed ? [{ from: [from(PLATFORM.monitoringNamespace)], ports: [{ port: MESH_PORTS.mergedMetrics, protocol: "TCP" }] }] : [])],
             egress: [
@@ -261,6 +277,82 @@ export function networkPolicyManifest(service: ServiceConfig, namespace: string,
                 { to: [{ podSelector: {} }] },
                 ...(meshed ? [{ to: [from(PLATFORM.meshNamespace)] }] : []),
             ],
+        },
+    };
+}
+
+/**
+ * The service's route through the stack's Gateway: its host on the HTTPS listener, everything to the
+ * Service (which, for blue/green, selects the live colour: the switch needs no route change).
+ */
+export function httpRouteManifest(service: ServiceConfig & { host: string }, namespace: string, version: string) {
+    const { gateway } = PLATFORM;
+    return {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: { name: service.name, namespace, labels: labels(service, version) },
+        spec: {
+            parentRefs: [{ name: gateway.name, namespace: gateway.namespace, sectionName: gateway.httpsListener }],
+            hostnames: [service.host],
+            rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: [{ name: service.name, port: 80 }] }],
+        },
+    };
+}
+
+/** The ALB's view of a pod: how often it is checked, and how long it drains. */
+export const ALB_TARGETS = {
+    /** Seconds between health checks, and failures/successes before a target changes state (ALB minimum 5 s). */
+    intervalSeconds: 5,
+    timeoutSeconds: 2,
+    thresholdCount: 2,
+    /** In-flight requests finish within the pod's grace period; new ones stopped during preStop. */
+    deregistrationDelaySeconds: SHUTDOWN.terminationGracePeriodSeconds,
+} as const;
+
+/**
+ * The target group the load balancer controller builds for the service: pod IPs (a ClusterIP Service has
+ * no NodePort, so instance targets would fail the whole Gateway), health-checked on the readiness path,
+ * and drained for as long as a pod takes to stop. kubernetes-sigs/aws-load-balancer-controller@v3.5.0
+ * docs/guide/gateway/targetgroupconfig.md; apis/gateway/v1/targetgroupconfig_types.go:54-88,186-233.
+ */
+export function targetGroupConfigurationManifest(service: ServiceConfig, namespace: string, version: string) {
+    return {
+        apiVersion: "gateway.k8s.aws/v1",
+        kind: "TargetGroupConfiguration",
+        metadata: { name: service.name, namespace, labels: labels(service, version) },
+        spec: {
+            targetReference: { name: service.name },
+            defaultConfiguration: {
+                targetType: "ip",
+                healthCheckConfig: {
+                    healthCheckPath: service.readinessPath,
+                    healthCheckProtocol: "HTTP",
+                    healthCheckInterval: ALB_TARGETS.intervalSeconds,
+                    healthCheckTimeout: ALB_TARGETS.timeoutSeconds,
+                    healthyThresholdCount: ALB_TARGETS.thresholdCount,
+                    unhealthyThresholdCount: ALB_TARGETS.thresholdCount,
+                    // What the kubelet counts as ready, too.
+                    matcher: { httpCode: "200-399" },
+                },
+                targetGroupAttributes: [{ key: "deregistration_delay.timeout_seconds", value: String(ALB_TARGETS.deregistrationDelaySeconds) }],
+            },
+        },
+    };
+}
+
+/**
+ * In the mesh (STRICT mTLS), the ALB is not a mesh client: the service port also accepts plain HTTP (the
+ * NetworkPolicy admits only the ALB's subnets, Prometheus and the namespace); meshed callers keep mTLS.
+ */
+export function peerAuthenticationManifest(service: ServiceConfig, namespace: string, version: string) {
+    return {
+        apiVersion: "security.istio.io/v1",
+        kind: "PeerAuthentication",
+        metadata: { name: service.name, namespace, labels: labels(service, version) },
+        spec: {
+            selector: { matchLabels: selector(service) },
+            mtls: { mode: "STRICT" },
+            portLevelMtls: { [String(service.port)]: { mode: "PERMISSIVE" } },
         },
     };
 }

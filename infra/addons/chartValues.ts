@@ -2,13 +2,20 @@
  * Helm values checked against the chart's own `values.yaml`, the way Helm will read them: a key the chart
  * does not have is silently ignored by Helm (a setting that never takes effect), and Helm's merge of the
  * chart's defaults with ours decides what the templates render (a default we did not null survives).
- * Pure functions: the tests run them over every release the program plans, against the vendored values
- * of the pinned chart versions.
+ * The program checks a stack's `eks-delivery:addons` overrides with them before anything is planned, and
+ * the tests run them over every release of every variant, against the vendored values of the pinned charts.
  */
+
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import Ajv, { type ValidateFunction } from "ajv";
+import Ajv2020 from "ajv/dist/2020";
 
 export type Values = Record<string, unknown>;
 
-const isMap = (v: unknown): v is Values => typeof v === "object" && v !== null && !Array.isArray(v);
+/** A plain mapping (not a list, and not a Pulumi Output or other class instance, which are leaves). */
+const isMap = (v: unknown): v is Values => typeof v === "object" && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v));
 
 /**
  * Helm's coalescing of user values over chart defaults: maps merge key by key, lists and scalars replace,
@@ -75,4 +82,93 @@ export function pdbProblems(merged: Values, prefix = ""): string[] {
         problems.push(...pdbProblems(value, path));
     }
     return problems;
+}
+
+/** Where each pinned chart's own `values.yaml` (and `values.schema.json`) is vendored, with SOURCE.json. */
+export const CHARTS_DIR = path.join(__dirname, "charts");
+
+/** A vendored chart: its defaults as Helm sees them, its schema if it has one, and where it came from. */
+export interface VendoredChart {
+    chart: string;
+    version: string;
+    /** `owner/repo@tag:path` of the values.yaml. */
+    source: string;
+    defaults: Values;
+    schema?: object;
+}
+
+/**
+ * A vendored chart's defaults as Helm sees them: its own values.yaml, with each vendored subchart's
+ * (`charts/<name>/values.yaml`) under the subchart's key, the parent's values taking precedence.
+ */
+export function chartDefaults(dir: string): Values {
+    const raw = (parse(fs.readFileSync(path.join(dir, "values.yaml"), "utf8")) ?? {}) as Values;
+    // Istio's charts keep their defaults under `_internal_defaults_do_not_set`; users set the same keys at
+    // the top level (istio/istio@1.30.3:manifests/charts/*/templates/zzz_profile.yaml).
+    const { _internal_defaults_do_not_set: internal, ...rest } = raw;
+    const own = isMap(internal) ? { ...internal, ...rest } : raw;
+    const subcharts = path.join(dir, "charts");
+    if (!fs.existsSync(subcharts)) return own;
+    const merged: Values = { ...own };
+    for (const name of fs.readdirSync(subcharts).sort()) {
+        if (!fs.existsSync(path.join(subcharts, name, "values.yaml"))) continue;
+        merged[name] = helmMerge(chartDefaults(path.join(subcharts, name)), (own[name] ?? {}) as Values);
+    }
+    return merged;
+}
+
+const loaded = new Map<string, VendoredChart | undefined>();
+
+/**
+ * The chart vendored for an add-on (folder `charts/<add-on name>/`), if it is the pinned version: a stale
+ * folder after a version bump reads as not vendored, never as the wrong chart.
+ */
+export function vendoredChart(addon: string, version: string): VendoredChart | undefined {
+    const key = `${addon}@${version}`;
+    if (!loaded.has(key)) {
+        const dir = path.join(CHARTS_DIR, addon);
+        const sourceFile = path.join(dir, "SOURCE.json");
+        const source = fs.existsSync(sourceFile) ? JSON.parse(fs.readFileSync(sourceFile, "utf8")) : undefined;
+        const schemaFile = path.join(dir, "values.schema.json");
+        loaded.set(key, source?.version === version ? {
+            chart: source.chart, version, source: source.source, defaults: chartDefaults(dir),
+            schema: fs.existsSync(schemaFile) ? JSON.parse(fs.readFileSync(schemaFile, "utf8")) : undefined,
+        } : undefined);
+    }
+    return loaded.get(key);
+}
+
+const validators = new Map<object, ValidateFunction>();
+/** A validator for the schema's own draft (external-secrets declares 2020-12; the others draft-07 or none). */
+function validatorOf(schema: { $schema?: string }): ValidateFunction {
+    let validate = validators.get(schema);
+    if (!validate) {
+        const ajv = String(schema.$schema ?? "").includes("2020-12") ? new Ajv2020({ strict: false, allErrors: true }) : new Ajv({ strict: false, allErrors: true });
+        validate = ajv.compile(schema);
+        validators.set(schema, validate);
+    }
+    return validate;
+}
+
+/** What Helm's install would do with these values: refuse them (schema), or render a bad PDB. */
+export function mergedValuesProblems(chart: VendoredChart, merged: Values): string[] {
+    const problems: string[] = [];
+    if (chart.schema) {
+        const validate = validatorOf(chart.schema);
+        if (!validate(merged)) {
+            for (const e of validate.errors ?? []) problems.push(`${e.instancePath.slice(1).replace(/\//g, ".") || "(values)"} ${e.message} (values.schema.json)`);
+        }
+    }
+    problems.push(...pdbProblems(merged));
+    return problems;
+}
+
+/**
+ * Values as a check sees them before Pulumi resolves them: an Output (a VPC id, a zone id) stands in as
+ * the string it will become.
+ */
+export function withOutputsAsText(values: unknown): unknown {
+    if (Array.isArray(values)) return values.map(withOutputsAsText);
+    if (isMap(values)) return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, withOutputsAsText(v)]));
+    return typeof values === "object" && values !== null ? "(computed)" : values;
 }

@@ -15,4 +15,9 @@ export interface AddonContext {
     nodeRoleName: pulumi.Input<string>;
     nodeRoleArn: pulumi.Input<string>;
     tags: Record<string, string>;
+    /**
+     * What everything inside the cluster waits for (nodes, cluster DNS, the Pod Identity agent, access
+     * entries): a component's dependsOn does not reach its children, so each add-on waits for these itself.
+     */
+    inCluster: pulumi.Resource[];
 }

@@ -1,28 +1,32 @@
 /**
- * The cluster platform, assembled from one module per add-on in dependency order, from the stack
- * config: what every app needs before it can run (metrics for HPAs, ingress behind an NLB, DNS and
- * TLS, secrets, reloads), one node autoscaler, monitoring, and the mesh when enabled.
+ * The cluster platform, assembled in dependency order from one module per add-on, from the stack
+ * config: what every app needs before it can run (metrics for HPAs, the edge, DNS, secrets, reloads),
+ * one node autoscaler, monitoring, and the mesh when enabled. Which add-ons a stack installs is decided
+ * once (catalog.ts); each is an Addon (addon.ts) with the stack's overrides merged in.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
 import type { AddonContext } from "./context";
-import { MetricsServer } from "./metrics-server";
-import { AwsLoadBalancerController } from "./aws-load-balancer-controller";
-import { IngressNginx } from "./ingress-nginx";
-import { ExternalDns } from "./external-dns";
-import { CertManager } from "./cert-manager";
-import { ExternalSecrets } from "./external-secrets";
-import { Reloader } from "./reloader";
-import { ClusterAutoscaler } from "./cluster-autoscaler";
-import { Karpenter } from "./karpenter";
-import { Monitoring } from "./kube-prometheus-stack";
-import { ServiceMesh } from "./mesh";
+import { installedAddons } from "./catalog";
+import { metricsServer } from "./metrics-server";
+import { awsLoadBalancerController } from "./aws-load-balancer-controller";
+import { ingressNginx } from "./ingress-nginx";
+import { externalDns } from "./external-dns";
+import { certManager } from "./cert-manager";
+import { externalSecrets } from "./external-secrets";
+import { reloader } from "./reloader";
+import { clusterAutoscaler } from "./cluster-autoscaler";
+import { karpenter } from "./karpenter";
+import { monitoring } from "./kube-prometheus-stack";
+import { serviceMesh } from "./mesh";
+import { GatewayApi } from "./gateway-api";
+import { Edge } from "../edge";
 
 export type { AddonContext } from "./context";
+export { addonConfigProblems, installedAddons } from "./catalog";
 
 export interface PlatformAddonsArgs {
     ctx: AddonContext;
-    /** Namespaces of the app layer (mesh sidecar injection). */
-    appNamespaces: string[];
     /** The StorageClass persistent volumes come from (Prometheus waits for it; nothing else does). */
     storageClass: pulumi.Resource;
 }
@@ -37,41 +41,64 @@ export function nodeAutoscalerAddon(mode: AddonContext["config"]["nodes"]["autos
 }
 
 export class PlatformAddons extends pulumi.ComponentResource {
-    /** What the app layer waits for: HPA metrics, the ingress class, the secret store, the issuer, Reloader. */
+    /** What the app layer waits for: HPA metrics, the edge, the secret store, Reloader, the mesh. */
     readonly appDependencies: pulumi.Resource[];
+    /** The Gateway services attach their HTTPRoutes to (gateway edge with a DNS zone). */
+    readonly edge?: Edge;
 
     constructor(name: string, args: PlatformAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-delivery:addons:PlatformAddons", name, {}, opts);
         const { ctx } = args;
         const { config } = ctx;
         const child = { parent: this };
+        const installed = new Set(installedAddons(config));
+        const ready: pulumi.Resource[] = [];
 
-        const metrics = new MetricsServer("metrics-server", { ctx }, child);
-        const secretNames = [...config.services.flatMap((s) => s.secrets), config.monitoring.grafanaAdminSecret];
-        const secrets = new ExternalSecrets("external-secrets", { ctx, secretNames }, child);
-        const reloader = new Reloader("reloader", { ctx }, child);
-        // The Grafana admin ExternalSecret needs the secret store; ServiceMonitors need the monitoring CRDs.
-        const monitoring = new Monitoring("monitoring", { ctx }, { ...child, dependsOn: [secrets.store, args.storageClass] });
-        const lbc = new AwsLoadBalancerController("aws-load-balancer-controller", { ctx }, child);
-        // With the mesh on, istiod's injection webhook (failure policy Fail) must serve before ingress pods start.
-        const mesh = config.mesh.enabled ? new ServiceMesh("mesh", { ctx, injectNamespaces: args.appNamespaces }, { ...child, dependsOn: [monitoring] }) : undefined;
-        const ingress = new IngressNginx("ingress-nginx", { ctx, serviceMonitor: true, mesh: config.mesh.enabled },
-            { ...child, dependsOn: [lbc.release, monitoring, ...(mesh ? [mesh] : [])] });
+        ready.push(metricsServer(ctx, child));
+        const secrets = externalSecrets(ctx, [...config.services.flatMap((s) => s.secrets), config.monitoring.grafanaAdminSecret], child);
+        ready.push(secrets.store);
+        if (installed.has("reloader")) ready.push(reloader(ctx, child));
 
-        const ready: pulumi.Resource[] = [metrics.release, ingress.release, secrets.store, reloader.release];
-        if (config.dns) {
-            const dns = new ExternalDns("external-dns", { ctx, zone: config.dns.zone }, child);
-            const tls = new CertManager("cert-manager", { ctx, zone: config.dns.zone, zoneId: dns.zoneId, zoneArn: dns.zoneArn }, child);
-            ready.push(tls.issuer);
+        // Gateway API and the controller's CRDs before the controller: it detects them once, at startup.
+        const gatewayApi = new GatewayApi("gateway-api", { after: ctx.inCluster }, child);
+        const lbc = awsLoadBalancerController(ctx, { ...child, after: gatewayApi.crds });
+
+        // ServiceMonitors and PrometheusRules need its CRDs; Grafana's login needs the secret store.
+        const prometheus = installed.has("kube-prometheus-stack")
+            ? monitoring(ctx, { ...child, after: [secrets.store, args.storageClass] })
+            : undefined;
+        // istiod's injection webhook (failure policy Fail) must serve before any meshed pod starts.
+        const mesh = config.mesh.enabled
+            ? serviceMesh(ctx, { monitoring: !!prometheus }, { ...child, after: prometheus ? [prometheus] : [] })
+            : undefined;
+        if (mesh) ready.push(...mesh.ready);
+
+        const zone = config.dns && aws.route53.getZoneOutput({ name: config.dns.zone, privateZone: false }, child);
+        if (config.ingress.controller === "nginx") {
+            ready.push(ingressNginx(ctx, { serviceMonitor: !!prometheus, mesh: config.mesh.enabled },
+                { ...child, after: [lbc, ...(prometheus ? [prometheus] : []), ...(mesh?.ready ?? [])] }));
+            if (config.dns && zone) ready.push(certManager(ctx, { zone: config.dns.zone, zoneId: zone.zoneId, zoneArn: zone.arn }, child).issuer);
+        } else if (config.dns && zone) {
+            this.edge = new Edge("edge", {
+                zone: config.dns.zone,
+                zoneId: zone.zoneId,
+                hosts: config.services.flatMap((s) => (s.host ? [s.host] : [])),
+                tags: ctx.tags,
+                after: [...ctx.inCluster, lbc],
+            }, child);
+            ready.push(this.edge.gateway);
+        }
+        // Its HTTPRoute informer needs the Gateway API CRDs.
+        if (config.dns && zone && installed.has("external-dns")) {
+            externalDns(ctx, { zone: config.dns.zone, zoneId: zone.zoneId, zoneArn: zone.arn }, { ...child, after: gatewayApi.crds });
         }
 
         switch (nodeAutoscalerAddon(config.nodes.autoscaler)) {
-            case "cluster-autoscaler": new ClusterAutoscaler("cluster-autoscaler", { ctx }, child); break;
-            case "karpenter": new Karpenter("karpenter", { ctx }, child); break;
+            case "cluster-autoscaler": clusterAutoscaler(ctx, child); break;
+            case "karpenter": karpenter(ctx, child); break;
         }
 
-
         this.appDependencies = ready;
-        this.registerOutputs({});
+        this.registerOutputs({ installed: [...installed] });
     }
 }

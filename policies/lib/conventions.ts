@@ -8,3 +8,21 @@
  * HPA's minimum) although an HPA scales the Deployment. `hpa-owns-replicas` accepts exactly this.
  */
 export const ACTIVATION_ANNOTATION = "eks-delivery/activation";
+
+/**
+ * The stack output key under which a component states the pods it runs (a Helm release's pods, which a
+ * preview cannot see): the capacity policy counts them with the workloads it does see.
+ */
+export const POD_FOOTPRINT_OUTPUT = "podFootprint";
+
+/** One kind of pod a component runs: DaemonSets once per node, the rest `replicas` times. */
+export interface PodFootprint {
+    /** `<namespace>/<workload>`, as the chart renders it. */
+    workload: string;
+    kind: "Deployment" | "StatefulSet" | "DaemonSet";
+    /** Pods at peak: replicas (an HPA's maxReplicas), plus a rolling update's surge; ignored for DaemonSets. */
+    replicas: number;
+    /** Requests of one pod: every container's together (init containers run before, never beside them). */
+    cpuMillicores: number;
+    memoryMiB: number;
+}

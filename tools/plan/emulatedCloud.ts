@@ -46,7 +46,7 @@ export function stableHex(length: number, ...parts: string[]): string {
 const AUTO_NAMED = new Set([
     "aws:iam/role:Role", "aws:iam/policy:Policy", "aws:sns/topic:Topic", "aws:sqs/queue:Queue",
     "aws:autoscaling/policy:Policy", "aws:cloudwatch/eventRule:EventRule", "aws:cloudwatch/metricAlarm:MetricAlarm",
-    "aws:ecr/repository:Repository", "aws:cloudwatch/logGroup:LogGroup", "aws:acm/certificate:Certificate",
+    "aws:ecr/repository:Repository", "aws:cloudwatch/logGroup:LogGroup",
     "aws:iam/instanceProfile:InstanceProfile", "aws:iam/rolePolicy:RolePolicy",
 ]);
 
@@ -170,6 +170,14 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
             id: String(i.name),
             state: { name: i.name, outputs: this.options.previousOutputs ?? {}, secretOutputNames: [] },
         }),
+        "aws:acm/certificate:Certificate": (n, i) => this.certificate(n, i),
+        // hashicorp/terraform-provider-aws internal/service/acm/certificate_validation.go: the id is the issue time.
+        "aws:acm/certificateValidation:CertificateValidation": (_n, i) => ({ id: "2026-01-01 00:00:00 +0000 UTC", state: { certificateArn: String(i.certificateArn) } satisfies OutputsOf<aws.acm.CertificateValidation> }),
+        // internal/service/route53/record.go: id <zone>_<name>_<type>; fqdn is the name without the final dot.
+        "aws:route53/record:Record": (_n, i) => {
+            const fqdn = String(i.name).replace(/\.$/, "").toLowerCase();
+            return { id: `${i.zoneId}_${fqdn}_${i.type}`, state: { fqdn } satisfies OutputsOf<aws.route53.Record> };
+        },
         "awsx:ec2:Vpc": (n, i) => this.vpc(n, i),
         "eks:index:Cluster": (n, i) => this.eksCluster(n, i),
 
@@ -218,6 +226,11 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
                     expiresAt: "2099-01-01T00:00:00Z",
                 } satisfies Partial<aws.ecr.GetAuthorizationTokenResult>;
             }
+            case "aws:ec2/getSubnet:getSubnet": {
+                const subnet = this.subnets.get(String(args.inputs.id));
+                if (!subnet) throw new Error(`the emulated cloud has no subnet ${args.inputs.id}`);
+                return { id: String(args.inputs.id), ...subnet } satisfies Partial<aws.ec2.GetSubnetResult>;
+            }
             case "aws:route53/getZone:getZone": {
                 const name = String(args.inputs.name).replace(/\.$/, "");
                 const zoneId = `Z${stableHex(20, accountId, name).toUpperCase()}`;
@@ -247,10 +260,42 @@ export class EmulatedCloud implements pulumi.runtime.Mocks {
         return { state: { digest, ref: tag ? `${tag}@${digest}` : "", contextHash: stableHex(64, digest, "context") } satisfies OutputsOf<dockerBuild.Image> };
     }
 
+    /** Subnets of the emulated VPCs, for `aws.ec2.getSubnet`. */
+    private readonly subnets = new Map<string, { cidrBlock: string; vpcId: string; availabilityZone: string; mapPublicIpOnLaunch: boolean }>();
+
+    /**
+     * awsx's VPC: a subnet of each spec per availability zone. The CIDRs are laid out like the program's
+     * specs ask (/19 private, /22 public, inside 10.0.0.0/16), not by awsx's own allocator.
+     */
     private vpc(name: string, inputs: State) {
         const zones = Number(inputs.numberOfAvailabilityZones ?? 3);
-        const ids = (kind: string) => Array.from({ length: zones }, (_, i) => `subnet-${stableHex(17, name, kind, String(i))}`);
-        return { state: { vpcId: `vpc-${stableHex(17, name)}`, publicSubnetIds: ids("public"), privateSubnetIds: ids("private"), isolatedSubnetIds: [] } satisfies OutputsOf<awsx.ec2.Vpc> };
+        const vpcId = `vpc-${stableHex(17, name)}`;
+        const ids = (kind: "public" | "private") => Array.from({ length: zones }, (_, i) => {
+            const id = `subnet-${stableHex(17, name, kind, String(i))}`;
+            const cidrBlock = kind === "private" ? `10.0.${32 * i}.0/19` : `10.0.${128 + 4 * i}.0/22`;
+            this.subnets.set(id, { cidrBlock, vpcId, availabilityZone: `${this.options.region}${"abcdef"[i]}`, mapPublicIpOnLaunch: kind === "public" });
+            return id;
+        });
+        return { state: { vpcId, publicSubnetIds: ids("public"), privateSubnetIds: ids("private"), isolatedSubnetIds: [] } satisfies OutputsOf<awsx.ec2.Vpc> };
+    }
+
+    /**
+     * An ACM certificate pending DNS validation: one validation option per name, where a wildcard and its
+     * base name share the record (`_<hash>.<name>.` CNAME `_<hash>.<random>.acm-validations.aws.`).
+     */
+    private certificate(name: string, inputs: State) {
+        const arn = this.arn("acm", `certificate/${[8, 4, 4, 4, 12].map((n, i) => stableHex(n, name, String(i))).join("-")}`);
+        const names = [String(inputs.domainName), ...((inputs.subjectAlternativeNames as string[] | undefined) ?? [])];
+        const domainValidationOptions = names.map((domainName) => {
+            const base = domainName.replace(/^\*\./, "");
+            return {
+                domainName,
+                resourceRecordName: `_${stableHex(32, base, "name")}.${base}.`,
+                resourceRecordType: "CNAME",
+                resourceRecordValue: `_${stableHex(32, base, "value")}.${stableHex(10, base)}.acm-validations.aws.`,
+            };
+        });
+        return { id: arn, state: { arn, domainValidationOptions, status: "PENDING_VALIDATION", validationMethod: "DNS" } satisfies OutputsOf<aws.acm.Certificate> };
     }
 
     /**

@@ -1,16 +1,22 @@
 import * as pulumi from "@pulumi/pulumi";
-import type * as k8s from "@pulumi/kubernetes";
 import type { AddonContext } from "../context";
-import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
-import { Statement, workloadIdentity } from "../iam";
+import { Addon, AddonOptions, AddonSpec, spreadConstraints } from "../addon";
+import type { Statement } from "../iam";
 
 /**
  * kubernetes-sigs/aws-load-balancer-controller@v3.5.0 (chart 3.5.0, 2026-08-03; aws/eks-charts@5239609):
- * Gateway API (ALB and NLB) generally available since v3.0. Helm applies the chart's CRDs on the first
- * install only: an existing 1.x release needs crds/crds.yaml and crds/gateway-crds.yaml of the tag applied first.
+ * Gateway API (ALB and NLB) generally available since v3.0, built for Gateway API v1.6.0
+ * (docs/guide/gateway/gateway.md:14). Helm applies the chart's CRDs on the first install only, so the
+ * program applies them itself (crds/, infra/edge/crds.ts) and the release skips them.
  */
-export const AWS_LOAD_BALANCER_CONTROLLER_CHART: Chart = { chart: "aws-load-balancer-controller", version: "3.5.0", repo: "https://aws.github.io/eks-charts" };
-const NAMESPACE = "aws-load-balancer-controller";
+export const AWS_LOAD_BALANCER_CONTROLLER: AddonSpec = {
+    name: "aws-load-balancer-controller",
+    chart: { chart: "aws-load-balancer-controller", version: "3.5.0", repo: "https://aws.github.io/eks-charts" },
+    namespace: "aws-load-balancer-controller",
+    // templates/deployment.yaml:181-182 renders every key of featureGates as --feature-gates=K=V.
+    openValues: ["controllerConfig.featureGates"],
+    required: "it runs the stack's load balancers (the Gateway's ALB, or the NLB in front of ingress-nginx)",
+};
 const SERVICE_ACCOUNT = "aws-load-balancer-controller";
 
 /**
@@ -82,43 +88,39 @@ export function loadBalancerControllerStatements(clusterName: string, region: st
     ];
 }
 
-export interface AwsLoadBalancerControllerArgs {
-    ctx: AddonContext;
-}
-
-/** AWS Load Balancer Controller: turns the ingress controller's Service into an NLB (IP targets). */
-export class AwsLoadBalancerController extends pulumi.ComponentResource {
-    readonly release: k8s.helm.v3.Release;
-
-    constructor(name: string, args: AwsLoadBalancerControllerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-delivery:addons:AwsLoadBalancerController", name, {}, opts);
-        const { ctx } = args;
-        const namespace = addonNamespace(NAMESPACE, { parent: this });
-        const { role, association } = workloadIdentity(`${name}-identity`, {
-            ctx, namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT,
-            statements: pulumi.all([ctx.accountId, ctx.vpcId]).apply(([account, vpc]) =>
-                loadBalancerControllerStatements(ctx.clusterName, ctx.config.region, account, vpc)),
-        }, { parent: this });
-        const labels = { "app.kubernetes.io/name": "aws-load-balancer-controller" };
-        this.release = addonRelease(name, {
-            chart: AWS_LOAD_BALANCER_CONTROLLER_CHART,
-            namespace: namespace.metadata.name,
-            values: {
-                clusterName: ctx.clusterName,
-                region: ctx.config.region,
-                vpcId: ctx.vpcId,
-                replicaCount: 2,
-                serviceAccount: { create: true, name: SERVICE_ACCOUNT },
-                resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
-                podDisruptionBudget: { maxUnavailable: 1 },
-                topologySpreadConstraints: spreadConstraints(labels),
-                // Only Services that ask for it (the ingress controller's) get a load balancer.
-                enableServiceMutatorWebhook: false,
-                // v3 changed the default to false (values.yaml:255): every upgrade would mint a new webhook
-                // certificate, and the Fail-policy webhooks would reject requests until pods reloaded it.
-                keepTLSSecret: true,
-            },
-        }, { parent: this, dependsOn: [association] });
-        this.registerOutputs({ roleArn: role.arn });
-    }
+/**
+ * AWS Load Balancer Controller: the Gateway's ALB (HTTPRoutes, IP targets), or the NLB in front of
+ * ingress-nginx. Two replicas spread over zones, webhooks that keep their certificate across upgrades.
+ */
+export function awsLoadBalancerController(ctx: AddonContext, opts: AddonOptions): Addon {
+    const labels = { "app.kubernetes.io/name": "aws-load-balancer-controller" };
+    return new Addon(AWS_LOAD_BALANCER_CONTROLLER, {
+        ctx,
+        identity: {
+            serviceAccount: SERVICE_ACCOUNT,
+            statements: pulumi.all([ctx.accountId, ctx.vpcId]).apply(([account, vpc]) => loadBalancerControllerStatements(ctx.clusterName, ctx.config.region, account, vpc)),
+        },
+        // The CRDs (its own and Gateway API's) are applied by the program before the pods start: the
+        // controller detects the Gateway API kinds once, at startup (pkg/gateway/crddetect/gateway_feature_flags.go:30-71).
+        skipCrds: true,
+        values: {
+            clusterName: ctx.clusterName,
+            region: ctx.config.region,
+            vpcId: ctx.vpcId,
+            replicaCount: 2,
+            serviceAccount: { create: true, name: SERVICE_ACCOUNT },
+            resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+            podDisruptionBudget: { maxUnavailable: 1 },
+            topologySpreadConstraints: spreadConstraints(labels),
+            // Only Services that ask for it (ingress-nginx's) get a load balancer.
+            enableServiceMutatorWebhook: false,
+            // v3 changed the default to false (values.yaml:255): every upgrade would mint a new webhook
+            // certificate, and the Fail-policy webhooks would reject requests until pods reloaded it.
+            keepTLSSecret: true,
+            // All three set, so startup detection cannot switch the ALB Gateway off (gateway_feature_flags.go:32-57);
+            // no L4 routes or ListenerSets are used.
+            controllerConfig: { featureGates: { ALBGatewayAPI: true, NLBGatewayAPI: false, GatewayListenerSet: false } },
+        },
+        workloads: [{ workload: "aws-load-balancer-controller/aws-load-balancer-controller", kind: "Deployment", replicas: "replicaCount", surge: 1, containers: ["resources"] }],
+    }, opts);
 }

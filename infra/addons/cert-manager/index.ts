@@ -2,12 +2,24 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { PLATFORM } from "../../platform";
 import type { AddonContext } from "../context";
-import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
-import { Statement, workloadIdentity } from "../iam";
+import { Addon, AddonOptions, AddonSpec, spreadConstraints, Workload } from "../addon";
+import type { Statement } from "../iam";
 
-export const CERT_MANAGER_CHART: Chart = { chart: "cert-manager", version: "v1.16.2", repo: "https://charts.jetstack.io" };
+/**
+ * Only ingress-nginx needs it (its Ingresses' TLS from Let's Encrypt); the Gateway's ALB terminates TLS
+ * with an ACM certificate that Pulumi creates (infra/edge).
+ */
+export const CERT_MANAGER: AddonSpec = {
+    name: "cert-manager",
+    // cert-manager/cert-manager@v1.21.1 (2026-07-29): supports Kubernetes 1.33-1.36; v1.16 reached end of life on 2025-06-10.
+    chart: { chart: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io" },
+    namespace: "cert-manager",
+    // templates/*poddisruptionbudget.yaml:20-28 read min/maxUnavailable (hasKey), which values.yaml only comments;
+    // _helpers.tpl:29-35 reads serviceAccount.name (values.yaml:256 comments it); deployment.yaml:72-74 renders securityContext whole.
+    openValues: ["podDisruptionBudget", "webhook.podDisruptionBudget", "cainjector.podDisruptionBudget", "serviceAccount.name", "securityContext"],
+    required: "ingress-nginx's TLS certificates come from it: the gateway edge (eks-delivery:ingress.controller: gateway) needs none",
+};
 export const LETSENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
-const NAMESPACE = "cert-manager";
 const SERVICE_ACCOUNT = "cert-manager";
 
 /** DNS-01 in the stack's zone only (it works before the NLB answers, and for every host under the zone). */
@@ -20,55 +32,53 @@ export function certManagerStatements(zoneArn: string): Statement[] {
 }
 
 export interface CertManagerArgs {
-    ctx: AddonContext;
     zone: string;
     zoneId: pulumi.Input<string>;
     zoneArn: pulumi.Input<string>;
 }
 
-/** cert-manager and the `letsencrypt` ClusterIssuer the services' Ingresses name for their TLS. */
-export class CertManager extends pulumi.ComponentResource {
-    readonly issuer: k8s.apiextensions.CustomResource;
+export interface CertManager {
+    addon: Addon;
+    /** The `letsencrypt` ClusterIssuer the services' Ingresses name for their TLS: ready once ACME registered. */
+    issuer: k8s.apiextensions.CustomResource;
+}
 
-    constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-delivery:addons:CertManager", name, {}, opts);
-        const { ctx } = args;
-        const namespace = addonNamespace(NAMESPACE, { parent: this });
-        const { association } = workloadIdentity(`${name}-identity`, {
-            ctx, namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT, statements: pulumi.output(args.zoneArn).apply(certManagerStatements),
-        }, { parent: this });
-        const component = (c: string) => ({ "app.kubernetes.io/name": c, "app.kubernetes.io/instance": "cert-manager" });
-        const ha = (c: string, memory: string) => ({
-            replicaCount: 2,
-            podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
-            resources: { requests: { cpu: "50m", memory }, limits: { memory: `${parseInt(memory, 10) * 2}Mi` } },
-            topologySpreadConstraints: spreadConstraints(component(c)),
-        });
-        const release = addonRelease(name, {
-            chart: CERT_MANAGER_CHART,
-            namespace: namespace.metadata.name,
-            values: {
-                crds: { enabled: true, keep: true },
-                ...ha("cert-manager", "128Mi"),
-                serviceAccount: { create: true, name: SERVICE_ACCOUNT },
-                // Files the non-root controller writes or reads (e.g. a projected web-identity token) need its group.
-                securityContext: { runAsNonRoot: true, fsGroup: 1001, seccompProfile: { type: "RuntimeDefault" } },
-                webhook: ha("webhook", "64Mi"),
-                cainjector: ha("cainjector", "128Mi"),
+/** cert-manager and the `letsencrypt` ClusterIssuer (DNS-01 in the stack's zone). */
+export function certManager(ctx: AddonContext, args: CertManagerArgs, opts: AddonOptions): CertManager {
+    const component = (c: string) => ({ "app.kubernetes.io/name": c, "app.kubernetes.io/instance": "cert-manager" });
+    const ha = (c: string, memory: string) => ({
+        replicaCount: 2,
+        podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+        resources: { requests: { cpu: "50m", memory }, limits: { memory: `${parseInt(memory, 10) * 2}Mi` } },
+        topologySpreadConstraints: spreadConstraints(component(c)),
+    });
+    const workload = (name: string, prefix: string): Workload =>
+        ({ workload: `cert-manager/${name}`, kind: "Deployment", replicas: `${prefix}replicaCount`, surge: 1, containers: [`${prefix}resources`] });
+    const addon = new Addon(CERT_MANAGER, {
+        ctx,
+        identity: { serviceAccount: SERVICE_ACCOUNT, statements: pulumi.output(args.zoneArn).apply(certManagerStatements) },
+        values: {
+            crds: { enabled: true, keep: true },
+            ...ha("cert-manager", "128Mi"),
+            serviceAccount: { create: true, name: SERVICE_ACCOUNT },
+            // Files the non-root controller writes or reads (e.g. a projected token) need its group.
+            securityContext: { runAsNonRoot: true, fsGroup: 1001, seccompProfile: { type: "RuntimeDefault" } },
+            webhook: ha("webhook", "64Mi"),
+            cainjector: ha("cainjector", "128Mi"),
+        },
+        workloads: [workload("cert-manager", ""), workload("cert-manager-webhook", "webhook."), workload("cert-manager-cainjector", "cainjector.")],
+    }, opts);
+    const issuer = new k8s.apiextensions.CustomResource("cert-manager-issuer", {
+        apiVersion: "cert-manager.io/v1",
+        kind: "ClusterIssuer",
+        metadata: { name: PLATFORM.clusterIssuer, annotations: { "pulumi.com/waitFor": "condition=Ready" } },
+        spec: {
+            acme: {
+                server: LETSENCRYPT,
+                privateKeySecretRef: { name: `${PLATFORM.clusterIssuer}-account-key` },
+                solvers: [{ selector: { dnsZones: [args.zone] }, dns01: { route53: { region: ctx.config.region, hostedZoneID: args.zoneId } } }],
             },
-        }, { parent: this, dependsOn: [association] });
-        this.issuer = new k8s.apiextensions.CustomResource(`${name}-issuer`, {
-            apiVersion: "cert-manager.io/v1",
-            kind: "ClusterIssuer",
-            metadata: { name: PLATFORM.clusterIssuer, annotations: { "pulumi.com/waitFor": "condition=Ready" } },
-            spec: {
-                acme: {
-                    server: LETSENCRYPT,
-                    privateKeySecretRef: { name: `${PLATFORM.clusterIssuer}-account-key` },
-                    solvers: [{ selector: { dnsZones: [args.zone] }, dns01: { route53: { region: ctx.config.region, hostedZoneID: args.zoneId } } }],
-                },
-            },
-        }, { parent: this, dependsOn: [release] });
-        this.registerOutputs({ issuer: PLATFORM.clusterIssuer });
-    }
+        },
+    }, { parent: addon, dependsOn: [addon.release] });
+    return { addon, issuer };
 }

@@ -1,13 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AddonContext } from "../context";
-import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
-import { Statement, workloadIdentity } from "../iam";
+import { Addon, AddonOptions, AddonSpec, spreadConstraints } from "../addon";
+import type { Statement } from "../iam";
 
-export const CLUSTER_AUTOSCALER_CHART: Chart = {
-    chart: "cluster-autoscaler",
+const NAMESPACE = "cluster-autoscaler";
+const SERVICE_ACCOUNT = "cluster-autoscaler";
+
+export const CLUSTER_AUTOSCALER: AddonSpec = {
+    name: "cluster-autoscaler",
     // kubernetes/autoscaler tag cluster-autoscaler-chart-9.59.0 (2026-07-21, app 1.35.0).
-    version: "9.59.0",
-    repo: "https://kubernetes.github.io/autoscaler",
+    chart: { chart: "cluster-autoscaler", version: "9.59.0", repo: "https://kubernetes.github.io/autoscaler" },
+    namespace: NAMESPACE,
+    // templates/deployment.yaml ranges over extraArgs and renders `--key=value` for any key.
+    openValues: ["extraArgs"],
+    required: "it is the node autoscaler of eks-delivery:nodes.autoscaler: choose another mode there",
 };
 
 /**
@@ -37,8 +43,6 @@ export function clusterAutoscalerImageTag(kubernetesVersion: string): string {
     return tag;
 }
 
-const NAMESPACE = "cluster-autoscaler";
-const SERVICE_ACCOUNT = "cluster-autoscaler";
 /** The chart's pod labels: release name, and `<cloudProvider>-<chart>` as the app name. */
 const POD_LABELS = { "app.kubernetes.io/instance": "cluster-autoscaler", "app.kubernetes.io/name": "aws-cluster-autoscaler" };
 
@@ -81,83 +85,60 @@ export function clusterAutoscalerStatements(ctx: AddonContext): Statement[] {
     ];
 }
 
-export interface ClusterAutoscalerArgs {
-    ctx: AddonContext;
-}
-
 /**
- * cluster-autoscaler for the managed node groups: two leader-elected replicas spread over zones, an
+ * cluster-autoscaler for the managed node groups: two leader-elected replicas spread over zones, a
  * Pod Identity role that can only resize this cluster's groups, and the scale-down tuning the seeds learned.
  */
-export class ClusterAutoscaler extends pulumi.ComponentResource {
-    readonly roleArn: pulumi.Output<string>;
-    readonly status: pulumi.Output<string>;
-
-    constructor(name: string, args: ClusterAutoscalerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-delivery:addons:ClusterAutoscaler", name, {}, opts);
-        const { ctx } = args;
-
-        const namespace = addonNamespace(NAMESPACE, { parent: this });
-        const { role, association } = workloadIdentity(`${name}-identity`, {
-            ctx,
-            namespace: NAMESPACE,
-            serviceAccount: SERVICE_ACCOUNT,
-            statements: clusterAutoscalerStatements(ctx),
-        }, { parent: this });
-
-        const release = addonRelease(name, {
-            chart: CLUSTER_AUTOSCALER_CHART,
-            namespace: namespace.metadata.name,
-            values: {
-                fullnameOverride: "cluster-autoscaler",
-                cloudProvider: "aws",
-                awsRegion: ctx.config.region,
-                autoDiscovery: { clusterName: ctx.clusterName },
-                image: {
-                    repository: "registry.k8s.io/autoscaling/cluster-autoscaler",
-                    tag: clusterAutoscalerImageTag(ctx.config.cluster.kubernetesVersion),
-                },
-                rbac: {
-                    serviceAccount: { create: true, name: SERVICE_ACCOUNT },
-                },
-                // Leader election keeps one active; the second takes over within seconds of a node loss.
-                replicaCount: 2,
-                resources: {
-                    requests: { cpu: "100m", memory: "300Mi" },
-                    // Memory grows with the number of nodes and pods it simulates; no CPU limit, no throttling.
-                    limits: { memory: "600Mi" },
-                },
-                podDisruptionBudget: { maxUnavailable: 1 },
-                topologySpreadConstraints: spreadConstraints(POD_LABELS),
-                extraArgs: {
-                    // Scale-in only after ten quiet minutes, so a deploy's surge does not churn nodes.
-                    "scale-down-unneeded-time": "10m",
-                    "scale-down-delay-after-add": "10m",
-                    "scale-down-utilization-threshold": "0.5",
-                    // Node groups per zone stay even, so the zone spread of workloads can be honoured.
-                    "balance-similar-node-groups": true,
-                    "expander": "least-waste",
-                    // emptyDir and kube-system pods would otherwise pin every node and nothing scales in.
-                    "skip-nodes-with-local-storage": false,
-                    "skip-nodes-with-system-pods": false,
-                },
-                securityContext: {
-                    runAsNonRoot: true,
-                    runAsUser: 65534,
-                    runAsGroup: 65534,
-                    fsGroup: 65534,
-                    seccompProfile: { type: "RuntimeDefault" },
-                },
-                containerSecurityContext: {
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    capabilities: { drop: ["ALL"] },
-                },
+export function clusterAutoscaler(ctx: AddonContext, opts: AddonOptions): Addon {
+    return new Addon(CLUSTER_AUTOSCALER, {
+        ctx,
+        identity: { serviceAccount: SERVICE_ACCOUNT, statements: clusterAutoscalerStatements(ctx) },
+        values: {
+            fullnameOverride: "cluster-autoscaler",
+            cloudProvider: "aws",
+            awsRegion: ctx.config.region,
+            autoDiscovery: { clusterName: ctx.clusterName },
+            image: {
+                repository: "registry.k8s.io/autoscaling/cluster-autoscaler",
+                tag: clusterAutoscalerImageTag(ctx.config.cluster.kubernetesVersion),
             },
-        }, { parent: this, dependsOn: [association] });
-
-        this.roleArn = role.arn;
-        this.status = release.status.status;
-        this.registerOutputs({ roleArn: this.roleArn, status: this.status });
-    }
+            rbac: {
+                serviceAccount: { create: true, name: SERVICE_ACCOUNT },
+            },
+            // Leader election keeps one active; the second takes over within seconds of a node loss.
+            replicaCount: 2,
+            resources: {
+                requests: { cpu: "100m", memory: "300Mi" },
+                // Memory grows with the number of nodes and pods it simulates; no CPU limit, no throttling.
+                limits: { memory: "600Mi" },
+            },
+            podDisruptionBudget: { maxUnavailable: 1 },
+            topologySpreadConstraints: spreadConstraints(POD_LABELS),
+            extraArgs: {
+                // Scale-in only after ten quiet minutes, so a deploy's surge does not churn nodes.
+                "scale-down-unneeded-time": "10m",
+                "scale-down-delay-after-add": "10m",
+                "scale-down-utilization-threshold": "0.5",
+                // Node groups per zone stay even, so the zone spread of workloads can be honoured.
+                "balance-similar-node-groups": true,
+                "expander": "least-waste",
+                // emptyDir and kube-system pods would otherwise pin every node and nothing scales in.
+                "skip-nodes-with-local-storage": false,
+                "skip-nodes-with-system-pods": false,
+            },
+            securityContext: {
+                runAsNonRoot: true,
+                runAsUser: 65534,
+                runAsGroup: 65534,
+                fsGroup: 65534,
+                seccompProfile: { type: "RuntimeDefault" },
+            },
+            containerSecurityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+            },
+        },
+        workloads: [{ workload: "cluster-autoscaler/cluster-autoscaler", kind: "Deployment", replicas: "replicaCount", surge: 1, containers: ["resources"] }],
+    }, opts);
 }

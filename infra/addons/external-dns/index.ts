@@ -1,19 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
-import type * as k8s from "@pulumi/kubernetes";
 import type { AddonContext } from "../context";
-import { addonNamespace, addonRelease, Chart } from "../helm";
-import { Statement, workloadIdentity } from "../iam";
+import { Addon, AddonOptions, AddonSpec } from "../addon";
+import type { Statement } from "../iam";
 
 /** kubernetes-sigs/external-dns@external-dns-helm-chart-1.21.1 (2026-04-30, app 0.21.0: Kubernetes 1.33+). */
-export const EXTERNAL_DNS_CHART: Chart = { chart: "external-dns", version: "1.21.1", repo: "https://kubernetes-sigs.github.io/external-dns/" };
-const NAMESPACE = "external-dns";
+export const EXTERNAL_DNS: AddonSpec = {
+    name: "external-dns",
+    chart: { chart: "external-dns", version: "1.21.1", repo: "https://kubernetes-sigs.github.io/external-dns/" },
+    namespace: "external-dns",
+};
 const SERVICE_ACCOUNT = "external-dns";
 
 /**
  * Record changes only in the stack's zone; listing zones is the one call AWS cannot scope. No
- * route53:ListTagsForResource: v0.15.0 only reads zone tags for --aws-zone-tags, which is not set
- * (kubernetes-sigs/external-dns@v0.15.0:provider/aws/aws.go:349).
+ * route53:ListTagsForResource: v0.21.0 only reads zone tags with a zone tag filter, which is not set
+ * (kubernetes-sigs/external-dns@v0.21.0:provider/aws/aws.go:438-453).
  */
 export function externalDnsStatements(zoneArn: string): Statement[] {
     return [
@@ -22,43 +23,43 @@ export function externalDnsStatements(zoneArn: string): Statement[] {
     ];
 }
 
-export interface ExternalDnsArgs {
-    ctx: AddonContext;
-    zone: string;
+/**
+ * The sources external-dns watches: HTTPRoutes (v1) behind the Gateway, or Ingresses behind nginx, and
+ * LoadBalancer Services with a hostname annotation. v0.21.0 reads TLS/TCP/UDP routes as v1alpha2, which the
+ * Gateway API v1.6.0 CRDs no longer serve (source/gateway_tlsroute.go:33): only HTTPRoute is listed.
+ */
+export function externalDnsSources(edge: "gateway" | "nginx"): string[] {
+    return edge === "gateway" ? ["gateway-httproute", "service"] : ["ingress", "service"];
 }
 
-/** external-dns: every Ingress host gets a record in the stack's Route53 zone, as the seeds' alias did. */
-export class ExternalDns extends pulumi.ComponentResource {
-    readonly zoneId: pulumi.Output<string>;
-    readonly zoneArn: pulumi.Output<string>;
+export interface ExternalDnsArgs {
+    zone: string;
+    zoneId: pulumi.Input<string>;
+    zoneArn: pulumi.Input<string>;
+}
 
-    constructor(name: string, args: ExternalDnsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-delivery:addons:ExternalDns", name, {}, opts);
-        const { ctx, zone } = args;
-        const hostedZone = aws.route53.getZoneOutput({ name: zone, privateZone: false }, { parent: this });
-        this.zoneId = hostedZone.zoneId;
-        this.zoneArn = hostedZone.arn;
-        const namespace = addonNamespace(NAMESPACE, { parent: this });
-        const { association } = workloadIdentity(`${name}-identity`, {
-            ctx, namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT, statements: hostedZone.arn.apply(externalDnsStatements),
-        }, { parent: this });
-        const release: k8s.helm.v3.Release = addonRelease(name, {
-            chart: EXTERNAL_DNS_CHART,
-            namespace: namespace.metadata.name,
-            values: {
-                provider: { name: "aws" },
-                env: [{ name: "AWS_DEFAULT_REGION", value: ctx.config.region }],
-                serviceAccount: { create: true, name: SERVICE_ACCOUNT },
-                sources: ["ingress", "service"],
-                domainFilters: [zone],
-                extraArgs: [pulumi.interpolate`--zone-id-filter=${hostedZone.zoneId}`, "--aws-zone-type=public"],
-                // sync deletes what this cluster published once its source goes away, and only records whose
-                // TXT owner record names this cluster (templates/deployment.yaml:98-101): nothing else in the zone.
-                txtOwnerId: ctx.clusterName,
-                policy: "sync",
-                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
-            },
-        }, { parent: this, dependsOn: [association] });
-        this.registerOutputs({ zoneId: this.zoneId, status: release.status });
-    }
+/**
+ * external-dns: every route's host gets a record in the stack's Route53 zone (an alias to the load
+ * balancer), and loses it when the route goes: policy sync, owned per cluster.
+ */
+export function externalDns(ctx: AddonContext, args: ExternalDnsArgs, opts: AddonOptions): Addon {
+    return new Addon(EXTERNAL_DNS, {
+        ctx,
+        identity: { serviceAccount: SERVICE_ACCOUNT, statements: pulumi.output(args.zoneArn).apply(externalDnsStatements) },
+        values: {
+            provider: { name: "aws" },
+            env: [{ name: "AWS_DEFAULT_REGION", value: ctx.config.region }],
+            serviceAccount: { create: true, name: SERVICE_ACCOUNT },
+            sources: externalDnsSources(ctx.config.ingress.controller),
+            domainFilters: [args.zone],
+            extraArgs: [pulumi.interpolate`--zone-id-filter=${args.zoneId}`, "--aws-zone-type=public"],
+            // sync deletes what this cluster published once its source goes away, and only records whose
+            // TXT owner record names this cluster (templates/deployment.yaml:98-101): nothing else in the zone.
+            txtOwnerId: ctx.clusterName,
+            policy: "sync",
+            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+        },
+        // One replica, Recreate (values.yaml:72-73): a second would race the first on the same records.
+        workloads: [{ workload: "external-dns/external-dns", kind: "Deployment", replicas: 1, containers: ["resources"] }],
+    }, opts);
 }

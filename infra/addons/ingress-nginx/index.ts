@@ -1,15 +1,23 @@
 import * as pulumi from "@pulumi/pulumi";
-import type * as k8s from "@pulumi/kubernetes";
 import { PLATFORM } from "../../platform";
 import type { AddonContext } from "../context";
-import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
-import { meshNamespaceLabels } from "../mesh";
+import { Addon, AddonOptions, AddonSpec, spreadConstraints } from "../addon";
+import { meshNamespaceLabels, SIDECAR_REQUESTS } from "../mesh";
 
 /**
  * kubernetes/ingress-nginx@helm-chart-4.15.1 (2026-03-19): the project's final release. ingress-nginx was
  * retired in March 2026 (no releases or security fixes since) and its support table stops at Kubernetes 1.35.
  */
-export const INGRESS_NGINX_CHART: Chart = { chart: "ingress-nginx", version: "4.15.1", repo: "https://kubernetes.github.io/ingress-nginx" };
+export const INGRESS_NGINX: AddonSpec = {
+    name: "ingress-nginx",
+    chart: { chart: "ingress-nginx", version: "4.15.1", repo: "https://kubernetes.github.io/ingress-nginx" },
+    namespace: PLATFORM.ingressNamespace,
+    required: "it is the stack's edge (eks-delivery:ingress.controller: nginx): choose gateway there",
+};
+
+/** The warning every plan and update with ingress-nginx prints. */
+export const INGRESS_NGINX_RETIRED = `ingress-nginx was retired upstream in March 2026: ${INGRESS_NGINX.chart.version} is its final release, ` +
+    "with no security fixes to come and no support for Kubernetes 1.36 stated; the default edge (eks-delivery:ingress.controller: gateway) is maintained";
 
 /** Service annotations that make the AWS Load Balancer Controller put an internet-facing NLB in front. */
 export const NLB_ANNOTATIONS = {
@@ -21,7 +29,6 @@ export const NLB_ANNOTATIONS = {
 };
 
 export interface IngressNginxArgs {
-    ctx: AddonContext;
     /** Publish Prometheus ServiceMonitors (needs the monitoring CRDs). */
     serviceMonitor: boolean;
     /**
@@ -32,56 +39,51 @@ export interface IngressNginxArgs {
 }
 
 /**
- * ingress-nginx behind an NLB: the ingress class every service uses. At least two replicas spread over
- * nodes and zones (the seeds lost theirs when all pods sat on one node), a PDB, and an HPA.
+ * ingress-nginx behind an NLB, for teams coming from it (opt-in): the ingress class every service uses.
+ * At least two replicas spread over nodes and zones (the seeds lost theirs when all pods sat on one
+ * node), a PDB, and a CPU-only HPA.
  */
-export class IngressNginx extends pulumi.ComponentResource {
-    readonly release: k8s.helm.v3.Release;
-
-    constructor(name: string, args: IngressNginxArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-delivery:addons:IngressNginx", name, {}, opts);
-        pulumi.log.warn(`ingress-nginx was retired upstream in March 2026: ${INGRESS_NGINX_CHART.version} is its final release, ` +
-            "with no security fixes to come and no support for Kubernetes 1.36 stated", this);
-        const namespace = addonNamespace(PLATFORM.ingressNamespace, { parent: this }, meshNamespaceLabels(args.mesh));
-        const labels = { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" };
-        const production = args.ctx.config.environment === "production";
-        this.release = addonRelease(name, {
-            chart: INGRESS_NGINX_CHART,
-            namespace: namespace.metadata.name,
-            values: {
-                controller: {
-                    ingressClass: PLATFORM.ingressClass,
-                    ingressClassResource: { name: PLATFORM.ingressClass, enabled: true, default: true, controllerValue: "k8s.io/ingress-nginx" },
-                    replicaCount: production ? 3 : 2,
-                    // CPU only: the chart's memory target (50 %, values.yaml:418) would survive the merge, and
-                    // nginx's memory barely falls as replicas are added, so the HPA would ratchet to the maximum.
-                    autoscaling: { enabled: true, minReplicas: production ? 3 : 2, maxReplicas: 10, targetCPUUtilizationPercentage: 60, targetMemoryUtilizationPercentage: null },
-                    // One pod per node (required anti-affinity): a surge pod would wait for a node that only an
-                    // autoscaler adds, so replace one pod at a time instead.
-                    updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
-                    minAvailable: 1,
-                    resources: { requests: { cpu: "200m", memory: "256Mi" }, limits: { memory: "512Mi" } },
-                    topologySpreadConstraints: spreadConstraints(labels),
-                    affinity: {
-                        podAntiAffinity: {
-                            requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: labels }, topologyKey: "kubernetes.io/hostname" }],
-                        },
+export function ingressNginx(ctx: AddonContext, args: IngressNginxArgs, opts: AddonOptions): Addon {
+    pulumi.log.warn(INGRESS_NGINX_RETIRED);
+    const labels = { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" };
+    const production = ctx.config.environment === "production";
+    return new Addon(INGRESS_NGINX, {
+        ctx,
+        namespaceLabels: meshNamespaceLabels(args.mesh),
+        values: {
+            controller: {
+                ingressClass: PLATFORM.ingressClass,
+                ingressClassResource: { name: PLATFORM.ingressClass, enabled: true, default: true, controllerValue: "k8s.io/ingress-nginx" },
+                // The HPA sets the count (the chart renders no replicas then). CPU only: the chart's memory target (50 %, values.yaml:418) would survive the merge, and
+                // nginx's memory barely falls as replicas are added, so the HPA would ratchet to the maximum.
+                autoscaling: { enabled: true, minReplicas: production ? 3 : 2, maxReplicas: 10, targetCPUUtilizationPercentage: 60, targetMemoryUtilizationPercentage: null },
+                // One pod per node (required anti-affinity): a surge pod would wait for a node that only an
+                // autoscaler adds, so replace one pod at a time instead.
+                updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
+                minAvailable: 1,
+                resources: { requests: { cpu: "200m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+                topologySpreadConstraints: spreadConstraints(labels),
+                affinity: {
+                    podAntiAffinity: {
+                        requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: labels }, topologyKey: "kubernetes.io/hostname" }],
                     },
-                    service: { type: "LoadBalancer", externalTrafficPolicy: "Local", annotations: NLB_ANNOTATIONS },
-                    // Finish in-flight requests while the NLB deregisters the target.
-                    config: { "worker-shutdown-timeout": "60s", "use-forwarded-headers": "false" },
-                    metrics: { enabled: true, serviceMonitor: { enabled: args.serviceMonitor } },
-                    ...(args.mesh ? {
-                        podAnnotations: { "traffic.sidecar.istio.io/includeInboundPorts": "" },
-                        // The admission hook Jobs must finish: an injected sidecar never exits, so Helm would wait
-                        // out its timeout and roll back (values.yaml:864-873 feed both Jobs' pod templates).
-                        admissionWebhooks: { patch: { labels: { "sidecar.istio.io/inject": "false" } } },
-                    } : {}),
                 },
+                service: { type: "LoadBalancer", externalTrafficPolicy: "Local", annotations: NLB_ANNOTATIONS },
+                // Finish in-flight requests while the NLB deregisters the target.
+                config: { "worker-shutdown-timeout": "60s", "use-forwarded-headers": "false" },
+                metrics: { enabled: true, serviceMonitor: { enabled: args.serviceMonitor } },
+                ...(args.mesh ? {
+                    podAnnotations: { "traffic.sidecar.istio.io/includeInboundPorts": "" },
+                    // The admission hook Jobs must finish: an injected sidecar never exits, so Helm would wait
+                    // out its timeout and roll back (values.yaml:864-873 feed both Jobs' pod templates).
+                    admissionWebhooks: { patch: { labels: { "sidecar.istio.io/inject": "false" } } },
+                } : {}),
             },
-            // The component's dependsOn (the load balancer controller, the monitoring CRDs for the
-            // ServiceMonitor) is not inherited by children: hand it to the release itself.
-        }, { parent: this, dependsOn: opts?.dependsOn });
-        this.registerOutputs({ status: this.release.status });
-    }
+        },
+        // The HPA may reach maxReplicas; maxSurge 0 replaces pods one at a time. With the mesh, a sidecar per pod.
+        workloads: [{
+            workload: "ingress-nginx/ingress-nginx-controller", kind: "Deployment", replicas: "controller.autoscaling.maxReplicas",
+            containers: ["controller.resources"], ...(args.mesh ? { injected: SIDECAR_REQUESTS } : {}),
+        }],
+    }, opts);
 }

@@ -3,14 +3,19 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { AddonContext } from "../context";
 import { AMI_RELEASE } from "../../../config/schema";
-import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
-import { Statement, workloadIdentity } from "../iam";
+import { Addon, AddonOptions, AddonSpec, spreadConstraints } from "../addon";
+import type { Statement } from "../iam";
 
 /**
  * aws/karpenter-provider-aws tag v1.14.1 (2026-08-20): supports Kubernetes 1.26-1.36
  * (website/content/en/v1.14/upgrading/compatibility.md); 1.5.x stopped at 1.33.
  */
-export const KARPENTER_CHART: Chart = { chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1" };
+export const KARPENTER: AddonSpec = {
+    name: "karpenter",
+    chart: { chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1" },
+    namespace: "karpenter",
+    required: "it is the node autoscaler of eks-delivery:nodes.autoscaler: choose another mode there",
+};
 
 /** The AL2023 alias pinned to the managed nodes' AMI release (`1.36.2-20260714` -> `al2023@v20260714`). */
 export function amiAlias(amiReleaseVersion: string): string {
@@ -19,7 +24,6 @@ export function amiAlias(amiReleaseVersion: string): string {
     return `al2023@v${date}`;
 }
 
-const NAMESPACE = "karpenter";
 const SERVICE_ACCOUNT = "karpenter";
 /** The chart's selector labels (release name "karpenter"). */
 const POD_LABELS = { "app.kubernetes.io/instance": "karpenter", "app.kubernetes.io/name": "karpenter" };
@@ -250,134 +254,110 @@ export function interruptionQueuePolicy(queueArn: string): string {
     });
 }
 
-export interface KarpenterArgs {
-    ctx: AddonContext;
-}
-
 /**
  * Karpenter: the interruption queue and its EventBridge rules, a controller role confined to this
  * cluster, the chart, and the default EC2NodeClass/NodePool built from the node settings. Its nodes
- * reuse the managed node group's role, so they get the same permissions and image pulls.
+ * reuse the managed node group's role, so they get the same permissions and image pulls (with API
+ * authentication EKS already created that role's EC2_LINUX access entry; a second would be a duplicate).
  */
-export class Karpenter extends pulumi.ComponentResource {
-    readonly roleArn: pulumi.Output<string>;
-    readonly queueName: pulumi.Output<string>;
-
-    constructor(name: string, args: KarpenterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-delivery:addons:Karpenter", name, {}, opts);
-        const { ctx } = args;
-        const nodes = ctx.config.nodes;
-
-        const namespace = addonNamespace(NAMESPACE, { parent: this });
-
-        // Five minutes of retention: an interruption notice older than that is past acting on.
-        const queue = new aws.sqs.Queue(`${name}-interruptions`, {
-            name: `${ctx.clusterName}-karpenter`,
-            messageRetentionSeconds: 300,
-            sqsManagedSseEnabled: true,
+export function karpenter(ctx: AddonContext, opts: AddonOptions): Addon {
+    const nodes = ctx.config.nodes;
+    const name = KARPENTER.name;
+    const parent = { parent: opts.parent };
+    // Five minutes of retention: an interruption notice older than that is past acting on.
+    const queue = new aws.sqs.Queue(`${name}-interruptions`, {
+        name: `${ctx.clusterName}-karpenter`,
+        messageRetentionSeconds: 300,
+        sqsManagedSseEnabled: true,
+        tags: ctx.tags,
+    }, parent);
+    new aws.sqs.QueuePolicy(`${name}-interruptions`, {
+        queueUrl: queue.url,
+        policy: queue.arn.apply(interruptionQueuePolicy),
+    }, parent);
+    for (const [event, pattern] of Object.entries(INTERRUPTION_EVENTS)) {
+        const rule = new aws.cloudwatch.EventRule(`${name}-${event}`, {
+            description: `${pattern["detail-type"][0]} for Karpenter in ${ctx.clusterName}`,
+            eventPattern: JSON.stringify(pattern),
             tags: ctx.tags,
-        }, { parent: this });
-        new aws.sqs.QueuePolicy(`${name}-interruptions`, {
-            queueUrl: queue.url,
-            policy: queue.arn.apply(interruptionQueuePolicy),
-        }, { parent: this });
-        for (const [event, pattern] of Object.entries(INTERRUPTION_EVENTS)) {
-            const rule = new aws.cloudwatch.EventRule(`${name}-${event}`, {
-                description: `${pattern["detail-type"][0]} for Karpenter in ${ctx.clusterName}`,
-                eventPattern: JSON.stringify(pattern),
-                tags: ctx.tags,
-            }, { parent: this });
-            new aws.cloudwatch.EventTarget(`${name}-${event}`, {
-                rule: rule.name,
-                targetId: "KarpenterInterruptionQueueTarget",
-                arn: queue.arn,
-            }, { parent: this });
-        }
-
-        const { role, association } = workloadIdentity(`${name}-identity`, {
-            ctx,
-            namespace: NAMESPACE,
-            serviceAccount: SERVICE_ACCOUNT,
-            statements: karpenterStatements({ ctx, queueArn: queue.arn }),
-        }, { parent: this });
-
-        // Karpenter's nodes reuse the managed node group's role: with API authentication EKS already
-        // created that role's EC2_LINUX access entry, so a second entry would be rejected as a duplicate.
-
-        const release = addonRelease(name, {
-            chart: KARPENTER_CHART,
-            namespace: namespace.metadata.name,
-            values: {
-                settings: { clusterName: ctx.clusterName, interruptionQueue: queue.name },
-                serviceAccount: { create: true, name: SERVICE_ACCOUNT },
-                // Leader election keeps one active; the chart's default affinity keeps both off Karpenter's own nodes.
-                replicas: 2,
-                controller: {
-                    // Nodes answer IMDS only to the host (hop limit 1), so Karpenter cannot look its region
-                    // up there (aws/karpenter-provider-aws@v1.14.1:pkg/operator/operator.go:114-120); the chart's own hint is this env.
-                    env: [{ name: "AWS_REGION", value: ctx.config.region }],
-                    resources: {
-                        requests: { cpu: "250m", memory: "512Mi" },
-                        limits: { memory: "512Mi" },
-                    },
-                },
-                topologySpreadConstraints: spreadConstraints(POD_LABELS),
-                podDisruptionBudget: { name: "karpenter", maxUnavailable: 1 },
-            },
-        }, { parent: this, dependsOn: [association] });
-
-        // The CRDs come with the chart: the objects can only be created once the release is installed.
-        const afterChart: pulumi.CustomResourceOptions = { parent: this, dependsOn: [release] };
-        new k8s.apiextensions.CustomResource(`${name}-node-class`, {
-            apiVersion: "karpenter.k8s.aws/v1",
-            kind: "EC2NodeClass",
-            metadata: { name: "default" },
-            spec: {
-                // The managed nodes' AMI release, not @latest: new AMIs arrive when a person bumps it.
-                amiSelectorTerms: [{ alias: amiAlias(nodes.amiReleaseVersion) }],
-                role: ctx.nodeRoleName,
-                subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": ctx.clusterName } }],
-                securityGroupSelectorTerms: [{ id: ctx.clusterSecurityGroupId }],
-                // IMDSv2 only, and one hop: pods get AWS credentials from EKS Pod Identity, never from the node role.
-                metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-                // Same max pods as the managed nodes: more than the instance can address leaves pods without IPs.
-                kubelet: { maxPods: nodes.maxPods },
-                tags: ctx.tags,
-            },
-        }, afterChart);
-
-        const firstInstance = nodes.instances[0];
-        if (!firstInstance) throw new Error("Karpenter needs at least one instance type in the node settings");
-        new k8s.apiextensions.CustomResource(`${name}-node-pool`, {
-            apiVersion: "karpenter.sh/v1",
-            kind: "NodePool",
-            metadata: { name: "default" },
-            spec: {
-                template: {
-                    spec: {
-                        nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" },
-                        requirements: [
-                            { key: "kubernetes.io/arch", operator: "In", values: [nodes.arch] },
-                            { key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand"] },
-                            { key: "node.kubernetes.io/instance-type", operator: "In", values: nodes.instanceTypes },
-                        ],
-                        // Nodes are replaced after 30 days, so none drifts far from the pinned configuration.
-                        expireAfter: "720h",
-                    },
-                },
-                // The same ceiling as the node group's maxSize, expressed in vCPUs.
-                limits: { cpu: String(nodes.maxSize * firstInstance.vcpu) },
-                disruption: {
-                    consolidationPolicy: "WhenEmptyOrUnderutilized",
-                    consolidateAfter: "1m",
-                    // At most a tenth of the nodes drained at once.
-                    budgets: [{ nodes: "10%" }],
-                },
-            },
-        }, afterChart);
-
-        this.roleArn = role.arn;
-        this.queueName = queue.name;
-        this.registerOutputs({ roleArn: this.roleArn, queueName: this.queueName });
+        }, parent);
+        new aws.cloudwatch.EventTarget(`${name}-${event}`, {
+            rule: rule.name,
+            targetId: "KarpenterInterruptionQueueTarget",
+            arn: queue.arn,
+        }, parent);
     }
+
+    const addon = new Addon(KARPENTER, {
+        ctx,
+        identity: { serviceAccount: SERVICE_ACCOUNT, statements: karpenterStatements({ ctx, queueArn: queue.arn }) },
+        values: {
+            settings: { clusterName: ctx.clusterName, interruptionQueue: queue.name },
+            serviceAccount: { create: true, name: SERVICE_ACCOUNT },
+            // Leader election keeps one active; the chart's default affinity keeps both off Karpenter's own nodes.
+            replicas: 2,
+            controller: {
+                // Nodes answer IMDS only to the host (hop limit 1), so Karpenter cannot look its region
+                // up there (aws/karpenter-provider-aws@v1.14.1:pkg/operator/operator.go:114-120); the chart's own hint is this env.
+                env: [{ name: "AWS_REGION", value: ctx.config.region }],
+                resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "512Mi" } },
+            },
+            topologySpreadConstraints: spreadConstraints(POD_LABELS),
+            podDisruptionBudget: { name: "karpenter", maxUnavailable: 1 },
+        },
+        // templates/deployment.yaml: one controller container; the chart's strategy replaces pods one at a time.
+        workloads: [{ workload: "karpenter/karpenter", kind: "Deployment", replicas: "replicas", containers: ["controller.resources"] }],
+    }, opts);
+
+    // The CRDs come with the chart: the objects can only be created once the release is installed.
+    const afterChart: pulumi.CustomResourceOptions = { parent: addon, dependsOn: [addon.release] };
+    new k8s.apiextensions.CustomResource(`${name}-node-class`, {
+        apiVersion: "karpenter.k8s.aws/v1",
+        kind: "EC2NodeClass",
+        metadata: { name: "default" },
+        spec: {
+            // The managed nodes' AMI release, not @latest: new AMIs arrive when a person bumps it.
+            amiSelectorTerms: [{ alias: amiAlias(nodes.amiReleaseVersion) }],
+            role: ctx.nodeRoleName,
+            subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": ctx.clusterName } }],
+            securityGroupSelectorTerms: [{ id: ctx.clusterSecurityGroupId }],
+            // IMDSv2 only, and one hop: pods get AWS credentials from EKS Pod Identity, never from the node role.
+            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+            // Same max pods as the managed nodes: more than the instance can address leaves pods without IPs.
+            kubelet: { maxPods: nodes.maxPods },
+            tags: ctx.tags,
+        },
+    }, afterChart);
+
+    const firstInstance = nodes.instances[0];
+    if (!firstInstance) throw new Error("Karpenter needs at least one instance type in the node settings");
+    new k8s.apiextensions.CustomResource(`${name}-node-pool`, {
+        apiVersion: "karpenter.sh/v1",
+        kind: "NodePool",
+        metadata: { name: "default" },
+        spec: {
+            template: {
+                spec: {
+                    nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" },
+                    requirements: [
+                        { key: "kubernetes.io/arch", operator: "In", values: [nodes.arch] },
+                        { key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand"] },
+                        { key: "node.kubernetes.io/instance-type", operator: "In", values: nodes.instanceTypes },
+                    ],
+                    // Nodes are replaced after 30 days, so none drifts far from the pinned configuration.
+                    expireAfter: "720h",
+                },
+            },
+            // The same ceiling as the node group's maxSize, expressed in vCPUs.
+            limits: { cpu: String(nodes.maxSize * firstInstance.vcpu) },
+            disruption: {
+                consolidationPolicy: "WhenEmptyOrUnderutilized",
+                consolidateAfter: "1m",
+                // At most a tenth of the nodes drained at once.
+                budgets: [{ nodes: "10%" }],
+            },
+        },
+    }, afterChart);
+
+return addon;
 }

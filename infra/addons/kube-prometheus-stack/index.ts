@@ -1,8 +1,7 @@
-import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { PLATFORM } from "../../platform";
 import type { AddonContext } from "../context";
-import { addonNamespace, addonRelease, Chart, spreadConstraints } from "../helm";
+import { Addon, AddonOptions, AddonSpec, resources, spreadConstraints, Workload } from "../addon";
 import { POD_RESOURCES_DASHBOARD } from "./dashboard";
 
 /**
@@ -10,7 +9,13 @@ import { POD_RESOURCES_DASHBOARD } from "./dashboard";
  * grafana subchart 12.11.1). Helm installs the chart's CRDs on the first install only: an existing release
  * needs the new CRDs applied before this upgrade (the chart's UPGRADE.md).
  */
-export const KUBE_PROMETHEUS_STACK_CHART: Chart = { chart: "kube-prometheus-stack", version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts" };
+export const KUBE_PROMETHEUS_STACK: AddonSpec = {
+    name: "kube-prometheus-stack",
+    chart: { chart: "kube-prometheus-stack", version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts" },
+    namespace: PLATFORM.monitoringNamespace,
+    // grafana 12.11.1 templates/deployment.yaml:12-15 render .Values.annotations, which values.yaml:245 only comments.
+    openValues: ["grafana.annotations"],
+};
 
 /** Pinned so the chart's object names (and the URLs below) do not depend on the release name. */
 const FULLNAME = "kube-prometheus-stack";
@@ -35,13 +40,7 @@ export const ALERTS = {
     nodeCpu: "NodeCpuAboveTarget",
 } as const;
 
-interface Resources {
-    requests: { cpu: string; memory: string };
-    limits: { memory: string };
-}
-
-/** Memory limit only: CPU limits throttle, and every pod here has requests. */
-const resources = (cpu: string, memory: string, memoryLimit: string): Resources => ({ requests: { cpu, memory }, limits: { memory: memoryLimit } });
+type Resources = ReturnType<typeof resources>;
 
 const NON_ROOT = { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 2000, fsGroup: 2000, seccompProfile: { type: "RuntimeDefault" } };
 
@@ -82,7 +81,7 @@ export type KubePrometheusStackValues = {
             dashboards: { enabled: boolean; label: string; labelValue: string; searchNamespace: string };
         };
     };
-    prometheusOperator: { resources: Resources };
+    prometheusOperator: { resources: Resources; prometheusConfigReloader: { resources: Resources } };
     "kube-state-metrics": { resources: Resources };
     "prometheus-node-exporter": { resources: Resources };
 };
@@ -143,7 +142,11 @@ export function kubePrometheusStackValues(storage: PrometheusStorage): KubeProme
                 dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" },
             },
         },
-        prometheusOperator: { resources: resources("100m", "128Mi", "256Mi") },
+        prometheusOperator: {
+            resources: resources("100m", "128Mi", "256Mi"),
+            // The config-reloader sidecar of every Prometheus and Alertmanager pod: the chart sets no requests (values.yaml:3561).
+            prometheusConfigReloader: { resources: resources("10m", "32Mi", "64Mi") },
+        },
         "kube-state-metrics": { resources: resources("50m", "128Mi", "256Mi") },
         "prometheus-node-exporter": { resources: resources("50m", "32Mi", "64Mi") },
     };
@@ -207,36 +210,44 @@ export function alertRules(nodeCpuTargetPercent: number): AlertRule[] {
     ];
 }
 
-export interface MonitoringArgs {
-    ctx: AddonContext;
-}
+/**
+ * The pods the chart renders with these values (templates of kube-prometheus-stack 88.5.3 and its
+ * subcharts): Prometheus and Alertmanager are StatefulSets the operator creates, with a config-reloader
+ * sidecar each (prometheusOperator.prometheusConfigReloader.resources); node-exporter runs on every node.
+ */
+export const MONITORING_WORKLOADS = [
+    { workload: "monitoring/prometheus-kube-prometheus-stack-prometheus", kind: "StatefulSet", replicas: "prometheus.prometheusSpec.replicas",
+        containers: ["prometheus.prometheusSpec.resources", "prometheusOperator.prometheusConfigReloader.resources"] },
+    { workload: "monitoring/alertmanager-kube-prometheus-stack-alertmanager", kind: "StatefulSet", replicas: "alertmanager.alertmanagerSpec.replicas",
+        containers: ["alertmanager.alertmanagerSpec.resources", "prometheusOperator.prometheusConfigReloader.resources"] },
+    { workload: "monitoring/kube-prometheus-stack-grafana", kind: "Deployment", replicas: "grafana.replicas", surge: 1,
+        // Two sidecars (dashboards and datasources) share grafana.sidecar.resources (grafana templates/_pod.tpl).
+        containers: ["grafana.resources", "grafana.sidecar.resources", "grafana.sidecar.resources"] },
+    { workload: "monitoring/kube-prometheus-stack-operator", kind: "Deployment", replicas: 1, surge: 1, containers: ["prometheusOperator.resources"] },
+    { workload: "monitoring/kube-prometheus-stack-kube-state-metrics", kind: "Deployment", replicas: "kube-state-metrics.replicas", surge: 1, containers: ["kube-state-metrics.resources"] },
+    { workload: "monitoring/kube-prometheus-stack-prometheus-node-exporter", kind: "DaemonSet", replicas: 0, containers: ["prometheus-node-exporter.resources"] },
+] as const satisfies readonly Workload[];
 
 /**
- * kube-prometheus-stack: Prometheus (on EBS volumes) and Alertmanager, two replicas each, one Grafana, plus the platform's
- * pod-resources dashboard and alerts. Grafana's admin login comes from Secrets Manager through an
- * ExternalSecret, so it never passes through Pulumi.
+ * kube-prometheus-stack: Prometheus (on EBS volumes) and Alertmanager, two replicas each, one Grafana, plus
+ * the platform's pod-resources dashboard and alerts. Grafana's admin login comes from Secrets Manager
+ * through an ExternalSecret, so it never passes through Pulumi. Needs the secret store (`after`).
  */
-export class Monitoring extends pulumi.ComponentResource {
-    readonly release: k8s.helm.v3.Release;
-
-    constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-delivery:addons:Monitoring", name, {}, opts);
-        const { ctx } = args;
-        const labels = { "app.kubernetes.io/part-of": PLATFORM.partOf };
-        // A component's dependsOn does not reach its children: hand it to the first one (the
-        // ExternalSecret needs the external-secrets CRDs and the ClusterSecretStore).
-        const namespace = addonNamespace(PLATFORM.monitoringNamespace, { parent: this, dependsOn: opts?.dependsOn });
-
-        const adminSecret = new k8s.apiextensions.CustomResource(`${name}-grafana-admin`, {
+export function monitoring(ctx: AddonContext, opts: AddonOptions): Addon {
+    const labels = { "app.kubernetes.io/part-of": PLATFORM.partOf };
+    const namespace = PLATFORM.monitoringNamespace;
+    const addon = new Addon(KUBE_PROMETHEUS_STACK, {
+        ctx,
+        values: kubePrometheusStackValues({
+            retentionDays: ctx.config.monitoring.retentionDays,
+            storageGiB: ctx.config.monitoring.storageGiB,
+            storageClass: PLATFORM.storageClass,
+        }),
+        // Grafana must not start before its login exists.
+        prepare: (options) => [new k8s.apiextensions.CustomResource("kube-prometheus-stack-grafana-admin", {
             apiVersion: "external-secrets.io/v1",
             kind: "ExternalSecret",
-            metadata: {
-                name: GRAFANA_ADMIN_SECRET,
-                namespace: namespace.metadata.name,
-                labels,
-                // Grafana must not start before its login exists.
-                annotations: { "pulumi.com/waitFor": "condition=Ready" },
-            },
+            metadata: { name: GRAFANA_ADMIN_SECRET, namespace, labels, annotations: { "pulumi.com/waitFor": "condition=Ready" } },
             spec: {
                 refreshInterval: "1h",
                 secretStoreRef: { kind: "ClusterSecretStore", name: PLATFORM.secretStore },
@@ -244,37 +255,21 @@ export class Monitoring extends pulumi.ComponentResource {
                 // The Secrets Manager secret holds JSON with the keys admin-user and admin-password.
                 dataFrom: [{ extract: { key: ctx.config.monitoring.grafanaAdminSecret } }],
             },
-        }, { parent: this });
+        }, options)],
+        workloads: [...MONITORING_WORKLOADS],
+    }, opts);
 
-        this.release = addonRelease(name, {
-            chart: KUBE_PROMETHEUS_STACK_CHART,
-            namespace: namespace.metadata.name,
-            values: kubePrometheusStackValues({
-                retentionDays: ctx.config.monitoring.retentionDays,
-                storageGiB: ctx.config.monitoring.storageGiB,
-                storageClass: PLATFORM.storageClass,
-            }),
-        }, { parent: this, dependsOn: [adminSecret] });
-
-        new k8s.core.v1.ConfigMap(`${name}-dashboard-pod-resources`, {
-            metadata: {
-                name: "dashboard-pod-resources",
-                namespace: namespace.metadata.name,
-                labels: { ...labels, grafana_dashboard: "1" },
-            },
-            data: { "pod-resources.json": JSON.stringify(POD_RESOURCES_DASHBOARD) },
-        }, { parent: this });
-
-        // The PrometheusRule CRD comes with the chart.
-        new k8s.apiextensions.CustomResource(`${name}-rules`, {
-            apiVersion: "monitoring.coreos.com/v1",
-            kind: "PrometheusRule",
-            metadata: { name: "eks-delivery", namespace: namespace.metadata.name, labels },
-            spec: {
-                groups: [{ name: "eks-delivery", rules: alertRules(ctx.config.nodes.cpuTargetPercent ?? DEFAULT_NODE_CPU_TARGET) }],
-            },
-        }, { parent: this, dependsOn: [this.release] });
-
-        this.registerOutputs({ status: this.release.status });
-    }
+    const afterRelease = { parent: addon, dependsOn: [addon.release] };
+    new k8s.core.v1.ConfigMap("kube-prometheus-stack-dashboard-pod-resources", {
+        metadata: { name: "dashboard-pod-resources", namespace, labels: { ...labels, grafana_dashboard: "1" } },
+        data: { "pod-resources.json": JSON.stringify(POD_RESOURCES_DASHBOARD) },
+    }, afterRelease);
+    // The PrometheusRule CRD comes with the chart.
+    new k8s.apiextensions.CustomResource("kube-prometheus-stack-rules", {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PrometheusRule",
+        metadata: { name: "eks-delivery", namespace, labels },
+        spec: { groups: [{ name: "eks-delivery", rules: alertRules(ctx.config.nodes.cpuTargetPercent ?? DEFAULT_NODE_CPU_TARGET) }] },
+    }, afterRelease);
+    return addon;
 }

@@ -1,7 +1,7 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { AddonContext } from "../context";
-import { addonNamespace, addonRelease, Chart } from "../helm";
+import { Addon, AddonOptions, AddonSpec, resources } from "../addon";
 import { PLATFORM } from "../../platform";
 import { PROMETHEUS_URL } from "../kube-prometheus-stack";
 
@@ -14,15 +14,30 @@ const ISTIO_VERSION = "1.30.3";
 const ISTIO_CHARTS = "oci://ghcr.io/istio/release/charts";
 /** Where Istio pushes its images (release/publish.sh:33); the 1.30 charts default to a registry being retired. */
 const ISTIO_HUB = "docker.io/istio";
-export const ISTIO_BASE_CHART: Chart = { chart: `${ISTIO_CHARTS}/base`, version: ISTIO_VERSION };
-export const ISTIO_CNI_CHART: Chart = { chart: `${ISTIO_CHARTS}/cni`, version: ISTIO_VERSION };
-export const ISTIOD_CHART: Chart = { chart: `${ISTIO_CHARTS}/istiod`, version: ISTIO_VERSION };
-/** kiali/helm-charts@v2.29.0 (2026-07-13). */
-export const KIALI_CHART: Chart = { chart: "kiali-server", version: "2.29.0", repo: "https://kiali.org/helm-charts" };
-/** jaegertracing/helm-charts@jaeger-4.11.1 (2026-06-14): Jaeger v2.19.0; Jaeger v1 reached end of life in December 2025. */
-export const JAEGER_CHART: Chart = { chart: "jaeger", version: "4.11.1", repo: "https://jaegertracing.github.io/helm-charts" };
-
 export const MESH_NAMESPACE = PLATFORM.meshNamespace;
+const MESH = "it is part of the mesh (eks-delivery:mesh.enabled): turn the mesh off there";
+export const ISTIO_BASE: AddonSpec = { name: "istio-base", chart: { chart: `${ISTIO_CHARTS}/base`, version: ISTIO_VERSION }, namespace: MESH_NAMESPACE, required: MESH };
+export const ISTIO_CNI: AddonSpec = { name: "istio-cni", chart: { chart: `${ISTIO_CHARTS}/cni`, version: ISTIO_VERSION }, namespace: MESH_NAMESPACE, required: MESH };
+export const ISTIOD: AddonSpec = {
+    name: "istiod", chart: { chart: `${ISTIO_CHARTS}/istiod`, version: ISTIO_VERSION }, namespace: MESH_NAMESPACE, required: MESH,
+    // templates/configmap.yaml merges meshConfig whole into the mesh config (MeshConfig's own schema).
+    openValues: ["meshConfig"],
+};
+/** kiali/helm-charts@v2.29.0 (2026-07-13). */
+export const KIALI: AddonSpec = {
+    name: "kiali", chart: { chart: "kiali-server", version: "2.29.0", repo: "https://kiali.org/helm-charts" }, namespace: MESH_NAMESPACE,
+    // templates/configmap.yaml:21-41 writes all values into Kiali's config (its own schema).
+    openValues: ["external_services"],
+};
+/** jaegertracing/helm-charts@jaeger-4.11.1 (2026-06-14): Jaeger v2.19.0; Jaeger v1 reached end of life in December 2025. */
+export const JAEGER_SPEC: AddonSpec = {
+    name: "jaeger", chart: { chart: "jaeger", version: "4.11.1", repo: "https://jaegertracing.github.io/helm-charts" }, namespace: MESH_NAMESPACE,
+    // templates/jaeger/jaeger-deploy.yaml:106-109 read jaeger.resources (values.yaml:231-237 comments it).
+    openValues: ["jaeger.resources"],
+};
+
+/** What Istio injects beside every meshed container: istio/istio@1.30.3:manifests/charts/istiod/values.yaml:399-402 (global.proxy.resources). */
+export const SIDECAR_REQUESTS = { cpu: "100m", memory: "128Mi" };
 
 /** Release name of Jaeger: the v2 chart serves everything from one Service named after it. */
 const JAEGER = "jaeger";
@@ -40,16 +55,11 @@ export function meshNamespaceLabels(enabled: boolean): Record<string, string> {
     return enabled ? { "istio-injection": "enabled" } : {};
 }
 
-interface Resources {
-    requests: { cpu: string; memory: string };
-    limits: { memory: string };
-}
-
-const resources = (cpu: string, memory: string, memoryLimit: string): Resources => ({ requests: { cpu, memory }, limits: { memory: memoryLimit } });
+type Resources = ReturnType<typeof resources>;
 
 export type IstiodValues = {
-    replicaCount: number;
     autoscaleMin: number;
+    autoscaleMax: number;
     resources: Resources;
     global: { hub: string };
     cni: { enabled: boolean };
@@ -62,10 +72,11 @@ export type IstiodValues = {
 
 export function istiodValues(): IstiodValues {
     return {
-        // Two istiods: sidecars of new pods cannot start without one. (Top-level keys since 1.24; the
-        // `pilot.*` spellings only survive through a compatibility shim.)
-        replicaCount: 2,
+        // At least two istiods (sidecars of new pods cannot start without one), scaled by the chart's HPA,
+        // which sets the count (replicaCount would be ignored). Top-level keys since 1.24; the `pilot.*`
+        // spellings only survive through a compatibility shim.
         autoscaleMin: 2,
+        autoscaleMax: 5,
         resources: resources("200m", "512Mi", "1Gi"),
         global: { hub: ISTIO_HUB },
         // Traffic redirection is set up by the Istio CNI node agent, so injected pods need no NET_ADMIN
@@ -171,80 +182,60 @@ export function istioMonitors(): Record<string, unknown>[] {
     ];
 }
 
-export interface ServiceMeshArgs {
-    ctx: AddonContext;
-    /** Namespaces whose pods get sidecars; the caller labels them with `meshNamespaceLabels(true)`. */
-    injectNamespaces: string[];
+export interface ServiceMesh {
+    istiod: Addon;
+    /** Every release and object of the mesh: what must be ready before meshed pods start. */
+    ready: pulumi.Resource[];
 }
 
 /**
  * Istio with its CNI node agent, mesh-wide STRICT mTLS, tracing to an in-memory Jaeger, and Kiali over
- * Prometheus and Jaeger. Sidecar injection is per namespace: the caller labels the namespaces this
- * component expects.
+ * Prometheus and Jaeger. Sidecar injection is per namespace: the caller labels the namespaces
+ * (`meshNamespaceLabels`). `monitoring` false: no Prometheus, so no Kiali and no Istio monitors.
  */
-export class ServiceMesh extends pulumi.ComponentResource {
-    readonly base: k8s.helm.v3.Release;
-    readonly cni: k8s.helm.v3.Release;
-    readonly istiod: k8s.helm.v3.Release;
-    readonly peerAuthentication: k8s.apiextensions.CustomResource;
-    readonly kiali: k8s.helm.v3.Release;
-    readonly jaeger: k8s.helm.v3.Release;
-    readonly injectNamespaces: string[];
+export function serviceMesh(ctx: AddonContext, args: { monitoring: boolean }, opts: AddonOptions): ServiceMesh {
+    const enabled = (spec: AddonSpec) => ctx.config.addons[spec.name]?.enabled !== false;
+    // The CRDs and cluster roles first; istiod's webhooks and config need them. It creates the namespace.
+    const base = new Addon(ISTIO_BASE, { ctx, values: { defaultRevision: "default" }, workloads: [] }, opts);
+    // The node agent that sets up each injected pod's traffic redirection; its defaults (/opt/cni/bin,
+    // /etc/cni/net.d, chained after the VPC CNI) fit EKS's AL2023 nodes.
+    const cni = new Addon(ISTIO_CNI, {
+        ctx, createNamespace: false, values: { global: { hub: ISTIO_HUB } },
+        workloads: [{ workload: "istio-system/istio-cni-node", kind: "DaemonSet", replicas: 0, containers: ["resources"] }],
+    }, { ...opts, after: [...(opts.after ?? []), base.release] });
+    const istiod = new Addon(ISTIOD, {
+        ctx, createNamespace: false, values: istiodValues(),
+        // templates/autoscale.yaml: an HPA from autoscaleMin to autoscaleMax (default 5).
+        workloads: [{ workload: "istio-system/istiod", kind: "Deployment", replicas: "autoscaleMax", surge: 1, containers: ["resources"] }],
+    }, { ...opts, after: [...(opts.after ?? []), base.release, cni.release] });
+    const afterIstiod = { parent: istiod, dependsOn: [istiod.release] };
 
-    constructor(name: string, args: ServiceMeshArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-delivery:addons:ServiceMesh", name, {}, opts);
-        this.injectNamespaces = [...args.injectNamespaces];
-        const namespace = addonNamespace(MESH_NAMESPACE, { parent: this });
+    // Mesh-wide (root namespace, no selector): sidecars accept mTLS only.
+    const peerAuthentication = new k8s.apiextensions.CustomResource("istio-mtls", {
+        apiVersion: "security.istio.io/v1",
+        kind: "PeerAuthentication",
+        metadata: { name: "default", namespace: MESH_NAMESPACE },
+        spec: { mtls: { mode: "STRICT" } },
+    }, afterIstiod);
+    const ready: pulumi.Resource[] = [base, cni, istiod, peerAuthentication];
 
-        // The CRDs and cluster roles first; istiod's webhooks and config need them.
-        this.base = addonRelease(`${name}-base`, {
-            chart: ISTIO_BASE_CHART,
-            name: "istio-base",
-            namespace: namespace.metadata.name,
-            values: { defaultRevision: "default" },
-        }, { parent: this });
-        // The node agent that sets up each injected pod's traffic redirection; its defaults (/opt/cni/bin,
-        // /etc/cni/net.d, chained after the VPC CNI) fit EKS's AL2023 nodes.
-        this.cni = addonRelease(`${name}-cni`, {
-            chart: ISTIO_CNI_CHART,
-            name: "istio-cni",
-            namespace: namespace.metadata.name,
-            values: { global: { hub: ISTIO_HUB } },
-        }, { parent: this, dependsOn: [this.base] });
-        this.istiod = addonRelease(`${name}-istiod`, {
-            chart: ISTIOD_CHART,
-            name: "istiod",
-            namespace: namespace.metadata.name,
-            values: istiodValues(),
-        }, { parent: this, dependsOn: [this.base, this.cni] });
-
-        // Mesh-wide (root namespace, no selector): sidecars accept mTLS only.
-        this.peerAuthentication = new k8s.apiextensions.CustomResource(`${name}-mtls`, {
-            apiVersion: "security.istio.io/v1",
-            kind: "PeerAuthentication",
-            metadata: { name: "default", namespace: MESH_NAMESPACE },
-            spec: { mtls: { mode: "STRICT" } },
-        }, { parent: this, dependsOn: [this.istiod] });
-
-        this.jaeger = addonRelease(`${name}-jaeger`, {
-            chart: JAEGER_CHART,
-            name: JAEGER,
-            namespace: namespace.metadata.name,
-            values: jaegerValues(),
-        }, { parent: this });
-        this.kiali = addonRelease(`${name}-kiali`, {
-            chart: KIALI_CHART,
-            name: "kiali",
-            namespace: namespace.metadata.name,
-            values: kialiValues(),
-        }, { parent: this, dependsOn: [this.istiod] });
-
-        // The monitoring CRDs come with kube-prometheus-stack, which this component is ordered after.
-        for (const monitor of istioMonitors()) {
-            new k8s.apiextensions.CustomResource(`${name}-${(monitor.metadata as { name: string }).name}`, monitor as k8s.apiextensions.CustomResourceArgs,
-                { parent: this, dependsOn: [this.istiod] });
-        }
-
-        this.registerOutputs({ injectNamespaces: this.injectNamespaces, status: this.istiod.status });
+    if (enabled(JAEGER_SPEC)) {
+        ready.push(new Addon(JAEGER_SPEC, {
+            ctx, createNamespace: false, values: jaegerValues(),
+            workloads: [{ workload: "istio-system/jaeger", kind: "Deployment", replicas: "jaeger.replicas", surge: 1, containers: ["jaeger.resources"] }],
+        }, { ...opts, after: [...(opts.after ?? []), base.release] }));
     }
+    if (args.monitoring && enabled(KIALI)) {
+        ready.push(new Addon(KIALI, {
+            ctx, createNamespace: false, values: kialiValues(),
+            workloads: [{ workload: "istio-system/kiali", kind: "Deployment", replicas: "deployment.replicas", surge: 1, containers: ["deployment.resources"] }],
+        }, { ...opts, after: [...(opts.after ?? []), istiod.release] }));
+    }
+    // The monitoring CRDs come with kube-prometheus-stack, which the caller orders this after.
+    if (args.monitoring) {
+        for (const monitor of istioMonitors()) {
+            new k8s.apiextensions.CustomResource(`istio-${(monitor.metadata as { name: string }).name}`, monitor as k8s.apiextensions.CustomResourceArgs, afterIstiod);
+        }
+    }
+    return { istiod, ready };
 }

@@ -1,0 +1,31 @@
+/**
+ * Vendored Kubernetes manifests applied as typed Pulumi resources (server-side apply, the provider's
+ * default: the HTTPRoute CRD alone is over the 256 KiB client-side annotation limit). Used for CRDs that
+ * Helm would install once and never upgrade.
+ */
+import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { parseAllDocuments } from "yaml";
+
+/** The objects of a multi-document YAML file (comments and empty documents dropped). */
+export function readManifests(file: string): Array<Record<string, any>> {
+    return parseAllDocuments(fs.readFileSync(file, "utf8")).map((doc) => doc.toJS()).filter((o) => o && typeof o === "object");
+}
+
+/**
+ * Registers each object: CustomResourceDefinitions and admission policies, the kinds CRD bundles carry.
+ * Any other kind is an error (a bundle that grew one must be looked at, not applied blindly).
+ */
+export function applyManifests(prefix: string, objects: Array<Record<string, any>>, opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
+    return objects.map((o) => {
+        const name = `${prefix}-${o.metadata.name}`;
+        const { metadata, spec } = o;
+        switch (o.kind) {
+            case "CustomResourceDefinition": return new k8s.apiextensions.v1.CustomResourceDefinition(name, { metadata, spec }, opts);
+            case "ValidatingAdmissionPolicy": return new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(name, { metadata, spec }, opts);
+            case "ValidatingAdmissionPolicyBinding": return new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(name, { metadata, spec }, opts);
+            default: throw new Error(`${prefix}: ${o.kind} ${o.metadata?.name} is not a kind a CRD bundle may carry`);
+        }
+    });
+}
