@@ -220,7 +220,8 @@ function peakReplicas(kube: KubeIndex, w: StackResource): number {
 
 /** Pods of the platform: the EKS add-ons the stack has, and every component's stated `podFootprint`. */
 export function platformPods(resources: StackResource[]): PlatformPod[] {
-    const hasCluster = resources.some((r) => r.type === "eks:index:Cluster" || r.type === "aws:eks/cluster:Cluster");
+    // Nodes of an EKS cluster run these whether the stack declares the cluster or only its node groups.
+    const hasCluster = resources.some((r) => ["eks:index:Cluster", "aws:eks/cluster:Cluster", "eks:index:ManagedNodeGroup", "aws:eks/nodeGroup:NodeGroup"].includes(r.type));
     const declared = resources.filter((r) => r.type === "aws:eks/addon:Addon").map((r) => String(r.props.addonName));
     const eksAddons = [...new Set([...(hasCluster ? EKS_DEFAULT_ADDONS : []), ...declared])].filter((a) => a in EKS_ADDON_PODS).sort();
     const pods: PlatformPod[] = eksAddons.flatMap((a) => EKS_ADDON_PODS[a].map((p) => ({ source: `eks-addon/${a}`, ...p })));

@@ -3,9 +3,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import type { Plan, PlannedResource } from "../tools/plan/plan";
-import { Monitoring, ALERTS } from "../infra/addons/kube-prometheus-stack";
-import { meshNamespaceLabels, ServiceMesh } from "../infra/addons/mesh";
-import { addonContext, planComponent, validateKubernetesObject } from "./support";
+import { monitoring, ALERTS, KUBE_PROMETHEUS_STACK } from "../infra/addons/kube-prometheus-stack";
+import { meshNamespaceLabels, serviceMesh, ISTIO_BASE, ISTIO_CNI, ISTIOD, JAEGER_SPEC, KIALI } from "../infra/addons/mesh";
+import type { AddonSpec } from "../infra/addons/addon";
+import { addonContext, planComponent, Values, validateKubernetesObject } from "./support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const ofType = (plan: Plan, type: string) => plan.resources.filter((r) => r.type === type);
@@ -17,20 +18,27 @@ function one(plan: Plan, type: string, name?: string): PlannedResource {
 const input = (r: PlannedResource) => r.inputs as any;
 
 /**
- * Records, for every resource the component declares, the names of the resources it explicitly
- * depends on (dependsOn never reaches the plan, so it is read from the resource options).
+ * What a planned resource explicitly waits for (its dependsOn, as the plan records it), each as
+ * `<kind>/<name>`: an add-on's Addon component and its release share the add-on's name.
  */
-function dependencies() {
-    const names = new Map<pulumi.Resource, string>();
-    const dependsOn = new Map<string, string[]>();
-    const transformation: pulumi.ResourceTransformation = (args) => {
-        names.set(args.resource, args.name);
-        const deps = args.opts.dependsOn;
-        const list = (Array.isArray(deps) ? deps : deps ? [deps] : []) as pulumi.Resource[];
-        dependsOn.set(args.name, list.map((d) => names.get(d) ?? "?"));
-        return undefined;
-    };
-    return { transformations: [transformation], dependsOn };
+function dependsOn(plan: Plan, r: PlannedResource): string[] {
+    const byUrn = new Map(plan.resources.map((x) => [x.urn, x]));
+    return (r.options?.dependsOn ?? []).map((urn) => {
+        const d = byUrn.get(urn);
+        return d ? `${d.type.split(":").pop()}/${d.name}` : `? ${urn}`;
+    });
+}
+/** The release of an add-on: named after it, in its namespace, of its pinned chart, under its Addon component. */
+function releaseOf(plan: Plan, spec: AddonSpec): PlannedResource {
+    const r = one(plan, RELEASE, spec.name);
+    const component = one(plan, "eks-delivery:addons:Addon", spec.name);
+    assert.equal(r.parent, component.urn, `${spec.name}: the release is the Addon's`);
+    assert.equal(input(r).name, spec.name, `${spec.name}: the Helm release is named after the add-on`);
+    assert.equal(input(r).namespace, spec.namespace);
+    assert.deepEqual({ chart: input(r).chart, version: input(r).version, repo: input(r).repositoryOpts?.repo },
+        { chart: spec.chart.chart, version: spec.chart.version, repo: spec.chart.repo }, `${spec.name}: the pinned chart`);
+    assert.equal(input(r).atomic, true);
+    return r;
 }
 
 const cpuTarget = (percent: number) => addonContext("dev", (v) => Object.assign(v["eks-delivery:nodes"] as object, {
@@ -38,8 +46,9 @@ const cpuTarget = (percent: number) => addonContext("dev", (v) => Object.assign(
 }));
 
 test("monitoring: pinned chart, HA Prometheus and Alertmanager, one Grafana, every component with resources", async () => {
-    const plan = await planComponent(() => { new Monitoring("monitoring", { ctx: addonContext() }); });
-    const release = input(one(plan, RELEASE));
+    const plan = await planComponent(() => { monitoring(addonContext(), {}); });
+    const release = input(releaseOf(plan, KUBE_PROMETHEUS_STACK));
+    assert.equal(release.name, "kube-prometheus-stack");
     assert.equal(release.chart, "kube-prometheus-stack");
     assert.equal(release.version, "88.5.3");
     assert.deepEqual(release.repositoryOpts, { repo: "https://prometheus-community.github.io/helm-charts" });
@@ -78,16 +87,17 @@ test("monitoring: pinned chart, HA Prometheus and Alertmanager, one Grafana, eve
 });
 
 test("monitoring: Grafana's login comes from Secrets Manager through an ExternalSecret, never through Pulumi", async () => {
-    const { transformations, dependsOn } = dependencies();
-    const plan = await planComponent(() => { new Monitoring("monitoring", { ctx: addonContext() }, { transformations }); });
-    const grafana = input(one(plan, RELEASE)).values.grafana;
+    const plan = await planComponent(() => { monitoring(addonContext(), {}); });
+    const release = one(plan, RELEASE);
+    const grafana = input(release).values.grafana;
     assert.deepEqual(grafana.admin, { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
     assert.equal(grafana.adminPassword, undefined);
     const json = JSON.stringify(plan);
     assert.doesNotMatch(json, /"adminPassword":"[^"]/, "no admin password value anywhere in the plan");
     assert.doesNotMatch(json, /prom-operator/, "not the chart's default password either");
 
-    const external = one(plan, "kubernetes:external-secrets.io/v1:ExternalSecret").outputs as any;
+    const externalSecret = one(plan, "kubernetes:external-secrets.io/v1:ExternalSecret");
+    const external = externalSecret.outputs as any;
     assert.equal(external.metadata.name, "grafana-admin");
     assert.equal(external.metadata.namespace, "monitoring");
     assert.equal(external.metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
@@ -95,19 +105,21 @@ test("monitoring: Grafana's login comes from Secrets Manager through an External
     assert.deepEqual(external.spec.target, { name: "grafana-admin", creationPolicy: "Owner" });
     assert.deepEqual(external.spec.dataFrom, [{ extract: { key: "dev/grafana-admin" } }]);
     await assert.doesNotReject(validateKubernetesObject(external), "a valid external-secrets.io/v1 object");
-    assert.deepEqual(dependsOn.get("monitoring"), ["monitoring-grafana-admin"], "the release waits for the Secret");
+    assert.deepEqual(dependsOn(plan, release), ["Namespace/monitoring", `ExternalSecret/${externalSecret.name}`], "the release waits for the Secret");
+    assert.equal(externalSecret.parent, one(plan, "eks-delivery:addons:Addon", "kube-prometheus-stack").urn);
 
-    const prod = await planComponent(() => { new Monitoring("monitoring", { ctx: addonContext("prod") }); }, "prod");
+    const prod = await planComponent(() => { monitoring(addonContext("prod"), {}); }, "prod");
     const key = (one(prod, "kubernetes:external-secrets.io/v1:ExternalSecret").outputs as any).spec.dataFrom[0].extract.key;
     assert.equal(key, "prod/grafana-admin", "each stack reads its own secret");
 });
 
 test("monitoring: the pod-resources dashboard compares usage with requests and limits", async () => {
-    const plan = await planComponent(() => { new Monitoring("monitoring", { ctx: addonContext() }); });
+    const plan = await planComponent(() => { monitoring(addonContext(), {}); });
     const maps = ofType(plan, "kubernetes:core/v1:ConfigMap").filter((m) => (m.outputs.metadata as any).labels?.grafana_dashboard === "1");
     assert.equal(maps.length, 1);
     const map = maps[0].outputs as any;
     assert.equal(map.metadata.namespace, "monitoring");
+    assert.deepEqual(dependsOn(plan, maps[0]), ["Release/kube-prometheus-stack"], "after the chart: its namespace and Grafana's sidecar exist");
     await assert.doesNotReject(validateKubernetesObject(map));
     const files = Object.keys(map.data);
     assert.deepEqual(files, ["pod-resources.json"]);
@@ -126,10 +138,9 @@ test("monitoring: the pod-resources dashboard compares usage with requests and l
 });
 
 test("monitoring: the PrometheusRule alerts on OOM kills, crash loops, maxed-out HPAs and node CPU above target", async () => {
-    const { transformations, dependsOn } = dependencies();
-    const plan = await planComponent(() => { new Monitoring("monitoring", { ctx: cpuTarget(55) }, { transformations }); });
+    const plan = await planComponent(() => { monitoring(cpuTarget(55), {}); });
     const rule = one(plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
-    assert.deepEqual(dependsOn.get(rule.name), ["monitoring"], "the CRD comes with the release");
+    assert.deepEqual(dependsOn(plan, rule), ["Release/kube-prometheus-stack"], "the CRD comes with the release");
     const out = rule.outputs as any;
     assert.equal(out.apiVersion, "monitoring.coreos.com/v1");
     assert.equal(out.metadata.namespace, "monitoring");
@@ -149,35 +160,50 @@ test("monitoring: the PrometheusRule alerts on OOM kills, crash loops, maxed-out
         assert.ok(r.annotations.summary.length > 0 && r.annotations.description.length > 0, `${r.alert} annotations`);
     }
 
-    const dflt = await planComponent(() => { new Monitoring("monitoring", { ctx: addonContext() }); });
+    const dflt = await planComponent(() => { monitoring(addonContext(), {}); });
     const nodeCpu = (one(dflt, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").outputs as any).spec.groups
         .flatMap((g: any) => g.rules).find((r: any) => r.alert === "NodeCpuAboveTarget");
     assert.match(nodeCpu.expr, / > 70$/, "70% without a configured target");
 });
 
-test("mesh: pinned Istio with its CNI, Kiali and Jaeger v2; istiod after base and CNI; STRICT mTLS mesh-wide; tracing wired", async () => {
-    const { transformations, dependsOn } = dependencies();
-    const plan = await planComponent(() => {
-        new ServiceMesh("mesh", { ctx: addonContext(), injectNamespaces: ["dev"] }, { transformations });
-    });
-    const releases: Record<string, any> = Object.fromEntries(ofType(plan, RELEASE).map((r) => [String(input(r).chart).split("/").pop(), input(r)]));
-    const istio = "oci://ghcr.io/istio/release/charts";
-    const pinned = (chart: string) => ({ chart: releases[chart]?.chart, version: releases[chart]?.version, repo: releases[chart]?.repositoryOpts?.repo });
-    assert.deepEqual(Object.keys(releases).sort(), ["base", "cni", "istiod", "jaeger", "kiali-server"]);
-    for (const chart of ["base", "cni", "istiod"]) assert.deepEqual(pinned(chart), { chart: `${istio}/${chart}`, version: "1.30.3", repo: undefined });
-    assert.deepEqual(pinned("kiali-server"), { chart: "kiali-server", version: "2.29.0", repo: "https://kiali.org/helm-charts" });
-    assert.deepEqual(pinned("jaeger"), { chart: "jaeger", version: "4.11.1", repo: "https://jaegertracing.github.io/helm-charts" });
-    for (const r of Object.values(releases)) assert.equal(r.namespace, "istio-system");
-    assert.deepEqual(dependsOn.get("mesh-istiod"), ["mesh-base", "mesh-cni"], "istiod injects CNI-mode sidecars: the node agent first");
-    assert.deepEqual(dependsOn.get("mesh-cni"), ["mesh-base"]);
-    assert.deepEqual(dependsOn.get("mesh-base"), []);
+const MESH_SPECS = [ISTIO_BASE, ISTIO_CNI, ISTIOD, KIALI, JAEGER_SPEC];
+const meshOn = (patch: (v: Values) => void = () => {}) => addonContext("dev", (v) => { v["eks-delivery:mesh"] = { enabled: true }; patch(v); });
 
-    const istiod = releases.istiod.values;
-    assert.equal(istiod.replicaCount, 2);
+/** Plans the mesh, and the URNs of what `serviceMesh` says must be ready before meshed pods start. */
+async function planMesh(ctx: ReturnType<typeof addonContext>, monitoringOn: boolean): Promise<{ plan: Plan; ready: string[] }> {
+    let ready: pulumi.Output<string[]> | undefined;
+    const plan = await planComponent(() => { ready = pulumi.all(serviceMesh(ctx, { monitoring: monitoringOn }, {}).ready.map((r) => r.urn)); });
+    const urns = await new Promise<string[]>((done) => { ready!.apply((u) => { done(u); return u; }); });
+    return { plan, ready: urns };
+}
+
+test("mesh: pinned Istio with its CNI, Kiali and Jaeger v2; istiod after base and CNI; STRICT mTLS mesh-wide; tracing wired", async () => {
+    const { plan, ready } = await planMesh(meshOn(), true);
+    const releases: Record<string, PlannedResource> = Object.fromEntries(ofType(plan, RELEASE).map((r) => [String(input(r).name), r]));
+    assert.deepEqual(Object.keys(releases).sort(), ["istio-base", "istio-cni", "istiod", "jaeger", "kiali"]);
+    for (const spec of MESH_SPECS) releaseOf(plan, spec);
+    const istio = "oci://ghcr.io/istio/release/charts";
+    const pinned = (name: string) => ({ chart: input(releases[name]).chart, version: input(releases[name]).version, repo: input(releases[name]).repositoryOpts?.repo });
+    for (const [name, chart] of [["istio-base", "base"], ["istio-cni", "cni"], ["istiod", "istiod"]]) {
+        assert.deepEqual(pinned(name), { chart: `${istio}/${chart}`, version: "1.30.3", repo: undefined });
+    }
+    assert.deepEqual(pinned("kiali"), { chart: "kiali-server", version: "2.29.0", repo: "https://kiali.org/helm-charts" });
+    assert.deepEqual(pinned("jaeger"), { chart: "jaeger", version: "4.11.1", repo: "https://jaegertracing.github.io/helm-charts" });
+    for (const r of Object.values(releases)) assert.equal(input(r).namespace, "istio-system");
+    assert.deepEqual(dependsOn(plan, releases.istiod), ["Release/istio-base", "Release/istio-cni"], "istiod injects CNI-mode sidecars: the node agent first");
+    assert.deepEqual(dependsOn(plan, releases["istio-cni"]), ["Release/istio-base"]);
+    assert.deepEqual(dependsOn(plan, releases["istio-base"]), ["Namespace/istio-system"], "base first, once its namespace exists");
+    assert.deepEqual(dependsOn(plan, releases.jaeger), ["Release/istio-base"]);
+    assert.deepEqual(dependsOn(plan, releases.kiali), ["Release/istiod"]);
+
+    const istiod = input(releases.istiod).values;
+    // The chart's HPA sets the count: at least two istiods, no replicaCount beside it.
+    assert.equal(istiod.replicaCount, undefined);
     assert.equal(istiod.autoscaleMin, 2);
+    assert.equal(istiod.autoscaleMax, 5);
     assert.deepEqual(istiod.resources, { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } });
     assert.deepEqual(istiod.cni, { enabled: true }, "no NET_ADMIN init container: pods pass Pod Security restricted");
-    for (const chart of ["cni", "istiod"]) assert.equal(releases[chart].values.global.hub, "docker.io/istio", `${chart}: images from where Istio pushes them`);
+    for (const name of ["istio-cni", "istiod"]) assert.equal(input(releases[name]).values.global.hub, "docker.io/istio", `${name}: images from where Istio pushes them`);
     const mesh = istiod.meshConfig;
     assert.equal(mesh.enableTracing, true);
     assert.equal(mesh.accessLogFile, "/dev/stdout");
@@ -189,9 +215,9 @@ test("mesh: pinned Istio with its CNI, Kiali and Jaeger v2; istiod after base an
     assert.equal(p.metadata.namespace, "istio-system");
     assert.deepEqual(p.spec, { mtls: { mode: "STRICT" } });
     assert.equal(p.spec.selector, undefined, "mesh-wide, not per workload");
-    assert.deepEqual(dependsOn.get(peer.name), ["mesh-istiod"]);
+    assert.deepEqual(dependsOn(plan, peer), ["Release/istiod"]);
 
-    const kiali = releases["kiali-server"].values;
+    const kiali = input(releases.kiali).values;
     assert.equal(kiali.auth.strategy, "token");
     assert.equal(kiali.external_services.prometheus.url, "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090");
     assert.equal(kiali.external_services.tracing.internal_url, "http://jaeger.istio-system.svc.cluster.local:16685");
@@ -201,19 +227,39 @@ test("mesh: pinned Istio with its CNI, Kiali and Jaeger v2; istiod after base an
     const serviceMonitor = one(plan, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor");
     for (const monitor of [podMonitor, serviceMonitor]) {
         await validateKubernetesObject(monitor.outputs);
-        assert.deepEqual(dependsOn.get(monitor.name), ["mesh-istiod"]);
+        assert.deepEqual(dependsOn(plan, monitor), ["Release/istiod"]);
     }
     const envoy = (podMonitor.outputs as any).spec.podMetricsEndpoints[0];
     assert.equal(envoy.path, "/stats/prometheus");
     assert.deepEqual(envoy.relabelings[0], { action: "keep", sourceLabels: ["__meta_kubernetes_pod_container_name"], regex: "istio-proxy" });
     assert.deepEqual((serviceMonitor.outputs as any).spec.endpoints, [{ port: "http-monitoring", interval: "15s" }]);
-    const jaeger = releases.jaeger.values.jaeger;
+    const jaeger = input(releases.jaeger).values.jaeger;
     assert.equal(jaeger.replicas, 1, "in-memory traces: one store");
     assert.deepEqual(jaeger.args, ["--set=extensions.jaeger_storage.backends.some_storage.memory.max_traces=50000"], "a v2 setting, not the v1 flag");
     assert.ok(jaeger.resources.requests.memory && jaeger.resources.limits.memory);
     assert.equal((one(plan, "kubernetes:core/v1:Namespace").outputs.metadata as any).name, "istio-system");
-    const component = one(plan, "eks-delivery:addons:ServiceMesh");
-    assert.deepEqual((component.outputs as any).injectNamespaces, ["dev"]);
+
+    // What meshed pods wait for: every add-on of the mesh (their components) and the mTLS policy.
+    const urnOf = (type: string, name: string) => one(plan, type, name).urn;
+    assert.deepEqual([...ready].sort(), [
+        ...MESH_SPECS.map((spec) => urnOf("eks-delivery:addons:Addon", spec.name)),
+        peer.urn,
+    ].sort());
+});
+
+test("mesh: no Prometheus, no Kiali and no Istio monitors; Jaeger and Kiali can be turned off", async () => {
+    const releaseNames = (plan: Plan) => ofType(plan, RELEASE).map((r) => String(input(r).name)).sort();
+    const monitors = (plan: Plan) => [...ofType(plan, "kubernetes:monitoring.coreos.com/v1:PodMonitor"), ...ofType(plan, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor")];
+
+    const unmonitored = await planMesh(meshOn(), false);
+    assert.deepEqual(releaseNames(unmonitored.plan), ["istio-base", "istio-cni", "istiod", "jaeger"], "Kiali reads Prometheus");
+    assert.deepEqual(monitors(unmonitored.plan), [], "the monitor CRDs come with kube-prometheus-stack");
+    assert.equal(unmonitored.ready.length, 5, "base, CNI, istiod, mTLS, Jaeger");
+
+    const off = await planMesh(meshOn((v) => { v["eks-delivery:addons"] = { jaeger: { enabled: false }, kiali: { enabled: false } }; }), true);
+    assert.deepEqual(releaseNames(off.plan), ["istio-base", "istio-cni", "istiod"]);
+    assert.equal(monitors(off.plan).length, 2, "Prometheus still scrapes the mesh");
+    assert.equal(off.ready.length, 4, "base, CNI, istiod, mTLS");
 });
 
 test("mesh: namespaces get the injection label only when the mesh is on", () => {

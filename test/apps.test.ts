@@ -13,7 +13,7 @@ function values(stack = "dev", version = VERSION): Values {
 }
 const named = (resources: PlannedResource[], name: string) => resources.find((r) => (r.outputs.metadata as any)?.name === name);
 
-test("a rolling service: zero-downtime Deployment, HPA, PDB, Service, Ingress, ExternalSecret, NetworkPolicy", async () => {
+test("a rolling service: zero-downtime Deployment, HPA, PDB, Service, HTTPRoute, ExternalSecret, NetworkPolicy", async () => {
     const dev = await plan(values(), "dev");
     const deployment = named(ofType(dev, "kubernetes:apps/v1:Deployment"), "api")!.outputs as any;
     const spec = deployment.spec;
@@ -55,9 +55,14 @@ test("a rolling service: zero-downtime Deployment, HPA, PDB, Service, Ingress, E
     const pdb = named(ofType(dev, "kubernetes:policy/v1:PodDisruptionBudget"), "api")!.outputs as any;
     assert.equal(pdb.spec.maxUnavailable, 1);
     assert.equal(pdb.spec.minAvailable, undefined);
-    const ingress = named(ofType(dev, "kubernetes:networking.k8s.io/v1:Ingress"), "api")!.outputs as any;
-    assert.equal(ingress.spec.ingressClassName, "nginx");
-    assert.deepEqual(ingress.spec.tls, [{ hosts: ["api.dev.example.com"], secretName: "api-tls" }]);
+    const route = named(ofType(dev, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"), "api")!.outputs as any;
+    assert.deepEqual(route.spec.hostnames, ["api.dev.example.com"]);
+    assert.deepEqual(route.spec.rules[0].backendRefs, [{ name: "api", port: 80 }]);
+    const targets = named(ofType(dev, "kubernetes:gateway.k8s.aws/v1:TargetGroupConfiguration"), "api")!.outputs as any;
+    // The ALB drains a pod for as long as the pod takes to stop, and checks it where the kubelet does.
+    assert.deepEqual(targets.spec.defaultConfiguration.targetGroupAttributes, [{ key: "deregistration_delay.timeout_seconds", value: String(pod.terminationGracePeriodSeconds) }]);
+    assert.equal(targets.spec.defaultConfiguration.healthCheckConfig.healthCheckPath, c.readinessProbe.httpGet.path);
+    assert.equal(ofType(dev, "kubernetes:networking.k8s.io/v1:Ingress").length, 0, "no Ingress with the gateway edge");
     const external = named(ofType(dev, "kubernetes:external-secrets.io/v1:ExternalSecret"), "api")!.outputs as any;
     assert.deepEqual(external.spec.dataFrom, [{ extract: { key: "dev/api" } }]);
     assert.equal(external.spec.target.name, "api-env");
@@ -167,4 +172,13 @@ test("the schema check catches a broken object", async () => {
         apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" },
         spec: { selector: {}, template: { spec: { containers: [{ name: "x", ports: [{ containerPort: "eighty" }] }] } } },
     }), /containerPort/);
+    // Custom resources of the vendored CRDs are checked against the CRD's own schema.
+    await assert.rejects(validateKubernetesObject({
+        apiVersion: "gateway.k8s.aws/v1", kind: "TargetGroupConfiguration", metadata: { name: "x" },
+        spec: { targetReference: { name: "x" }, defaultConfiguration: { targetType: "pod" } },
+    }), /targetType must be equal to one of the allowed values/);
+    await assert.rejects(validateKubernetesObject({
+        apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "x" },
+        spec: { rules: [{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "HTTPS", statusCode: 308 } }] }] },
+    }), /requestRedirect\/(scheme|statusCode) must be equal to one of the allowed values/);
 });

@@ -111,6 +111,21 @@ const rules: Array<[string, Mutation, string | RegExp, string?]> = [
     ["buildOnPreview not a boolean", (v) => { v["eks-delivery:images"] = { buildOnPreview: "no" }; }, 'eks-delivery:images.buildOnPreview: "no" is not true or false'],
     ["maxSurge of zero", (v) => { api(v).maxSurge = "0%"; }, /^eks-delivery:services\[0\]\.maxSurge: "0%" is not a surge like "25%"/],
     ["misspelt service field, with a hint", (v) => { api(v).readinesPath = "/ready"; }, "eks-delivery:services[0].readinesPath: unknown key (did you mean readinessPath?)"],
+    ["unknown edge", (v) => { v["eks-delivery:ingress"] = { controller: "traefik" }; }, 'eks-delivery:ingress.controller: "traefik" is not one of gateway, nginx'],
+    ["unknown add-on, with a hint", (v) => { v["eks-delivery:addons"] = { reloder: { enabled: false } }; }, "eks-delivery:addons.reloder: unknown key (did you mean reloader?)"],
+    ["add-on values not a mapping", (v) => { v["eks-delivery:addons"] = { reloader: { values: ["a"] } }; }, 'eks-delivery:addons.reloader.values: ["a"] is not a mapping'],
+    ["override with a typo, named with its path and a hint", (v) => { v["eks-delivery:addons"] = { "kube-prometheus-stack": { values: { prometheus: { prometheusSpec: { replica: 1 } } } } }; },
+        /^eks-delivery:addons\.kube-prometheus-stack\.values\.prometheus\.prometheusSpec\.replica: is not a value of chart kube-prometheus-stack 88\.5\.3 \(prometheus-community\/helm-charts@kube-prometheus-stack-88\.5\.3:.*\) \(did you mean replicas\?\)$/],
+    ["override the chart's schema refuses", (v) => { v["eks-delivery:addons"] = { "external-dns": { values: { policy: "delete-everything" } } }; },
+        /^eks-delivery:addons\.external-dns\.values\.policy must be equal to one of the allowed values \(values\.schema\.json\)$/],
+    ["override leaving a PDB with both fields", (v) => { v["eks-delivery:addons"] = { "metrics-server": { values: { podDisruptionBudget: { enabled: true, minAvailable: 1, maxUnavailable: 1 } } } }; },
+        "eks-delivery:addons.metrics-server.values.podDisruptionBudget: both minAvailable and maxUnavailable"],
+    ["turning off an add-on the platform needs", (v) => { v["eks-delivery:addons"] = { "metrics-server": { enabled: false } }; },
+        "eks-delivery:addons.metrics-server.enabled: false is not possible: every service's HorizontalPodAutoscaler scales on its metrics"],
+    ["an add-on the stack does not install", (v) => { v["eks-delivery:addons"] = { karpenter: { values: { replicas: 3 } } }; },
+        'eks-delivery:addons.karpenter: is not installed by this stack: eks-delivery:nodes.autoscaler is "cluster-autoscaler"'],
+    ["nginx's add-ons on the gateway edge", (v) => { v["eks-delivery:addons"] = { "cert-manager": { enabled: true } }; },
+        "eks-delivery:addons.cert-manager: is not installed by this stack: only ingress-nginx uses it (eks-delivery:ingress.controller is gateway)"],
 ];
 
 for (const [name, mutate, expected, stack] of rules) {
@@ -185,4 +200,21 @@ test("service defaults: probes, replicas, cpu target, rolling, no secrets", () =
     assert.equal(api.strategy, "rolling");
     assert.deepEqual(api.secrets, []);
     assert.equal(api.resources.requests.cpu, "1", "numeric quantities are normalised to strings");
+});
+
+test("add-on toggles and overrides that the charts accept pass, and decide what is installed", async () => {
+    const { installedAddons } = await import("../infra/addons/catalog");
+    const values = stackValues("dev");
+    values["eks-delivery:addons"] = {
+        reloader: { enabled: false },
+        "kube-prometheus-stack": { values: { prometheus: { prometheusSpec: { replicas: 1 } }, grafana: { annotations: { team: "platform" } } } },
+        "external-secrets": { values: { podDisruptionBudget: { maxUnavailable: 2 } } },
+    };
+    const config = validate(values);
+    const installed = installedAddons(config);
+    assert.ok(!installed.includes("reloader"));
+    assert.ok(installed.includes("kube-prometheus-stack") && installed.includes("aws-load-balancer-controller"));
+    assert.ok(!installed.includes("ingress-nginx") && !installed.includes("cert-manager"), "the gateway edge is the default");
+    values["eks-delivery:ingress"] = { controller: "nginx" };
+    assert.ok(installedAddons(validate(values)).includes("ingress-nginx") && installedAddons(validate(values)).includes("cert-manager"));
 });

@@ -160,8 +160,10 @@ const CONTROLLERS: Record<string, Controller> = {
         pinned: () => {
             const version = CERT_MANAGER.chart.version; // jetstack chart versions are the app's tags
             const minor = /^v(\d+\.\d+)\./.exec(version)?.[1];
-            // The website repo has no tags: the frozen docs of the pinned minor are the versioned source.
-            return { version, source: `content/v${minor}-docs/configuration/acme/dns01/route53.md` };
+            // The website repo has no tags: the docs of a minor are frozen into content/v<minor>-docs once the next
+            // one is released; until then (1.21 at website@776e5dba) content/docs is the pinned minor's.
+            const frozen = minor !== "1.21";
+            return { version, source: frozen ? `content/v${minor}-docs/configuration/acme/dns01/route53.md` : "content/docs/configuration/acme/dns01/route53.md" };
         },
         statements: () => certManagerStatements(ZONE_ARN),
         placeholders: {},

@@ -258,9 +258,10 @@ test("persistent volumes: the EBS CSI driver add-on with its Pod Identity, and a
     assert.deepEqual([storageClass.inputs.provisioner, storageClass.inputs.parameters, storageClass.inputs.volumeBindingMode],
         ["ebs.csi.aws.com", { type: "gp3", encrypted: "true" }, "WaitForFirstConsumer"]);
     // Only Prometheus waits for the driver: a slow volume add-on does not hold up the rest of the platform.
-    assert.ok(one(planned, "eks-delivery:addons:Monitoring").options?.dependsOn?.includes(storageClass.urn));
-    assert.ok(!one(planned, "eks-delivery:addons:PlatformAddons").options?.dependsOn?.includes(storageClass.urn));
-    const monitoring = ofType(planned, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "kube-prometheus-stack")!;
+    const releases = ofType(planned, "kubernetes:helm.sh/v3:Release");
+    const monitoring = releases.find((r) => r.inputs.chart === "kube-prometheus-stack")!;
+    assert.ok(monitoring.options?.dependsOn?.includes(storageClass.urn));
+    for (const r of releases.filter((r) => r !== monitoring)) assert.ok(!r.options?.dependsOn?.includes(storageClass.urn), `${r.name} does not wait for volumes`);
     const spec = (monitoring.inputs.values as any).prometheus.prometheusSpec;
     assert.deepEqual([spec.retention, spec.retentionSize, spec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage], ["30d", "85GB", "100Gi"]);
 });

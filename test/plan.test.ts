@@ -14,7 +14,8 @@ const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `eks-deliv
 
 function runPlan(args: string[]) {
     const result = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "tools/plan/cli.ts"), ...args], {
-        cwd: PROJECT_ROOT, encoding: "utf8", timeout: 120_000,
+        // The plan carries the Gateway API CRDs (over 1 MB): more than spawnSync's default buffer.
+        cwd: PROJECT_ROOT, encoding: "utf8", timeout: 120_000, maxBuffer: 64 * 1024 * 1024,
     });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -268,12 +268,31 @@ function nodeGroup(maxPods: number | undefined, opts: { prefixDelegation?: boole
 test("capacity: pods beyond what t3.medium nodes address do not fit", () => {
     const small = good().replace("requests: {cpu: 100m, memory: 128Mi}", "requests: {cpu: 10m, memory: 16Mi}").replace("maxReplicas: 6", "maxReplicas: 30");
     const at17 = capacityReport([...docs(small), ...nodeGroup(17)], loadInstanceCatalog(), 730);
-    // 30 replicas + 1 surge + 2 CoreDNS = 33 pods; 2 nodes x (17 - 2 per-node system pods) = 30.
+    // 30 replicas + 1 surge + 2 CoreDNS = 33 pods; 2 nodes x (17 - 2 per-node system pods: aws-node, kube-proxy) = 30.
     assert.deepEqual([at17.peak.pods, at17.capacity.pods, at17.fits], [33, 30, false]);
     assert.deepEqual(flagged([...docs(small), ...nodeGroup(17)], ["capacity-fits"]), ["capacity-fits"]);
     const at110 = capacityReport([...docs(small), ...nodeGroup(110)], loadInstanceCatalog(), 730);
     assert.equal(at110.fits, true, "prefix delegation's 110 pods per node fit");
     assert.deepEqual(at110.nodeGroups, [{ name: "nodes", instanceType: "t3.medium", vcpu: 2, memoryMiB: 4096, maxPods: 110, minSize: 1, maxSize: 2, usdPerHour: 0.0416 }]);
+});
+
+test("capacity: the platform's pods count, DaemonSets on every node, the rest at their stated replicas", () => {
+    const app = good();
+    const bare = capacityReport([...docs(app), ...nodeGroup(110)], loadInstanceCatalog(), 730);
+    const addon = aws("eks-delivery:addons:Addon", { podFootprint: [
+        { workload: "monitoring/prometheus", kind: "StatefulSet", replicas: 2, cpuMillicores: 510, memoryMiB: 2080 },
+        { workload: "monitoring/node-exporter", kind: "DaemonSet", replicas: 0, cpuMillicores: 50, memoryMiB: 32 },
+    ] }, "kube-prometheus-stack");
+    const ebs = aws("aws:eks/addon:Addon", { addonName: "aws-ebs-csi-driver" }, "ebs");
+    const full = capacityReport([...docs(app), ...nodeGroup(110), addon, ebs], loadInstanceCatalog(), 730);
+    assert.deepEqual([full.peak.pods - bare.peak.pods, full.peak.cpuMillicores - bare.peak.cpuMillicores, full.peak.memoryMiB - bare.peak.memoryMiB],
+        [2 + 2, 2 * 510 + 2 * 60, 2 * 2080 + 2 * 232], "Prometheus twice and the EBS controller twice");
+    assert.deepEqual([full.platform.perNode.pods - bare.platform.perNode.pods, full.platform.perNode.cpuMillicores - bare.platform.perNode.cpuMillicores],
+        [2, 50 + 30], "node-exporter and ebs-csi-node on each node");
+    // Two t3.medium nodes: 2 x (4096 - 355 - 11 x 110) = 5062 MiB, less what runs on every node; Prometheus alone takes 4160.
+    assert.equal(full.fits, false);
+    assert.deepEqual(full.platform.pods.filter((p) => p.source === "addons/kube-prometheus-stack").map((p) => p.workload), ["monitoring/prometheus", "monitoring/node-exporter"]);
+    assert.deepEqual(flagged([...docs(app), ...nodeGroup(110), addon, ebs], ["capacity-fits"]), ["capacity-fits"]);
 });
 
 test("capacity: max pods from the launch template's user data, else from the ENIs and the vpc-cni add-on's prefix delegation", () => {

@@ -9,6 +9,7 @@ import { allPolicies } from "../../policies/all";
 import { capacityReport, CapacityReport } from "../../policies/capacity";
 import { evaluate, PackConfig, StackResource, Violation } from "../../policies/framework";
 import { CALENDAR_DATE_ENV, utcDate } from "../../policies/lib/eksVersions";
+import { addonConfigProblems } from "../../infra/addons/catalog";
 
 export const PROJECT = "eks-delivery";
 export const PROGRAM = path.join(PROJECT_ROOT, "index.ts");
@@ -71,6 +72,8 @@ export async function runStack(request: PlanRequest): Promise<{ config: StackCon
     }
     const config = validateStackConfig(stackFile.values, {
         project: PROJECT, stack: request.stack, catalog, projectRoot: PROJECT_ROOT, file: stackFile.file, secretKeys: stackFile.secretKeys,
+        // The same checks the program runs (index.ts), so a bad override stops here, before anything runs.
+        checks: [addonConfigProblems],
     });
     // The program reads the calendar date from the environment (policies/lib/eksVersions.ts): set for this run only.
     const previousDate = process.env[CALENDAR_DATE_ENV];

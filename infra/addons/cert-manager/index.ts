@@ -26,7 +26,11 @@ const SERVICE_ACCOUNT = "cert-manager";
 export function certManagerStatements(zoneArn: string): Statement[] {
     return [
         { Sid: "Changes", Effect: "Allow", Action: ["route53:GetChange"], Resource: "arn:aws:route53:::change/*" },
-        { Sid: "RecordsInZone", Effect: "Allow", Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"], Resource: zoneArn },
+        // TXT records only: the ACME challenge is all it writes (cert-manager/website@776e5dba:content/docs/configuration/acme/dns01/route53.md:37-41).
+        {
+            Sid: "RecordsInZone", Effect: "Allow", Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"], Resource: zoneArn,
+            Condition: { "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"] } },
+        },
         { Sid: "FindZone", Effect: "Allow", Action: ["route53:ListHostedZonesByName"], Resource: "*" },
     ];
 }

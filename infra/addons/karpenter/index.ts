@@ -305,8 +305,9 @@ export function karpenter(ctx: AddonContext, opts: AddonOptions): Addon {
             topologySpreadConstraints: spreadConstraints(POD_LABELS),
             podDisruptionBudget: { name: "karpenter", maxUnavailable: 1 },
         },
-        // templates/deployment.yaml: one controller container; the chart's strategy replaces pods one at a time.
-        workloads: [{ workload: "karpenter/karpenter", kind: "Deployment", replicas: "replicas", containers: ["controller.resources"] }],
+        // templates/deployment.yaml: one controller container; the strategy sets only maxUnavailable, so
+        // Kubernetes' default maxSurge (25 %) adds one pod during a rollout.
+        workloads: [{ workload: "karpenter/karpenter", kind: "Deployment", replicas: "replicas", surge: 1, containers: ["controller.resources"] }],
     }, opts);
 
     // The CRDs come with the chart: the objects can only be created once the release is installed.

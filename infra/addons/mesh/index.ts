@@ -60,6 +60,7 @@ type Resources = ReturnType<typeof resources>;
 export type IstiodValues = {
     autoscaleMin: number;
     autoscaleMax: number;
+    rollingMaxSurge: number;
     resources: Resources;
     global: { hub: string };
     cni: { enabled: boolean };
@@ -77,6 +78,8 @@ export function istiodValues(): IstiodValues {
         // spellings only survive through a compatibility shim.
         autoscaleMin: 2,
         autoscaleMax: 5,
+        // One extra istiod during a rollout (the chart surges by 100 %, values.yaml:9).
+        rollingMaxSurge: 1,
         resources: resources("200m", "512Mi", "1Gi"),
         global: { hub: ISTIO_HUB },
         // Traffic redirection is set up by the Istio CNI node agent, so injected pods need no NET_ADMIN
