@@ -2,17 +2,19 @@
  * Capacity and cost of a stack, computed from its resources: node groups at maxSize (allocatable after
  * the kubelet's reservations, minus per-node DaemonSets) against every workload at peak (HPAs at
  * maxReplicas plus the rollout surge), the platform's pods included: the EKS add-ons, and the Helm
- * releases' pods that their components state (`podFootprint`), which no preview can see. Written by the plan as capacity.json; `capacity-fits` fails a
- * stack whose peak does not fit.
+ * releases' pods that their components state (`podFootprint`), which no preview can see; the Istio
+ * sidecar that the mesh injects into the workloads of `istio-injection: enabled` namespaces included too.
+ * Written by the plan as capacity.json; `capacity-fits` fails a stack whose peak does not fit, or whose
+ * largest pod does not fit on one node.
  */
 import { cpuMillicores, isQuantity, memoryMiB } from "./lib/quantity";
 import { InstanceCatalog, maxPodsFor } from "./lib/instanceTypes";
 import type { StackResource } from "./framework";
-import { containersOf, KubeIndex, podSpecOf, scaled } from "./kubernetes";
+import { containersOf, KubeIndex, podAnnotationsOf, podLabelsOf, podSpecOf, scaled } from "./kubernetes";
 import { POD_FOOTPRINT_OUTPUT, PodFootprint } from "./lib/conventions";
 
 /** Hourly rates (USD, us-east-1, like the instance prices) of what every stack pays besides nodes. */
-export const FIXED_RATES = { eksControlPlane: 0.10, natGateway: 0.045, networkLoadBalancer: 0.0225 } as const;
+export const FIXED_RATES = { eksControlPlane: 0.10, natGateway: 0.045, networkLoadBalancer: 0.0225, applicationLoadBalancer: 0.0225 } as const;
 
 /**
  * Pods of the EKS add-ons, which a stack declares as `aws:eks/addon:Addon` (or EKS installs with the
@@ -35,6 +37,20 @@ export const EKS_ADDON_PODS: Readonly<Record<string, PodFootprint[]>> = {
 };
 /** What EKS installs with every cluster whether or not the stack declares it as an add-on. */
 const EKS_DEFAULT_ADDONS = ["vpc-cni", "kube-proxy", "coredns"];
+
+/**
+ * Requests of the istio-proxy container Istio injects into every pod of a namespace labelled
+ * `istio-injection: enabled`, which the workload's own spec does not show:
+ * istio/istio@1.30.3:manifests/charts/istiod/values.yaml:399-402 (global.proxy.resources.requests).
+ */
+export const ISTIO_SIDECAR_REQUESTS = { cpuMillicores: 100, memoryMiB: 128 } as const;
+/** The namespace label (and value) that turns Istio's sidecar injection on. */
+export const ISTIO_INJECTION_LABEL = "istio-injection";
+/** Pod label (or, older, annotation) that opts a pod out of injection with "false". */
+export const ISTIO_INJECT = "sidecar.istio.io/inject";
+/** Pod annotations that set the injected proxy's CPU and memory requests. */
+export const ISTIO_PROXY_CPU = "sidecar.istio.io/proxyCPU";
+export const ISTIO_PROXY_MEMORY = "sidecar.istio.io/proxyMemory";
 
 /** A pod of the platform (an EKS add-on or a component's Helm release) as capacity.json lists it. */
 export interface PlatformPod extends PodFootprint {
@@ -59,6 +75,42 @@ export interface Demand {
     pods: number;
 }
 
+/** Requests of one container or pod. */
+export interface Requests {
+    cpuMillicores: number;
+    memoryMiB: number;
+}
+
+/** An istio-proxy the mesh injects into a workload's pods (capacity.json `meshSidecars`). */
+export interface MeshSidecar extends Requests {
+    /** `<namespace>/<name>` of the workload. */
+    workload: string;
+    kind: string;
+    /** The workload's pods at peak, each with one proxy; 0 for DaemonSets (one per node). */
+    replicas: number;
+}
+
+/** One pod as the scheduler places it: its requests, sidecars (declared or injected) included. */
+export interface PodSize extends Requests {
+    /** `<namespace>/<name>` of the workload. */
+    workload: string;
+    kind: string;
+    /** `kubernetes` (the stack's own objects), `eks-addon/<name>` or the component's name (`addons/<name>`). */
+    source: string;
+}
+
+/**
+ * The largest pods against what one node offers: allocatable minus the per-node DaemonSets, on the node
+ * group with the smallest instance type. A pod larger than that never schedules, however much the
+ * node groups offer in total.
+ */
+export interface LargestPod {
+    byMemory: PodSize | null;
+    byCpu: PodSize | null;
+    node: { nodeGroup: string; instanceType: string; cpuMillicores: number; memoryMiB: number } | null;
+    fits: boolean;
+}
+
 export interface CapacityReport {
     hoursPerMonth: number;
     nodeGroups: NodeGroupCapacity[];
@@ -67,8 +119,12 @@ export interface CapacityReport {
      * rest are in `peak` with the workloads.
      */
     platform: { perNode: Demand; pods: PlatformPod[] };
+    /** The Istio sidecars injected into the stack's workloads, included in `peak` (DaemonSets': in every node's share). */
+    meshSidecars: MeshSidecar[];
     peak: Demand;
     capacity: Demand;
+    largestPod: LargestPod;
+    /** Peak fits the node groups' sum, and the largest pods fit one node. */
     fits: boolean;
     monthlyUsd: { nodesMin: number; nodesMax: number; fixed: number; totalMin: number; totalMax: number };
 }
@@ -178,24 +234,55 @@ export function nodeGroupsOf(resources: StackResource[], catalog: InstanceCatalo
     });
 }
 
-/** Requests of one pod: app containers and sidecars together, or the largest init container if more. */
-export function podRequests(pod: Record<string, any> | undefined): Demand {
-    const sum = { cpuMillicores: 0, memoryMiB: 0, pods: 1 };
-    let initCpu = 0;
-    let initMemory = 0;
+/**
+ * Requests of one pod, as the scheduler sums them: app containers and sidecars together, or an init
+ * container plus the sidecars (`restartPolicy: Always`) started before it, if more. `injected` is a
+ * sidecar the mesh adds: counted first, beside the init containers as well (as a native sidecar runs).
+ */
+export function podRequests(pod: Record<string, any> | undefined, injected?: Requests): Demand {
+    const app = { cpuMillicores: 0, memoryMiB: 0 };
+    const sidecars = { cpuMillicores: injected?.cpuMillicores ?? 0, memoryMiB: injected?.memoryMiB ?? 0 };
+    const init = { cpuMillicores: 0, memoryMiB: 0 };
     for (const { container, role } of containersOf(pod)) {
         const req = container.resources?.requests ?? {};
         const cpu = req.cpu !== undefined && isQuantity(String(req.cpu)) ? cpuMillicores(req.cpu) : 0;
         const memory = req.memory !== undefined && isQuantity(String(req.memory)) ? memoryMiB(req.memory) : 0;
         if (role === "init") {
-            initCpu = Math.max(initCpu, cpu);
-            initMemory = Math.max(initMemory, memory);
+            init.cpuMillicores = Math.max(init.cpuMillicores, cpu + sidecars.cpuMillicores);
+            init.memoryMiB = Math.max(init.memoryMiB, memory + sidecars.memoryMiB);
         } else {
-            sum.cpuMillicores += cpu;
-            sum.memoryMiB += memory;
+            const into = role === "sidecar" ? sidecars : app;
+            into.cpuMillicores += cpu;
+            into.memoryMiB += memory;
         }
     }
-    return { cpuMillicores: Math.max(sum.cpuMillicores, initCpu), memoryMiB: Math.max(sum.memoryMiB, initMemory), pods: 1 };
+    return {
+        cpuMillicores: Math.max(app.cpuMillicores + sidecars.cpuMillicores, init.cpuMillicores),
+        memoryMiB: Math.max(app.memoryMiB + sidecars.memoryMiB, init.memoryMiB),
+        pods: 1,
+    };
+}
+
+/**
+ * The istio-proxy Istio injects into a workload's pods, or undefined: pods of a namespace the stack labels
+ * `istio-injection: enabled`, unless their template opts out (`sidecar.istio.io/inject: "false"`, the label
+ * ahead of the annotation, as istiod reads them) or uses the host's network, which Istio never injects.
+ * Requests: the pod's `sidecar.istio.io/proxyCPU` / `proxyMemory` annotations, else Istio's defaults.
+ */
+export function meshSidecarOf(kube: KubeIndex, w: StackResource): Requests | undefined {
+    const ns = kube.namespace(kube.namespaceOf(w.props));
+    if (ns?.props.metadata?.labels?.[ISTIO_INJECTION_LABEL] !== "enabled") return undefined;
+    if (podSpecOf(w.props)?.hostNetwork === true) return undefined;
+    const labels = podLabelsOf(w.props);
+    const annotations = podAnnotationsOf(w.props);
+    const inject = labels[ISTIO_INJECT] ?? annotations[ISTIO_INJECT];
+    if (inject !== undefined && String(inject).toLowerCase() === "false") return undefined;
+    const cpu = annotations[ISTIO_PROXY_CPU];
+    const memory = annotations[ISTIO_PROXY_MEMORY];
+    return {
+        cpuMillicores: cpu !== undefined && isQuantity(String(cpu)) ? cpuMillicores(cpu) : ISTIO_SIDECAR_REQUESTS.cpuMillicores,
+        memoryMiB: memory !== undefined && isQuantity(String(memory)) ? memoryMiB(memory) : ISTIO_SIDECAR_REQUESTS.memoryMiB,
+    };
 }
 
 /** Pods each workload runs at peak: HPA max (or replicas) plus the rollout surge; blue/green: live max + the idle colour woken to min. */
@@ -248,15 +335,24 @@ export function capacityReport(resources: StackResource[], catalog: InstanceCata
         into.memoryMiB += n * p.memoryMiB;
     }
     const platformPerNode = { ...perNode };
+    // Pods the scheduler must place on some node (DaemonSets are in every node's share instead).
+    const pods: PodSize[] = platform.filter((p) => p.kind !== "DaemonSet" && p.replicas > 0)
+        .map((p) => ({ workload: p.workload, kind: p.kind, source: p.source, cpuMillicores: p.cpuMillicores, memoryMiB: p.memoryMiB }));
+    const meshSidecars: MeshSidecar[] = [];
     for (const w of kube.workloads) {
-        const pod = podRequests(podSpecOf(w.props));
+        const sidecar = meshSidecarOf(kube, w);
+        const pod = podRequests(podSpecOf(w.props), sidecar);
+        const workload = `${kube.namespaceOf(w.props)}/${w.props.metadata?.name ?? w.name}`;
         if (w.props.kind === "DaemonSet") {
+            if (sidecar) meshSidecars.push({ workload, kind: w.props.kind, replicas: 0, ...sidecar });
             perNode.pods += 1;
             perNode.cpuMillicores += pod.cpuMillicores;
             perNode.memoryMiB += pod.memoryMiB;
             continue;
         }
         const n = peakReplicas(kube, w);
+        if (sidecar) meshSidecars.push({ workload, kind: w.props.kind, replicas: n, ...sidecar });
+        if (n > 0) pods.push({ workload, kind: w.props.kind, source: "kubernetes", cpuMillicores: pod.cpuMillicores, memoryMiB: pod.memoryMiB });
         peak.pods += n;
         peak.cpuMillicores += n * pod.cpuMillicores;
         peak.memoryMiB += n * pod.memoryMiB;
@@ -269,8 +365,10 @@ export function capacityReport(resources: StackResource[], catalog: InstanceCata
         capacity.memoryMiB += g.maxSize * (node.memoryMiB - perNode.memoryMiB);
         capacity.pods += g.maxSize * (node.pods - perNode.pods);
     }
-    const fits = nodeGroups.length > 0 && peak.cpuMillicores <= capacity.cpuMillicores
+    const sumFits = nodeGroups.length > 0 && peak.cpuMillicores <= capacity.cpuMillicores
         && peak.memoryMiB <= capacity.memoryMiB && peak.pods <= capacity.pods;
+    const largestPod = largestPodOf(pods, nodeGroups, perNode);
+    const fits = sumFits && largestPod.fits;
 
     const hours = hoursPerMonth;
     const nodesMin = round3(nodeGroups.reduce((sum, g) => sum + nodeCost(g.minSize, g.usdPerHour, hours), 0));
@@ -280,10 +378,39 @@ export function capacityReport(resources: StackResource[], catalog: InstanceCata
         hoursPerMonth,
         nodeGroups,
         platform: { perNode: platformPerNode, pods: platform },
+        meshSidecars: meshSidecars.map((m) => ({ ...m, memoryMiB: round3(m.memoryMiB) })),
         peak: { cpuMillicores: Math.ceil(peak.cpuMillicores), memoryMiB: Math.ceil(peak.memoryMiB), pods: peak.pods },
         capacity: { cpuMillicores: Math.floor(capacity.cpuMillicores), memoryMiB: Math.floor(capacity.memoryMiB), pods: capacity.pods },
+        largestPod,
         fits,
         monthlyUsd: { nodesMin, nodesMax, fixed, totalMin: round3(nodesMin + fixed), totalMax: round3(nodesMax + fixed) },
+    };
+}
+
+/**
+ * The largest pod by memory and by CPU against one node of the node group with the smallest instance type
+ * (fewest vCPUs, then least memory, then least left after the DaemonSets): its allocatable minus what
+ * runs on every node. Comparing the two largest suffices: every other pod needs less of both.
+ */
+function largestPodOf(pods: PodSize[], nodeGroups: NodeGroupCapacity[], perNode: Requests): LargestPod {
+    const biggest = (key: keyof Requests, other: keyof Requests) => pods.reduce<PodSize | null>((best, p) =>
+        !best || p[key] > best[key] || (p[key] === best[key] && p[other] > best[other]) ? p : best, null);
+    const present = (p: PodSize | null) => p && { ...p, memoryMiB: round3(p.memoryMiB) };
+    const byMemory = biggest("memoryMiB", "cpuMillicores");
+    const byCpu = biggest("cpuMillicores", "memoryMiB");
+    const free = (g: NodeGroupCapacity) => {
+        const node = allocatable(g);
+        return { cpuMillicores: node.cpuMillicores - perNode.cpuMillicores, memoryMiB: node.memoryMiB - perNode.memoryMiB };
+    };
+    const smallest = [...nodeGroups].sort((a, b) => a.vcpu - b.vcpu || a.memoryMiB - b.memoryMiB || free(a).memoryMiB - free(b).memoryMiB)[0];
+    if (!smallest) return { byMemory: present(byMemory), byCpu: present(byCpu), node: null, fits: false };
+    const node = free(smallest);
+    const fits = (byMemory?.memoryMiB ?? 0) <= node.memoryMiB && (byCpu?.cpuMillicores ?? 0) <= node.cpuMillicores;
+    return {
+        byMemory: present(byMemory),
+        byCpu: present(byCpu),
+        node: { nodeGroup: smallest.name, instanceType: smallest.instanceType, cpuMillicores: round3(node.cpuMillicores), memoryMiB: round3(node.memoryMiB) },
+        fits,
     };
 }
 
@@ -299,5 +426,8 @@ function fixedHourly(resources: StackResource[], kube: KubeIndex): number {
     const lbServices = kube.ofKind("Service").filter((s) => s.props.spec?.type === "LoadBalancer").length;
     // Ingresses are served by the ingress controller's one NLB when no LoadBalancer Service is declared.
     const loadBalancers = lbServices || (kube.ofKind("Ingress").length > 0 ? 1 : 0);
-    return clusters * FIXED_RATES.eksControlPlane + nat * FIXED_RATES.natGateway + loadBalancers * FIXED_RATES.networkLoadBalancer;
+    // Each Gateway (the load balancer controller's class) is one ALB; LCU charges come on top, with traffic.
+    const gateways = resources.filter((r) => r.props?.kind === "Gateway" && String(r.props.apiVersion ?? "").startsWith("gateway.networking.k8s.io/")).length;
+    return clusters * FIXED_RATES.eksControlPlane + nat * FIXED_RATES.natGateway + loadBalancers * FIXED_RATES.networkLoadBalancer
+        + gateways * FIXED_RATES.applicationLoadBalancer;
 }

@@ -159,6 +159,11 @@ export class KubeIndex {
         return !!this.blueGreenSibling(w) && !this.hpaFor(w);
     }
 
+    /** The Namespace object named `name`, when the stack declares it. */
+    namespace(name: string): StackResource | undefined {
+        return this.ofKind("Namespace").find((n) => n.props.metadata?.name === name);
+    }
+
     serviceAccount(namespace: string, name: string): StackResource | undefined {
         return this.ofKind("ServiceAccount").find((s) => s.props.metadata?.name === name && this.namespaceOf(s.props) === namespace);
     }

@@ -270,7 +270,7 @@ test("karpenter: default EC2NodeClass and NodePool from the node settings, under
         { key: "node.kubernetes.io/instance-type", operator: "In", values: ["t3.medium"] },
     ]);
     assert.equal(poolSpec.template.spec.expireAfter, "720h");
-    assert.deepEqual(poolSpec.limits, { cpu: "12" }, "maxSize 6 x 2 vCPU of t3.medium");
+    assert.deepEqual(poolSpec.limits, { cpu: "16" }, "maxSize 8 x 2 vCPU of t3.medium");
     assert.deepEqual(poolSpec.disruption, { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "1m", budgets: [{ nodes: "10%" }] });
 });
 

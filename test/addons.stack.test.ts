@@ -82,10 +82,10 @@ function assertMeshNetworkPolicy(stack: PlannedStack): void {
 const withMesh = (values: Values): Values => ({ ...values, "eks-delivery:mesh": { enabled: true } });
 /**
  * The mesh's pods (istiod at its HPA maximum, the CNI agent on every node, Kiali, Jaeger, a sidecar per
- * ingress-nginx pod) count against the node group (capacity-fits): dev's maxSize 6 holds the default
- * platform only, so these plans get the nodes they need.
+ * ingress-nginx pod, and a sidecar in every app pod) count against the node group (capacity-fits): dev's
+ * maxSize 8 holds the default platform only, so these plans get the nodes they need.
  */
-const MESH_GATEWAY_NODES = { maxSize: 8 };
+const MESH_GATEWAY_NODES = { maxSize: 10 };
 const MESH_NGINX_NODES = { maxSize: 12 };
 const PEER_AUTHENTICATION = "kubernetes:security.istio.io/v1:PeerAuthentication";
 

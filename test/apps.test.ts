@@ -134,6 +134,11 @@ test("blue/green: two colours, one live; a new version goes to the idle colour; 
     assert.equal(state2.colours.green.version, "v5.3.26-1234567");
     assert.equal(state2.colours.blue.version, VERSION, "the previous colour is kept for rollback");
     assert.equal(svc(next), "green");
+    // Through the Gateway the route's weights follow: all traffic to green's target group, none to blue's.
+    const weights = (p: typeof next) => (named(ofType(p, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"), "web")!.outputs as any).spec.rules[0].backendRefs
+        .map((b: any) => [b.name, b.weight]);
+    assert.deepEqual(weights(same), [["web-blue", 100], ["web-green", 0]]);
+    assert.deepEqual(weights(next), [["web-blue", 0], ["web-green", 100]]);
     assert.equal(hpaTarget(next), "web-green");
     assert.equal(idle(next).metadata.name, "web-blue");
     assert.equal(replicas(next, "green"), 2, "the new colour is woken up before the switch");

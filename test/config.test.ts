@@ -71,7 +71,7 @@ const rules: Array<[string, Mutation, string | RegExp, string?]> = [
     ["mixed architectures", (v) => { nodes(v).instanceTypes = ["t3.medium", "t4g.medium"]; }, /^eks-delivery:nodes\.instanceTypes: \["t3\.medium","t4g\.medium"\] mixes amd64 and arm64/],
     ["minSize above maxSize", (v) => { Object.assign(nodes(v), { minSize: 5, desiredSize: 5, maxSize: 3 }); }, "eks-delivery:nodes.minSize: 5 is greater than maxSize 3"],
     ["desiredSize below minSize", (v) => { nodes(v).desiredSize = 1; }, "eks-delivery:nodes.desiredSize: 1 is less than minSize 2"],
-    ["desiredSize above maxSize", (v) => { nodes(v).desiredSize = 7; }, "eks-delivery:nodes.desiredSize: 7 is greater than maxSize 6"],
+    ["desiredSize above maxSize", (v) => { nodes(v).desiredSize = 9; }, "eks-delivery:nodes.desiredSize: 9 is greater than maxSize 8"],
     ["size as a string", (v) => { nodes(v).maxSize = "6"; }, 'eks-delivery:nodes.maxSize: "6" is not a number'],
     ["unknown autoscaler", (v) => { nodes(v).autoscaler = "keda"; }, 'eks-delivery:nodes.autoscaler: "keda" is not one of cluster-autoscaler, karpenter, cpu-target'],
     ["cpu-target without a percentage", (v) => { Object.assign(nodes(v), { autoscaler: "cpu-target", alertEmail: "ops@example.com" }); }, "eks-delivery:nodes.cpuTargetPercent: is required when autoscaler is cpu-target"],
@@ -124,6 +124,10 @@ const rules: Array<[string, Mutation, string | RegExp, string?]> = [
         "eks-delivery:addons.metrics-server.enabled: false is not possible: every service's HorizontalPodAutoscaler scales on its metrics"],
     ["an add-on the stack does not install", (v) => { v["eks-delivery:addons"] = { karpenter: { values: { replicas: 3 } } }; },
         'eks-delivery:addons.karpenter: is not installed by this stack: eks-delivery:nodes.autoscaler is "cluster-autoscaler"'],
+    ["a feature gate the controller does not know", (v) => { v["eks-delivery:addons"] = { "aws-load-balancer-controller": { values: { controllerConfig: { featureGates: { ALBGatewayApi: false } } } } }; },
+        "eks-delivery:addons.aws-load-balancer-controller.values.controllerConfig.featureGates.ALBGatewayApi: is not one the application knows (did you mean ALBGatewayAPI?)"],
+    ["a value the program owns", (v) => { v["eks-delivery:addons"] = { "aws-load-balancer-controller": { values: { serviceAccount: { name: "other" } } } }; },
+        "eks-delivery:addons.aws-load-balancer-controller.values.serviceAccount.name: is set by the program, not by a stack: the Pod Identity association names this service account"],
     ["nginx's add-ons on the gateway edge", (v) => { v["eks-delivery:addons"] = { "cert-manager": { enabled: true } }; },
         "eks-delivery:addons.cert-manager: is not installed by this stack: only ingress-nginx uses it (eks-delivery:ingress.controller is gateway)"],
 ];
@@ -207,8 +211,11 @@ test("add-on toggles and overrides that the charts accept pass, and decide what 
     const values = stackValues("dev");
     values["eks-delivery:addons"] = {
         reloader: { enabled: false },
-        "kube-prometheus-stack": { values: { prometheus: { prometheusSpec: { replicas: 1 } }, grafana: { annotations: { team: "platform" } } } },
+        "kube-prometheus-stack": { values: { prometheus: { prometheusSpec: { replicas: 1 } }, grafana: { annotations: { team: "platform" }, "grafana.ini": { auth: { anonymous: { enabled: false } } } } } },
         "external-secrets": { values: { podDisruptionBudget: { maxUnavailable: 2 } } },
+        // Maps the charts render whole: Grafana's ini file, security contexts.
+        "aws-load-balancer-controller": { values: { securityContext: { runAsUser: 65534 }, controllerConfig: { featureGates: { WeightedTargetGroups: true } } } },
+        karpenter: { enabled: false },
     };
     const config = validate(values);
     const installed = installedAddons(config);

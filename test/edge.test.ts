@@ -63,21 +63,44 @@ for (const stack of ["dev", "prod"]) {
         const selector = spec(gateway).listeners[1].allowedRoutes.namespaces.selector.matchLabels;
         for (const [k, v] of Object.entries(selector)) assert.equal((appNamespace.inputs.metadata as any).labels[k], v);
         assert.equal((appNamespace.inputs.metadata as any).labels["elbv2.k8s.aws/pod-readiness-gate-inject"], "enabled");
+        const services = values["eks-delivery:services"] as Array<{ name: string; strategy?: string; readinessPath?: string }>;
+        const tgcs = ofType(planned, CR("gateway.k8s.aws/v1", "TargetGroupConfiguration"));
         for (const route of serviceRoutes) {
             assert.deepEqual(spec(route).parentRefs, [{ name: g.name, namespace: g.namespace, sectionName: g.httpsListener }]);
             const name = (route.inputs.metadata as any).name;
-            assert.deepEqual(spec(route).rules[0].backendRefs, [{ name, port: 80 }]);
-            const tgc = ofType(planned, CR("gateway.k8s.aws/v1", "TargetGroupConfiguration")).find((t) => (t.inputs.metadata as any).name === name)!;
-            assert.equal(spec(tgc).defaultConfiguration.targetType, "ip", "ClusterIP Services need IP targets");
-            assert.equal(spec(tgc).defaultConfiguration.healthCheckConfig.healthCheckPath, hosted.find((s) => s.name === name)!.readinessPath ?? "/readyz");
-            assert.ok(route.options?.dependsOn?.includes(tgc.urn), "the target group settings exist before the route");
+            const blueGreen = services.find((s) => s.name === name)!.strategy === "blue-green";
+            // Blue/green: each colour is a backend (its own Service and target group), the live one weighted 100.
+            const backends = spec(route).rules[0].backendRefs;
+            assert.deepEqual(backends, blueGreen
+                ? [{ name: `${name}-blue`, port: 80, weight: 100 }, { name: `${name}-green`, port: 80, weight: 0 }]
+                : [{ name, port: 80 }]);
+            for (const backend of backends) {
+                const tgc = tgcs.find((t) => (t.inputs.metadata as any).name === backend.name);
+                assert.ok(tgc, `${backend.name} has target group settings`);
+                assert.deepEqual(spec(tgc).targetReference, { name: backend.name });
+                assert.equal(spec(tgc).defaultConfiguration.targetType, "ip", "ClusterIP Services need IP targets");
+                assert.equal(spec(tgc).defaultConfiguration.healthCheckConfig.healthCheckPath, services.find((s) => s.name === name)!.readinessPath ?? "/readyz");
+                assert.ok(route.options?.dependsOn?.includes(tgc.urn), "the target group settings exist before the route");
+                assert.ok(ofType(planned, "kubernetes:core/v1:Service").some((svc) => (svc.inputs.metadata as any).name === backend.name), `Service ${backend.name}`);
+            }
+            if (blueGreen) {
+                // The idle colour goes to zero only after the route has moved the traffic.
+                const idle = ofType(planned, "kubernetes:apps/v1:DeploymentPatch").find((d) => d.name === `${name}-idle`)!;
+                assert.ok(idle.options?.dependsOn?.includes(route.urn));
+                for (const colour of ["blue", "green"]) {
+                    const deployment = ofType(planned, "kubernetes:apps/v1:Deployment").find((d) => d.name === `${name}-${colour}`)!;
+                    assert.ok(route.options?.dependsOn?.includes(deployment.urn), "the weights move once both colours are Available");
+                }
+            }
         }
 
         // The controller at v3, its CRDs and Gateway API's applied first, and no nginx or cert-manager.
         const lbc = one(planned, "kubernetes:helm.sh/v3:Release", "aws-load-balancer-controller");
         assert.match(String(lbc.inputs.version), /^3\./);
         assert.equal(lbc.inputs.skipCrds, true);
-        const crds = ofType(planned, "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition");
+        // Patches: a server-side apply that takes over CRDs an earlier Helm install created, and a destroy leaves.
+        const crds = ofType(planned, "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch");
+        for (const crd of crds) assert.equal((crd.inputs.metadata as any).annotations["pulumi.com/patchForce"], "true");
         for (const name of ["gateways.gateway.networking.k8s.io", "httproutes.gateway.networking.k8s.io", "targetgroupconfigurations.gateway.k8s.aws", "targetgroupbindings.elbv2.k8s.aws"]) {
             const crd = crds.find((c) => (c.inputs.metadata as any).name === name);
             assert.ok(crd, `${name} is applied`);

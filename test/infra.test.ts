@@ -67,7 +67,7 @@ test("dev: VPC, encrypted and logged EKS cluster, node group, ECR", async () => 
     const group = nodeGroup.inputs as any;
     assert.deepEqual(nodeGroup.options?.ignoreChanges, ["scalingConfig.desiredSize"]);
     assert.deepEqual(group.instanceTypes, ["t3.medium"]);
-    assert.deepEqual(group.scalingConfig, { minSize: 2, desiredSize: 2, maxSize: 6 });
+    assert.deepEqual(group.scalingConfig, { minSize: 2, desiredSize: 2, maxSize: 8 });
     assert.deepEqual(group.subnetIds, one(dev, "awsx:ec2:Vpc").outputs.privateSubnetIds, "nodes in private subnets");
     assert.deepEqual([group.amiType, group.version, group.releaseVersion], ["AL2023_x86_64_STANDARD", "1.36", "1.36.2-20260714"], "AMI pinned in config");
     assert.equal(group.nodeRoleArn, one(dev, "aws:iam/role:Role", "nodes-role").outputs.arn);
@@ -127,7 +127,7 @@ test("prod: three AZs with a NAT gateway each, private endpoint, repositories ke
     assert.equal(one(prod, "awsx:ec2:Vpc").options?.protect, true);
     for (const key of ofType(prod, "aws:kms/key:Key")) assert.equal(key.options?.protect, true, key.name);
     const group = one(prod, "aws:eks/nodeGroup:NodeGroup").inputs as any;
-    assert.deepEqual(group.scalingConfig, { minSize: 3, desiredSize: 3, maxSize: 12 });
+    assert.deepEqual(group.scalingConfig, { minSize: 3, desiredSize: 3, maxSize: 14 });
 });
 
 test("cpu-target: ASG target tracking at the configured CPU and e-mail on every scale event", async () => {

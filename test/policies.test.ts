@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
 import { allPolicies } from "../policies/all";
 import { evaluate, PackConfig, StackResource } from "../policies/framework";
-import { allocatable, capacityReport, nodeCost } from "../policies/capacity";
+import { allocatable, capacityReport, ISTIO_SIDECAR_REQUESTS, nodeCost, podRequests } from "../policies/capacity";
 import { toCrossGuard } from "../policies/crossguard";
 import { parseImage } from "../policies/rules/workload";
 import { loadInstanceCatalog } from "../policies/lib/instanceTypes";
@@ -293,6 +293,116 @@ test("capacity: the platform's pods count, DaemonSets on every node, the rest at
     assert.equal(full.fits, false);
     assert.deepEqual(full.platform.pods.filter((p) => p.source === "addons/kube-prometheus-stack").map((p) => p.workload), ["monitoring/prometheus", "monitoring/node-exporter"]);
     assert.deepEqual(flagged([...docs(app), ...nodeGroup(110), addon, ebs], ["capacity-fits"]), ["capacity-fits"]);
+});
+
+/** capacity-fits' messages for these resources. */
+const capacityMessages = (resources: StackResource[]) => evaluate(allPolicies.filter((p) => p.name === "capacity-fits"), resources).map((v) => v.message);
+
+test("capacity: a pod larger than what one node offers fails, even though the total fits", () => {
+    const catalog = loadInstanceCatalog();
+    const prometheus = (memoryMiB: number) => aws("eks-delivery:addons:Addon", { podFootprint: [
+        { workload: "monitoring/prometheus", kind: "StatefulSet", replicas: 1, cpuMillicores: 510, memoryMiB },
+    ] }, "kube-prometheus-stack");
+    const pod = (memoryMiB: number) => ({ workload: "monitoring/prometheus", kind: "StatefulSet", source: "addons/kube-prometheus-stack", cpuMillicores: 510, memoryMiB });
+    // One t3.medium at 110 pods: 4096 - (255 + 11 x 110 + 100) = 2531 MiB and 1930m, less aws-node (50m) and kube-proxy (100m).
+    const exact = capacityReport([...docs(good()), ...nodeGroup(110), prometheus(2531)], catalog, 730);
+    assert.deepEqual(exact.largestPod, { byMemory: pod(2531), byCpu: pod(2531), node: { nodeGroup: "nodes", instanceType: "t3.medium", cpuMillicores: 1780, memoryMiB: 2531 }, fits: true });
+    assert.equal(exact.fits, true);
+    assert.deepEqual(capacityMessages([...docs(good()), ...nodeGroup(110), prometheus(2531)]), []);
+
+    const big = [...docs(good()), ...nodeGroup(110), prometheus(2600)];
+    const report = capacityReport(big, catalog, 730);
+    // In total: 2600 + 2 x 70 (CoreDNS) + 7 x 128 (shop at HPA max plus surge) = 3636 MiB of 2 x 2531.
+    assert.deepEqual([report.peak.memoryMiB, report.capacity.memoryMiB], [3636, 5062]);
+    assert.ok(report.peak.cpuMillicores <= report.capacity.cpuMillicores && report.peak.pods <= report.capacity.pods);
+    assert.deepEqual([report.largestPod.byMemory, report.largestPod.fits, report.fits], [pod(2600), false, false]);
+    assert.deepEqual(capacityMessages(big), ["pod monitoring/prometheus (StatefulSet, addons/kube-prometheus-stack) does not fit on one t3.medium node of nodes, " +
+        "allocatable less its DaemonSets: memory 2600Mi > 2531Mi (69Mi over)"]);
+
+    // What runs on every node comes off what one node offers.
+    const exporter = aws("eks-delivery:addons:Addon", { podFootprint: [{ workload: "monitoring/node-exporter", kind: "DaemonSet", replicas: 0, cpuMillicores: 50, memoryMiB: 32 }] }, "exporter");
+    const withExporter = capacityReport([...docs(good()), ...nodeGroup(110), prometheus(2531), exporter], catalog, 730);
+    assert.deepEqual([withExporter.largestPod.node, withExporter.fits], [{ nodeGroup: "nodes", instanceType: "t3.medium", cpuMillicores: 1730, memoryMiB: 2499 }, false]);
+    assert.match(capacityMessages([...docs(good()), ...nodeGroup(110), prometheus(2531), exporter])[0], /memory 2531Mi > 2499Mi \(32Mi over\)$/);
+
+    // Both sums and one pod over: one finding that says both.
+    const both = capacityMessages([...docs(good().replace("maxReplicas: 6", "maxReplicas: 60")), ...nodeGroup(110), prometheus(2600)]);
+    assert.equal(both.length, 1);
+    assert.match(both[0], /^peak demand does not fit the node groups at maxSize: CPU 6810m > 3560m, memory 10548Mi > 5062Mi; pod monitoring\/prometheus .* \(69Mi over\)$/);
+});
+
+/** A Namespace with these labels, as YAML to put before a workload's documents. */
+const namespace = (name: string, labels: Record<string, string> = {}) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}, labels: ${JSON.stringify(labels)}}\n---`;
+const MESHED = { "istio-injection": "enabled" };
+/** good() with its pod template's metadata replaced. */
+const podMetadata = (metadata: string, yaml = good()) => yaml.replace("    metadata: {labels: {app.kubernetes.io/name: shop}}\n", `    metadata: ${metadata}\n`);
+
+test("capacity: Istio's sidecar counts on every pod of a namespace labelled istio-injection: enabled, and only there", () => {
+    const catalog = loadInstanceCatalog();
+    const other = good().replaceAll("namespace: prod", "namespace: other");
+    const stack = (prodLabels: Record<string, string>) => docs([namespace("prod", prodLabels), good(), "---", namespace("other"), other].join("\n"));
+    const plain = capacityReport([...stack({}), ...nodeGroup(110)], catalog, 730);
+    const meshed = capacityReport([...stack(MESHED), ...nodeGroup(110)], catalog, 730);
+    assert.deepEqual(ISTIO_SIDECAR_REQUESTS, { cpuMillicores: 100, memoryMiB: 128 });
+    assert.deepEqual(plain.meshSidecars, []);
+    // prod/shop at HPA max (6) plus surge (1): seven pods, each with a proxy; other/shop none.
+    assert.deepEqual(meshed.meshSidecars, [{ workload: "prod/shop", kind: "Deployment", replicas: 7, cpuMillicores: 100, memoryMiB: 128 }]);
+    assert.deepEqual([meshed.peak.pods - plain.peak.pods, meshed.peak.cpuMillicores - plain.peak.cpuMillicores, meshed.peak.memoryMiB - plain.peak.memoryMiB], [0, 7 * 100, 7 * 128]);
+    assert.deepEqual(capacityReport([...stack({ "istio-injection": "disabled" }), ...nodeGroup(110)], catalog, 730).meshSidecars, []);
+    // The largest pod includes its proxy.
+    const shop = { workload: "prod/shop", kind: "Deployment", source: "kubernetes", cpuMillicores: 200, memoryMiB: 256 };
+    assert.deepEqual([meshed.largestPod.byMemory, meshed.largestPod.byCpu], [shop, shop]);
+    assert.deepEqual([plain.largestPod.byMemory?.memoryMiB, plain.largestPod.byCpu?.cpuMillicores], [128, 100]);
+
+    // A DaemonSet's proxy is on every node.
+    const daemonSet = docs(`${namespace("prod", MESHED)}\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent, namespace: prod}\nspec:\n  template:\n    spec:\n      containers: [{name: agent, resources: {requests: {cpu: 20m, memory: 32Mi}}}]`);
+    const agent = capacityReport([...daemonSet, ...nodeGroup(110)], catalog, 730);
+    assert.deepEqual(agent.meshSidecars, [{ workload: "prod/agent", kind: "DaemonSet", replicas: 0, cpuMillicores: 100, memoryMiB: 128 }]);
+    assert.equal(agent.largestPod.node?.memoryMiB, 2531 - 32 - 128);
+
+    // Platform pods state their sidecars in podFootprint: a meshed add-on namespace adds nothing to them.
+    const addon = aws("eks-delivery:addons:Addon", { podFootprint: [
+        { workload: "ingress-nginx/ingress-nginx-controller", kind: "Deployment", replicas: 3, cpuMillicores: 200, memoryMiB: 218 },
+    ] }, "ingress-nginx");
+    const addonNs = docs(namespace("ingress-nginx", MESHED).replace(/\n---$/, ""));
+    const withAddon = capacityReport([...stack({}), ...nodeGroup(110), ...addonNs, addon], catalog, 730);
+    assert.deepEqual(withAddon.meshSidecars, []);
+    assert.deepEqual([withAddon.peak.cpuMillicores - plain.peak.cpuMillicores, withAddon.peak.memoryMiB - plain.peak.memoryMiB], [3 * 200, 3 * 218]);
+
+    // A proxy can push a pod over one node: 1700m fits the 1780m a t3.medium offers, 1700m + 100m does not.
+    const cpuHeavy = good().replace("requests: {cpu: 100m, memory: 128Mi}", "requests: {cpu: 1700m, memory: 128Mi}");
+    const manyNodes = nodeGroup(110).map((r) => r.type === "aws:eks/nodeGroup:NodeGroup" ? { ...r, props: { ...r.props, scalingConfig: { minSize: 1, desiredSize: 1, maxSize: 20 } } } : r);
+    assert.deepEqual(capacityMessages([...docs(`${namespace("prod")}\n${cpuHeavy}`), ...manyNodes]), []);
+    assert.deepEqual(capacityMessages([...docs(`${namespace("prod", MESHED)}\n${cpuHeavy}`), ...manyNodes]), ["pod prod/shop (Deployment, kubernetes) does not fit on one t3.medium node of nodes, " +
+        "allocatable less its DaemonSets: CPU 1800m > 1780m (20m over)"]);
+});
+
+test("capacity: a pod's annotations set its proxy's requests or opt it out of the mesh", () => {
+    const sidecars = (yaml: string) => capacityReport([...docs(`${namespace("prod", MESHED)}\n${yaml}`), ...nodeGroup(110)], loadInstanceCatalog(), 730).meshSidecars;
+    const proxy = (cpuMillicores: number, memoryMiB: number) => [{ workload: "prod/shop", kind: "Deployment", replicas: 7, cpuMillicores, memoryMiB }];
+    const labels = "labels: {app.kubernetes.io/name: shop}";
+    assert.deepEqual(sidecars(podMetadata(`{${labels}, annotations: {sidecar.istio.io/proxyCPU: 250m, sidecar.istio.io/proxyMemory: 0.5Gi}}`)), proxy(250, 512));
+    assert.deepEqual(sidecars(podMetadata(`{${labels}, annotations: {sidecar.istio.io/proxyMemory: 64Mi}}`)), proxy(100, 64), "CPU stays at Istio's default");
+    assert.deepEqual(sidecars(podMetadata(`{labels: {app.kubernetes.io/name: shop, sidecar.istio.io/inject: "false"}}`)), [], "opted out by label");
+    assert.deepEqual(sidecars(podMetadata(`{${labels}, annotations: {sidecar.istio.io/inject: "false"}}`)), [], "opted out by annotation");
+    assert.deepEqual(sidecars(podMetadata(`{labels: {app.kubernetes.io/name: shop, sidecar.istio.io/inject: "true"}}`)), proxy(100, 128));
+    assert.deepEqual(sidecars(good().replace("      automountServiceAccountToken: false", "      automountServiceAccountToken: false\n      hostNetwork: true")), [], "Istio never injects host-network pods");
+    // The overridden proxy is in the pod's requests and the peak.
+    const peak = (yaml: string) => capacityReport([...docs(`${namespace("prod", MESHED)}\n${yaml}`), ...nodeGroup(110)], loadInstanceCatalog(), 730).peak;
+    const overridden = peak(podMetadata(`{${labels}, annotations: {sidecar.istio.io/proxyCPU: 250m, sidecar.istio.io/proxyMemory: 0.5Gi}}`));
+    assert.deepEqual([overridden.cpuMillicores - peak(good()).cpuMillicores, overridden.memoryMiB - peak(good()).memoryMiB], [7 * 150, 7 * 384]);
+});
+
+test("capacity: init containers run beside the sidecars started before them, an injected proxy first", () => {
+    const requests = (cpu: string) => ({ resources: { requests: { cpu } } });
+    const pod = { initContainers: [requests("500m")], containers: [requests("100m")] };
+    assert.equal(podRequests(pod).cpuMillicores, 500);
+    assert.equal(podRequests(pod, { cpuMillicores: 100, memoryMiB: 128 }).cpuMillicores, 600);
+    assert.equal(podRequests(pod, { cpuMillicores: 100, memoryMiB: 128 }).memoryMiB, 128);
+    const native = { initContainers: [{ ...requests("50m"), restartPolicy: "Always" }, requests("500m")], containers: [requests("100m")] };
+    assert.equal(podRequests(native).cpuMillicores, 550);
+    const after = { initContainers: [requests("500m"), { ...requests("50m"), restartPolicy: "Always" }], containers: [requests("100m")] };
+    assert.equal(podRequests(after).cpuMillicores, 500);
 });
 
 test("capacity: max pods from the launch template's user data, else from the ENIs and the vpc-cni add-on's prefix delegation", () => {

@@ -4,7 +4,7 @@ import type { ServiceConfig } from "../../config";
 import { planBlueGreen, BlueGreenState } from "./blueGreen";
 import {
     Colour, deploymentManifest, EdgeSource, externalSecretManifest, hpaManifest, httpRouteManifest, ingressManifest, networkPolicyManifest,
-    pdbManifest, peerAuthenticationManifest, serviceAccountManifest, serviceManifest, targetGroupConfigurationManifest,
+    pdbManifest, peerAuthenticationManifest, RouteBackend, serviceAccountManifest, serviceManifest, targetGroupConfigurationManifest,
 } from "./manifests";
 
 export interface ServiceDeploymentArgs {
@@ -47,6 +47,18 @@ export class ServiceDeployment extends pulumi.ComponentResource {
         const context = { namespace, version, image: args.image, envSecretName };
         const workload = { ...child, dependsOn: waitFor, customTimeouts: { create: "10m", update: "10m" } };
 
+        // Through the Gateway: target group settings per backend Service (before the route, or the controller
+        // would build instance targets), plain HTTP from the ALB in the mesh, and the route.
+        const gateway = service.host !== undefined && args.edge.kind === "gateway";
+        const route = (backends: pulumi.Input<RouteBackend[]>, dependsOn: pulumi.Resource[]) => {
+            const targets = (service.strategy === "rolling" ? [service.name] : (["blue", "green"] as Colour[]).map((c) => `${service.name}-${c}`))
+                .map((backend) => new k8s.apiextensions.CustomResource(backend === service.name ? name : `${name}-${backend.slice(service.name.length + 1)}`,
+                    targetGroupConfigurationManifest(service, namespace, version, backend), child));
+            if (args.meshed) new k8s.apiextensions.CustomResource(name, peerAuthenticationManifest(service, namespace, version), child);
+            return new k8s.apiextensions.CustomResource(name, httpRouteManifest({ ...service, host: service.host! }, namespace, version, backends),
+                { ...child, dependsOn: [...targets, ...dependsOn] });
+        };
+
         let target: pulumi.Input<string>;
         let liveColour: pulumi.Output<Colour> | undefined;
         let afterSwitch: pulumi.CustomResourceOptions = child;
@@ -54,6 +66,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
             const deployment = new k8s.apps.v1.Deployment(name, deploymentManifest(service, context, { deployment: service.name }), workload);
             target = deployment.metadata.name;
             new k8s.core.v1.Service(name, serviceManifest(service, namespace, version), child);
+            if (gateway) route([{ name: service.name, port: 80 }], []);
         } else {
             const plan = pulumi.output(args.image).apply((image) =>
                 pulumi.output(args.previous).apply((previous) => planBlueGreen(previous, { version, image })));
@@ -77,7 +90,19 @@ export class ServiceDeployment extends pulumi.ComponentResource {
             liveColour = plan.live;
             // The switch: the Service selects the live colour only once both Deployments are Available.
             const svc = new k8s.core.v1.Service(name, serviceManifest(service, namespace, version, liveColour), { ...child, dependsOn: deployments });
-            afterSwitch = { ...child, dependsOn: [svc] };
+            const switched: pulumi.Resource[] = [svc];
+            if (gateway) {
+                // Through the ALB each colour is its own target group, both in the route: the idle colour's pods
+                // are registered and pass their readiness gates (health in their target group) before the
+                // weights move all traffic to them; the Service switch alone would leave the ALB without a
+                // healthy target while the new pods register.
+                for (const colour of ["blue", "green"] as Colour[]) {
+                    new k8s.core.v1.Service(`${name}-${colour}`, serviceManifest(service, namespace, version, colour, `${service.name}-${colour}`), child);
+                }
+                switched.push(route(plan.live.apply((live) => (["blue", "green"] as Colour[]).map((colour) =>
+                    ({ name: `${service.name}-${colour}`, port: 80, weight: colour === live ? 100 : 0 }))), deployments));
+            }
+            afterSwitch = { ...child, dependsOn: switched };
             // Then the previous colour goes to zero, kept for an instant rollback.
             new k8s.apps.v1.DeploymentPatch(`${name}-idle`, {
                 metadata: {
@@ -94,13 +119,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(name, hpaManifest(service, namespace, version, target), afterSwitch);
         new k8s.policy.v1.PodDisruptionBudget(name, pdbManifest(service, namespace, version, liveColour), afterSwitch);
         new k8s.networking.v1.NetworkPolicy(name, networkPolicyManifest(service, namespace, version, args.edge, args.meshed), child);
-        if (service.host && args.edge.kind === "gateway") {
-            const hosted = { ...service, host: service.host };
-            // Target group settings first: without them the controller would build instance targets.
-            const targets = new k8s.apiextensions.CustomResource(name, targetGroupConfigurationManifest(service, namespace, version), child);
-            if (args.meshed) new k8s.apiextensions.CustomResource(name, peerAuthenticationManifest(service, namespace, version), child);
-            new k8s.apiextensions.CustomResource(name, httpRouteManifest(hosted, namespace, version), { ...child, dependsOn: [targets] });
-        } else if (service.host) {
+        if (service.host && !gateway) {
             new k8s.networking.v1.Ingress(name, ingressManifest({ ...service, host: service.host }, namespace, version, args.meshed), child);
         }
 

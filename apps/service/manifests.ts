@@ -201,9 +201,10 @@ export function pdbManifest(service: ServiceConfig, namespace: string, version: 
     };
 }
 
-export function serviceManifest(service: ServiceConfig, namespace: string, version: string, colour?: pulumi.Input<Colour>): k8s.core.v1.ServiceArgs {
+/** The service's Service; `name` for a colour's own Service (`<service>-<colour>`, a target of the Gateway's route). */
+export function serviceManifest(service: ServiceConfig, namespace: string, version: string, colour?: pulumi.Input<Colour>, name = service.name): k8s.core.v1.ServiceArgs {
     return {
-        metadata: { name: service.name, namespace, labels: labels(service, version) },
+        metadata: { name, namespace, labels: labels(service, version) },
         spec: {
             type: "ClusterIP",
             selector: { "app.kubernetes.io/name": service.name, ...(colour ? { color: colour } : {}) },
@@ -283,9 +284,16 @@ export function networkPolicyManifest(service: ServiceConfig, namespace: string,
 
 /**
  * The service's route through the stack's Gateway: its host on the HTTPS listener, everything to the
- * Service (which, for blue/green, selects the live colour: the switch needs no route change).
+ * Service, or for blue/green to both colours' Services, weighted to the live one.
  */
-export function httpRouteManifest(service: ServiceConfig & { host: string }, namespace: string, version: string) {
+/** A Service the route sends to, and its share of the traffic (blue/green: 100 to the live colour, 0 to the idle). */
+export interface RouteBackend {
+    name: string;
+    port: number;
+    weight?: number;
+}
+
+export function httpRouteManifest(service: ServiceConfig & { host: string }, namespace: string, version: string, backends: pulumi.Input<RouteBackend[]> = [{ name: service.name, port: 80 }]) {
     const { gateway } = PLATFORM;
     return {
         apiVersion: "gateway.networking.k8s.io/v1",
@@ -294,7 +302,7 @@ export function httpRouteManifest(service: ServiceConfig & { host: string }, nam
         spec: {
             parentRefs: [{ name: gateway.name, namespace: gateway.namespace, sectionName: gateway.httpsListener }],
             hostnames: [service.host],
-            rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: [{ name: service.name, port: 80 }] }],
+            rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: backends }],
         },
     };
 }
@@ -315,13 +323,13 @@ export const ALB_TARGETS = {
  * and drained for as long as a pod takes to stop. kubernetes-sigs/aws-load-balancer-controller@v3.5.0
  * docs/guide/gateway/targetgroupconfig.md; apis/gateway/v1/targetgroupconfig_types.go:54-88,186-233.
  */
-export function targetGroupConfigurationManifest(service: ServiceConfig, namespace: string, version: string) {
+export function targetGroupConfigurationManifest(service: ServiceConfig, namespace: string, version: string, backend = service.name) {
     return {
         apiVersion: "gateway.k8s.aws/v1",
         kind: "TargetGroupConfiguration",
-        metadata: { name: service.name, namespace, labels: labels(service, version) },
+        metadata: { name: backend, namespace, labels: labels(service, version) },
         spec: {
-            targetReference: { name: service.name },
+            targetReference: { name: backend },
             defaultConfiguration: {
                 targetType: "ip",
                 healthCheckConfig: {

@@ -13,7 +13,7 @@ import { cpuMillicores, memoryMiB } from "../../policies/lib/quantity";
 import { PodFootprint, POD_FOOTPRINT_OUTPUT } from "../../policies/lib/conventions";
 import type { AddonContext } from "./context";
 import { StackConfigError } from "../../config";
-import { helmMerge, mergedValuesProblems, Values, vendoredChart, withOutputsAsText } from "./chartValues";
+import { helmMerge, mergedValuesProblems, overlay, Values, vendoredChart, withOutputsAsText } from "./chartValues";
 import { Statement, workloadIdentity } from "./iam";
 
 /** A chart pinned to an exact version: `repo` is an HTTPS Helm repository, or absent for `oci://` charts. */
@@ -54,6 +54,18 @@ export interface AddonSpec {
     openValues?: string[];
     /** Why the stack cannot turn it off (`enabled: false`); undefined when it can. */
     required?: string;
+    /**
+     * Values the program owns, each with why: an override may not touch them (a renamed service account
+     * would leave the pods without the Pod Identity association, a cluster name the chart requires...).
+     */
+    reservedValues?: Record<string, string>;
+    /** Maps whose keys the chart does not list but the application checks (feature gates): the keys it knows. */
+    knownKeys?: Record<string, readonly string[]>;
+    /**
+     * The component this add-on was before the one base (type and name): an alias, so a stack deployed
+     * by an earlier release updates its add-on in place instead of creating a second one beside it.
+     */
+    previously?: { type: string; name: string };
 }
 
 export interface AddonArgs {
@@ -69,6 +81,8 @@ export interface AddonArgs {
     workloads: Workload[];
     /** Helm applies a chart's crds/ on the first install only: skip them when the program applies them itself. */
     skipCrds?: boolean;
+    /** Earlier identities of the release resource (a renamed one), so an update keeps the installed release. */
+    releaseAliases?: pulumi.Input<pulumi.Alias>[];
     /**
      * Objects the release's pods need when they start (a Secret they mount): created in the namespace,
      * parented to the add-on, before the release.
@@ -113,12 +127,12 @@ export function footprintOf(workloads: Workload[], merged: Values): PodFootprint
 }
 
 /**
- * The values Helm will get: the program's, with the stack's overrides merged over them. Overrides were
- * checked against the chart before the program ran (infra/addons/overrides.ts).
+ * The values Helm will get: the program's, with the stack's overrides over them (nulls kept for Helm).
+ * Overrides were checked against the chart before the program ran (catalog.ts).
  */
 export function releaseValues(spec: AddonSpec, ctx: AddonContext, values: Values): Values {
     const overrides = ctx.config.addons[spec.name]?.values;
-    return overrides ? helmMerge(values, overrides) : values;
+    return overrides ? overlay(values, overrides) : values;
 }
 
 /**
@@ -135,10 +149,18 @@ export class Addon extends pulumi.ComponentResource {
 
     constructor(readonly spec: AddonSpec, args: AddonArgs, opts: AddonOptions = {}) {
         const { after: needs, ...options } = opts;
-        super("eks-delivery:addons:Addon", spec.name, {}, options);
+        const aliases = [...(options.aliases ?? []), ...(spec.previously ? [spec.previously] : [])];
+        super("eks-delivery:addons:Addon", spec.name, {}, { ...options, aliases });
         const { ctx } = args;
         const child = { parent: this };
         this.namespace = spec.namespace;
+        this.values = releaseValues(spec, ctx, args.values);
+        const chart = vendoredChart(spec.name, spec.chart.version);
+        const merged = chart ? helmMerge(chart.defaults, this.values) : this.values;
+        // What Helm would refuse, or render into a PDB the API server rejects: stop before anything is registered.
+        const problems = chart ? mergedValuesProblems(chart, withOutputsAsText(merged) as Values) : [];
+        if (problems.length > 0) throw new StackConfigError(problems.map((p) => `eks-delivery:addons.${spec.name}.values: ${chartName(spec.chart)} ${spec.chart.version} would get ${p}`));
+        this.pods = footprintOf(args.workloads, merged);
         const after = [...ctx.inCluster, ...(needs ?? [])];
         const waits: pulumi.Resource[] = [...after];
         if (args.createNamespace !== false) {
@@ -155,7 +177,6 @@ export class Addon extends pulumi.ComponentResource {
             // EKS injects credentials when a pod is created: the pods must start after the association.
             waits.push(identity.association);
         }
-        this.values = releaseValues(spec, ctx, args.values);
         this.release = new k8s.helm.v3.Release(spec.name, {
             name: spec.name,
             chart: spec.chart.chart,
@@ -169,13 +190,7 @@ export class Addon extends pulumi.ComponentResource {
             timeout: 600,
             maxHistory: 5,
             ...(args.skipCrds ? { skipCrds: true } : {}),
-        }, { ...child, dependsOn: waits });
-        const chart = vendoredChart(spec.name, spec.chart.version);
-        const merged = chart ? helmMerge(chart.defaults, this.values) : this.values;
-        // What Helm would refuse, or render into a PDB the API server rejects: stop before anything is sent.
-        const problems = chart ? mergedValuesProblems(chart, withOutputsAsText(merged) as Values) : [];
-        if (problems.length > 0) throw new StackConfigError(problems.map((p) => `eks-delivery:addons.${spec.name}.values: ${chartName(spec.chart)} ${spec.chart.version} would get ${p}`));
-        this.pods = footprintOf(args.workloads, merged);
+        }, { ...child, dependsOn: waits, ...(args.releaseAliases ? { aliases: args.releaseAliases } : {}) });
         this.registerOutputs({ chart: spec.chart.chart, version: spec.chart.version, namespace: spec.namespace, [POD_FOOTPRINT_OUTPUT]: this.pods });
     }
 }

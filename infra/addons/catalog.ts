@@ -68,6 +68,14 @@ function siblings(defaults: Values, dotted: string): string[] {
     return isMap(parent) ? Object.keys(parent) : [];
 }
 
+/** The paths an override sets: its leaves (scalars, lists, nulls, empty maps), since maps merge key by key. */
+function leafPaths(values: Values, prefix = ""): string[] {
+    return Object.entries(values).flatMap(([key, value]) => {
+        const path = prefix ? `${prefix}.${key}` : key;
+        return isMap(value) && Object.keys(value).length > 0 ? leafPaths(value, path) : [path];
+    });
+}
+
 /** Problems with the stack's `eks-delivery:addons` entries, located (`eks-delivery:addons.<name>...`). */
 export function addonConfigProblems(config: StackConfig): string[] {
     const problems: string[] = [];
@@ -78,7 +86,8 @@ export function addonConfigProblems(config: StackConfig): string[] {
         const at = `eks-delivery:addons.${name}`;
         const absent = notCalledFor(name, config);
         if (absent) {
-            problems.push(`${at}: is not installed by this stack: ${absent}`);
+            // Turning off what is not installed changes nothing; anything else would be ignored silently.
+            if (entry.enabled !== false || entry.values) problems.push(`${at}: is not installed by this stack: ${absent}`);
             continue;
         }
         if (entry.enabled === false && spec.required) problems.push(`${at}.enabled: false is not possible: ${spec.required}`);
@@ -91,6 +100,18 @@ export function addonConfigProblems(config: StackConfig): string[] {
         for (const path of unknownValuePaths(entry.values, chart.defaults, spec.openValues ?? [])) {
             const guess = nearest(path.split(".").pop()!, siblings(chart.defaults, path));
             problems.push(`${at}.values.${path}: is not a value of chart ${chartName(spec.chart)} ${spec.chart.version} (${chart.source})${guess ? ` (did you mean ${guess}?)` : ""}`);
+        }
+        for (const [reserved, why] of Object.entries(spec.reservedValues ?? {})) {
+            const touched = leafPaths(entry.values).find((p) => p === reserved || p.startsWith(`${reserved}.`) || reserved.startsWith(`${p}.`));
+            if (touched) problems.push(`${at}.values.${touched}: is set by the program, not by a stack: ${why}`);
+        }
+        for (const [mapPath, keys] of Object.entries(spec.knownKeys ?? {})) {
+            const map = mapPath.split(".").reduce<unknown>((v, k) => (isMap(v) ? v[k] : undefined), entry.values);
+            for (const key of isMap(map) ? Object.keys(map) : []) {
+                if (keys.includes(key)) continue;
+                const guess = nearest(key, keys);
+                problems.push(`${at}.values.${mapPath}.${key}: is not one the application knows${guess ? ` (did you mean ${guess}?)` : ""}`);
+            }
         }
         for (const p of mergedValuesProblems(chart, helmMerge(chart.defaults, entry.values))) problems.push(`${at}.values.${p}`);
     }

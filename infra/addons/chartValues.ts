@@ -32,10 +32,24 @@ export function helmMerge(defaults: Values, overrides: Values): Values {
 }
 
 /**
- * Keys that are Kubernetes objects the charts render whole (`toYaml`), wherever they appear: a chart's
- * default may show `requests` only, and `limits` is no less valid.
+ * The stack's overrides over the program's values, as the release gets them: maps merge, lists and
+ * scalars replace, and a `null` stays `null`, so that Helm deletes the chart's default too (merging it
+ * away here would hand Helm no key, and the chart's default would come back).
  */
-export const PASS_THROUGH_KEYS: readonly string[] = ["resources"];
+export function overlay(values: Values, overrides: Values): Values {
+    const out: Values = { ...values };
+    for (const [key, value] of Object.entries(overrides)) {
+        out[key] = isMap(value) && isMap(out[key]) ? overlay(out[key] as Values, value) : value;
+    }
+    return out;
+}
+
+/**
+ * Keys that are Kubernetes objects (or config files) the charts render whole (`toYaml`), wherever they
+ * appear: a chart's default may show `requests` only, and `limits` is no less valid; Grafana renders
+ * `grafana.ini` section by section (grafana chart values.yaml:959).
+ */
+export const PASS_THROUGH_KEYS: readonly string[] = ["resources", "securityContext", "podSecurityContext", "containerSecurityContext", "grafana.ini"];
 
 /**
  * Paths of `values` that the chart's defaults do not have. Below a key whose default is an empty map or

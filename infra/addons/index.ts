@@ -88,9 +88,11 @@ export class PlatformAddons extends pulumi.ComponentResource {
             }, child);
             ready.push(this.edge.gateway);
         }
-        // Its HTTPRoute informer needs the Gateway API CRDs.
+        // Its HTTPRoute informer needs the Gateway API CRDs; with policy sync it must not start reading routes
+        // (and deleting the records of hosts it finds none for) before the Gateway has its ALB.
         if (config.dns && zone && installed.has("external-dns")) {
-            externalDns(ctx, { zone: config.dns.zone, zoneId: zone.zoneId, zoneArn: zone.arn }, { ...child, after: gatewayApi.crds });
+            externalDns(ctx, { zone: config.dns.zone, zoneId: zone.zoneId, zoneArn: zone.arn },
+                { ...child, after: [...gatewayApi.crds, ...(this.edge ? [this.edge.gateway] : [])] });
         }
 
         switch (nodeAutoscalerAddon(config.nodes.autoscaler)) {

@@ -1,7 +1,9 @@
 /**
- * Vendored Kubernetes manifests applied as typed Pulumi resources (server-side apply, the provider's
- * default: the HTTPRoute CRD alone is over the 256 KiB client-side annotation limit). Used for CRDs that
- * Helm would install once and never upgrade.
+ * Vendored Kubernetes manifests applied as typed Pulumi resources, for CRDs that Helm would install once
+ * and never upgrade. They are applied as Patch resources, which pulumi-kubernetes sends as a server-side
+ * apply even on create (pulumi/pulumi-kubernetes@v4.32.0:provider/pkg/await/await.go:190-213): a CRD that
+ * an earlier Helm install created is taken over (forced, from Helm's field manager) instead of failing with
+ * AlreadyExists, and a destroy leaves the CRDs, and with them every object of their kinds, in place.
  */
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
@@ -20,11 +22,12 @@ export function readManifests(file: string): Array<Record<string, any>> {
 export function applyManifests(prefix: string, objects: Array<Record<string, any>>, opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
     return objects.map((o) => {
         const name = `${prefix}-${o.metadata.name}`;
-        const { metadata, spec } = o;
+        const metadata = { ...o.metadata, annotations: { ...o.metadata.annotations, "pulumi.com/patchForce": "true" } };
+        const { spec } = o;
         switch (o.kind) {
-            case "CustomResourceDefinition": return new k8s.apiextensions.v1.CustomResourceDefinition(name, { metadata, spec }, opts);
-            case "ValidatingAdmissionPolicy": return new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(name, { metadata, spec }, opts);
-            case "ValidatingAdmissionPolicyBinding": return new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(name, { metadata, spec }, opts);
+            case "CustomResourceDefinition": return new k8s.apiextensions.v1.CustomResourceDefinitionPatch(name, { metadata, spec }, opts);
+            case "ValidatingAdmissionPolicy": return new k8s.admissionregistration.v1.ValidatingAdmissionPolicyPatch(name, { metadata, spec }, opts);
+            case "ValidatingAdmissionPolicyBinding": return new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBindingPatch(name, { metadata, spec }, opts);
             default: throw new Error(`${prefix}: ${o.kind} ${o.metadata?.name} is not a kind a CRD bundle may carry`);
         }
     });

@@ -23,6 +23,16 @@ interface RegisterRequest {
     getDependenciesList(): string[]; getPropertydependenciesMap(): { forEach(f: (deps: { getUrnsList(): string[] }) => void): void };
     getIgnorechangesList(): string[]; getReplaceonchangesList(): string[];
     getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+    /** Optional only so hand-built requests in tests need not carry it; the SDK always sets it. */
+    getAliasesList?(): AliasMessage[];
+}
+/** pulumirpc.Alias (proto/alias_pb.js): a literal URN, or a spec the engine completes from the resource. */
+interface AliasMessage {
+    getUrn(): string;
+    getSpec(): {
+        getName(): string; getType(): string; getStack(): string; getProject(): string;
+        getParenturn(): string; getNoparent(): boolean;
+    } | undefined;
 }
 interface RegisterResponse { getUrn(): string; getObject(): Struct | undefined }
 interface OutputsRequest { getUrn(): string; getOutputs(): Struct | undefined }
@@ -40,6 +50,30 @@ export interface UpdateOptions {
     ignoreChanges?: string[];
     replaceOnChanges?: string[];
     customTimeouts?: { create?: string; update?: string; delete?: string };
+    /**
+     * `aliases`, as the SDK sends them to a monitor that supports alias specs (the mock monitor does):
+     * a literal URN, or a spec whose absent fields the engine fills from the resource itself (its name,
+     * type, parent, stack, project). The SDK fills `parent` with the resource's own parent unless the
+     * alias names one or says `noParent`. Inherited aliases (from a parent's) are computed by the engine
+     * and do not appear here.
+     */
+    aliases?: Alias[];
+}
+
+export type Alias = { urn: string } | { name?: string; type?: string; parent?: string; noParent?: true; stack?: string; project?: string };
+
+/** One pulumirpc.Alias as plain data, empty fields omitted. */
+function aliasOf(message: AliasMessage): Alias {
+    const spec = message.getSpec();
+    if (!spec) return { urn: message.getUrn() };
+    return {
+        ...(spec.getName() ? { name: spec.getName() } : {}),
+        ...(spec.getType() ? { type: spec.getType() } : {}),
+        ...(spec.getParenturn() ? { parent: spec.getParenturn() } : {}),
+        ...(spec.getNoparent() ? { noParent: true as const } : {}),
+        ...(spec.getStack() ? { stack: spec.getStack() } : {}),
+        ...(spec.getProject() ? { project: spec.getProject() } : {}),
+    };
 }
 
 /** One registration, with values still in the runtime's wire form (secrets carry their signature). */
@@ -61,6 +95,8 @@ export function updateOptions(req: RegisterRequest): UpdateOptions {
     req.getPropertydependenciesMap().forEach((deps) => deps.getUrnsList().forEach((urn) => viaInputs.add(urn)));
     const dependsOn = [...new Set(req.getDependenciesList())].filter((urn) => !viaInputs.has(urn)).sort();
     const timeouts = req.getCustomtimeouts();
+    // In the order the program gave them: the engine tries them in that order.
+    const aliases = (req.getAliasesList?.() ?? []).map(aliasOf);
     const customTimeouts = timeouts && Object.fromEntries(
         ([["create", timeouts.getCreate()], ["update", timeouts.getUpdate()], ["delete", timeouts.getDelete()]] as const).filter(([, v]) => v));
     return {
@@ -71,6 +107,7 @@ export function updateOptions(req: RegisterRequest): UpdateOptions {
         ...(req.getIgnorechangesList().length ? { ignoreChanges: [...req.getIgnorechangesList()] } : {}),
         ...(req.getReplaceonchangesList().length ? { replaceOnChanges: [...req.getReplaceonchangesList()] } : {}),
         ...(customTimeouts && Object.keys(customTimeouts).length ? { customTimeouts } : {}),
+        ...(aliases.length ? { aliases } : {}),
     };
 }
 

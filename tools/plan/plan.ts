@@ -16,7 +16,7 @@ export interface PlannedResource {
     name: string;
     parent?: string;
     provider?: string;
-    /** Options that change what an update does (protect, dependsOn, ignoreChanges, ...); absent when none. */
+    /** Options that change what an update does (protect, dependsOn, ignoreChanges, aliases, ...); absent when none. */
     options?: UpdateOptions;
     inputs: Record<string, unknown>;
     outputs: Record<string, unknown>;

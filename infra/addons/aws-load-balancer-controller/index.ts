@@ -13,9 +13,24 @@ export const AWS_LOAD_BALANCER_CONTROLLER: AddonSpec = {
     name: "aws-load-balancer-controller",
     chart: { chart: "aws-load-balancer-controller", version: "3.5.0", repo: "https://aws.github.io/eks-charts" },
     namespace: "aws-load-balancer-controller",
-    // templates/deployment.yaml:181-182 renders every key of featureGates as --feature-gates=K=V.
-    openValues: ["controllerConfig.featureGates"],
+    // templates/deployment.yaml:181-182 renders every key of featureGates as --feature-gates=K=V, and the
+    // controller exits on a gate it does not know (pkg/config/feature_gates.go:158-170): these are the ones it knows.
+    knownKeys: {
+        "controllerConfig.featureGates": ["ListenerRulesTagging", "WeightedTargetGroups", "ServiceTypeLoadBalancerOnly", "EndpointsFailOpen",
+            "EnableServiceController", "EnableIPTargetType", "EnableTCPUDPListener", "EnableRGTAPI", "SubnetsClusterTagCheck",
+            "NLBHealthCheckAdvancedConfig", "NLBSecurityGroup", "ALBSingleSubnet", "LBCapacityReservation", "SubnetDiscoveryByReachability",
+            "NLBGatewayAPI", "ALBGatewayAPI", "GlobalAcceleratorController", "EnhancedDefaultBehavior", "EnableDefaultTagsLowPriority",
+            "ALBTargetControlAgent", "GatewayListenerSet", "EnableCertificateManagement", "IngressPlanAnnotation"],
+    },
+    reservedValues: {
+        clusterName: "the cluster the controller manages is the stack's",
+        region: "the stack's region",
+        vpcId: "the stack's VPC",
+        serviceAccount: "the Pod Identity association names this service account",
+        "controllerConfig.featureGates.ALBGatewayAPI": "the Gateway edge runs on it",
+    },
     required: "it runs the stack's load balancers (the Gateway's ALB, or the NLB in front of ingress-nginx)",
+    previously: { type: "eks-delivery:addons:AwsLoadBalancerController", name: "aws-load-balancer-controller" },
 };
 const SERVICE_ACCOUNT = "aws-load-balancer-controller";
 
@@ -117,6 +132,11 @@ export function awsLoadBalancerController(ctx: AddonContext, opts: AddonOptions)
             // v3 changed the default to false (values.yaml:255): every upgrade would mint a new webhook
             // certificate, and the Fail-policy webhooks would reject requests until pods reloaded it.
             keepTLSSecret: true,
+            // Readiness gates (a rollout waits until the ALB sees new pods healthy) must not be skipped silently
+            // while the controller restarts: Fail, but only for the services' pods (docs/deploy/pod_readiness_gate.md:53-63;
+            // templates/webhook.yaml:22,36-47), so the platform's own pods never wait for the controller.
+            podMutatorWebhookConfig: { failurePolicy: "Fail" },
+            objectSelector: { matchLabels: { "app.kubernetes.io/part-of": "eks-delivery", "app.kubernetes.io/managed-by": "pulumi" } },
             // All three set, so startup detection cannot switch the ALB Gateway off (gateway_feature_flags.go:32-57);
             // no L4 routes or ListenerSets are used.
             controllerConfig: { featureGates: { ALBGatewayAPI: true, NLBGatewayAPI: false, GatewayListenerSet: false } },

@@ -18,6 +18,8 @@ export const CERT_MANAGER: AddonSpec = {
     // _helpers.tpl:29-35 reads serviceAccount.name (values.yaml:256 comments it); deployment.yaml:72-74 renders securityContext whole.
     openValues: ["podDisruptionBudget", "webhook.podDisruptionBudget", "cainjector.podDisruptionBudget", "serviceAccount.name", "securityContext"],
     required: "ingress-nginx's TLS certificates come from it: the gateway edge (eks-delivery:ingress.controller: gateway) needs none",
+    previously: { type: "eks-delivery:addons:CertManager", name: "cert-manager" },
+    reservedValues: { serviceAccount: "the Pod Identity association names this service account" },
 };
 export const LETSENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
 const SERVICE_ACCOUNT = "cert-manager";

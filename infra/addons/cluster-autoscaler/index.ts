@@ -14,6 +14,11 @@ export const CLUSTER_AUTOSCALER: AddonSpec = {
     // templates/deployment.yaml ranges over extraArgs and renders `--key=value` for any key.
     openValues: ["extraArgs"],
     required: "it is the node autoscaler of eks-delivery:nodes.autoscaler: choose another mode there",
+    previously: { type: "eks-delivery:addons:ClusterAutoscaler", name: "cluster-autoscaler" },
+    reservedValues: {
+        "rbac.serviceAccount": "the Pod Identity association names this service account",
+        "autoDiscovery.clusterName": "the role may resize this cluster's node groups only",
+    },
 };
 
 /**

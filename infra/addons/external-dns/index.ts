@@ -8,6 +8,12 @@ export const EXTERNAL_DNS: AddonSpec = {
     name: "external-dns",
     chart: { chart: "external-dns", version: "1.21.1", repo: "https://kubernetes-sigs.github.io/external-dns/" },
     namespace: "external-dns",
+    previously: { type: "eks-delivery:addons:ExternalDns", name: "external-dns" },
+    reservedValues: {
+        serviceAccount: "the Pod Identity association names this service account",
+        txtOwnerId: "policy sync deletes only records whose owner is this cluster",
+        domainFilters: "the role may change records in the stack's zone only",
+    },
 };
 const SERVICE_ACCOUNT = "external-dns";
 

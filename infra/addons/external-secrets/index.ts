@@ -16,6 +16,8 @@ export const EXTERNAL_SECRETS: AddonSpec = {
     // templates/*poddisruptionbudget.yaml:10-14 read maxUnavailable (hasKey), which values.yaml does not list.
     openValues: ["podDisruptionBudget", "webhook.podDisruptionBudget", "certController.podDisruptionBudget"],
     required: "the services' secrets and Grafana's login come from Secrets Manager through it",
+    previously: { type: "eks-delivery:addons:ExternalSecrets", name: "external-secrets" },
+    reservedValues: { serviceAccount: "the Pod Identity association names this service account" },
 };
 const SERVICE_ACCOUNT = "external-secrets";
 

@@ -13,6 +13,7 @@ export const INGRESS_NGINX: AddonSpec = {
     chart: { chart: "ingress-nginx", version: "4.15.1", repo: "https://kubernetes.github.io/ingress-nginx" },
     namespace: PLATFORM.ingressNamespace,
     required: "it is the stack's edge (eks-delivery:ingress.controller: nginx): choose gateway there",
+    previously: { type: "eks-delivery:addons:IngressNginx", name: "ingress-nginx" },
 };
 
 /** The warning every plan and update with ingress-nginx prints. */

@@ -15,6 +15,12 @@ export const KARPENTER: AddonSpec = {
     chart: { chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1" },
     namespace: "karpenter",
     required: "it is the node autoscaler of eks-delivery:nodes.autoscaler: choose another mode there",
+    previously: { type: "eks-delivery:addons:Karpenter", name: "karpenter" },
+    reservedValues: {
+        serviceAccount: "the Pod Identity association names this service account",
+        "settings.clusterName": "the cluster Karpenter launches nodes for is the stack's",
+        "settings.interruptionQueue": "the queue the program creates and the role may read",
+    },
 };
 
 /** The AL2023 alias pinned to the managed nodes' AMI release (`1.36.2-20260714` -> `al2023@v20260714`). */
@@ -263,7 +269,8 @@ export function interruptionQueuePolicy(queueArn: string): string {
 export function karpenter(ctx: AddonContext, opts: AddonOptions): Addon {
     const nodes = ctx.config.nodes;
     const name = KARPENTER.name;
-    const parent = { parent: opts.parent };
+    // Before the one add-on base these were children of a `Karpenter` component: same names, that parent.
+    const parent = { parent: opts.parent, aliases: [{ parent: pulumi.createUrn(name, "eks-delivery:addons:Karpenter", opts.parent) }] };
     // Five minutes of retention: an interruption notice older than that is past acting on.
     const queue = new aws.sqs.Queue(`${name}-interruptions`, {
         name: `${ctx.clusterName}-karpenter`,

@@ -15,6 +15,7 @@ export const KUBE_PROMETHEUS_STACK: AddonSpec = {
     namespace: PLATFORM.monitoringNamespace,
     // grafana 12.11.1 templates/deployment.yaml:12-15 render .Values.annotations, which values.yaml:245 only comments.
     openValues: ["grafana.annotations"],
+    previously: { type: "eks-delivery:addons:Monitoring", name: "monitoring" },
 };
 
 /** Pinned so the chart's object names (and the URLs below) do not depend on the release name. */

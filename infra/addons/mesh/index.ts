@@ -1,4 +1,4 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { AddonContext } from "../context";
 import { Addon, AddonOptions, AddonSpec, resources } from "../addon";
@@ -16,7 +16,11 @@ const ISTIO_CHARTS = "oci://ghcr.io/istio/release/charts";
 const ISTIO_HUB = "docker.io/istio";
 export const MESH_NAMESPACE = PLATFORM.meshNamespace;
 const MESH = "it is part of the mesh (eks-delivery:mesh.enabled): turn the mesh off there";
-export const ISTIO_BASE: AddonSpec = { name: "istio-base", chart: { chart: `${ISTIO_CHARTS}/base`, version: ISTIO_VERSION }, namespace: MESH_NAMESPACE, required: MESH };
+export const ISTIO_BASE: AddonSpec = {
+    name: "istio-base", chart: { chart: `${ISTIO_CHARTS}/base`, version: ISTIO_VERSION }, namespace: MESH_NAMESPACE, required: MESH,
+    // It takes over the earlier `ServiceMesh` component (and with it the istio-system namespace).
+    previously: { type: "eks-delivery:addons:ServiceMesh", name: "mesh" },
+};
 export const ISTIO_CNI: AddonSpec = { name: "istio-cni", chart: { chart: `${ISTIO_CHARTS}/cni`, version: ISTIO_VERSION }, namespace: MESH_NAMESPACE, required: MESH };
 export const ISTIOD: AddonSpec = {
     name: "istiod", chart: { chart: `${ISTIO_CHARTS}/istiod`, version: ISTIO_VERSION }, namespace: MESH_NAMESPACE, required: MESH,
@@ -71,7 +75,8 @@ export type IstiodValues = {
     };
 };
 
-export function istiodValues(): IstiodValues {
+/** `tracing`: whether spans go to Jaeger (turned off with `eks-delivery:addons.jaeger.enabled: false`). */
+export function istiodValues(tracing = true): IstiodValues {
     return {
         // At least two istiods (sidecars of new pods cannot start without one), scaled by the chart's HPA,
         // which sets the count (replicaCount would be ignored). Top-level keys since 1.24; the `pilot.*`
@@ -86,7 +91,7 @@ export function istiodValues(): IstiodValues {
         // init container and pass the namespaces' Pod Security `restricted`.
         cni: { enabled: true },
         meshConfig: {
-            enableTracing: true,
+            enableTracing: tracing,
             accessLogFile: "/dev/stdout",
             defaultConfig: { tracing: { zipkin: { address: JAEGER_ZIPKIN_ADDRESS } } },
         },
@@ -103,14 +108,14 @@ export type KialiValues = {
     };
 };
 
-export function kialiValues(): KialiValues {
+export function kialiValues(tracing = true): KialiValues {
     return {
         // Log in with a Kubernetes token: Kiali sees what that identity's RBAC allows, nothing more.
         auth: { strategy: "token" },
         deployment: { replicas: 1, resources: resources("50m", "128Mi", "512Mi") },
         external_services: {
             prometheus: { url: PROMETHEUS_URL },
-            tracing: { enabled: true, provider: "jaeger", internal_url: JAEGER_QUERY_URL, use_grpc: true },
+            tracing: { enabled: tracing, provider: "jaeger", internal_url: JAEGER_QUERY_URL, use_grpc: true },
             // Grafana's API would need its admin login in Kiali; its dashboards are reachable directly.
             grafana: { enabled: false },
         },
@@ -198,16 +203,20 @@ export interface ServiceMesh {
  */
 export function serviceMesh(ctx: AddonContext, args: { monitoring: boolean }, opts: AddonOptions): ServiceMesh {
     const enabled = (spec: AddonSpec) => ctx.config.addons[spec.name]?.enabled !== false;
+    // Before the one add-on base, every release and object here was a child of a `ServiceMesh` named "mesh",
+    // named `mesh-<part>`: aliases keep them (and the installed releases) through the update.
+    const earlier = pulumi.createUrn("mesh", "eks-delivery:addons:ServiceMesh", opts.parent);
+    const was = (name: string) => [{ name, parent: earlier }];
     // The CRDs and cluster roles first; istiod's webhooks and config need them. It creates the namespace.
-    const base = new Addon(ISTIO_BASE, { ctx, values: { defaultRevision: "default" }, workloads: [] }, opts);
+    const base = new Addon(ISTIO_BASE, { ctx, values: { defaultRevision: "default" }, workloads: [], releaseAliases: was("mesh-base") }, opts);
     // The node agent that sets up each injected pod's traffic redirection; its defaults (/opt/cni/bin,
     // /etc/cni/net.d, chained after the VPC CNI) fit EKS's AL2023 nodes.
     const cni = new Addon(ISTIO_CNI, {
-        ctx, createNamespace: false, values: { global: { hub: ISTIO_HUB } },
+        ctx, createNamespace: false, values: { global: { hub: ISTIO_HUB } }, releaseAliases: was("mesh-cni"),
         workloads: [{ workload: "istio-system/istio-cni-node", kind: "DaemonSet", replicas: 0, containers: ["resources"] }],
     }, { ...opts, after: [...(opts.after ?? []), base.release] });
     const istiod = new Addon(ISTIOD, {
-        ctx, createNamespace: false, values: istiodValues(),
+        ctx, createNamespace: false, values: istiodValues(enabled(JAEGER_SPEC)), releaseAliases: was("mesh-istiod"),
         // templates/autoscale.yaml: an HPA from autoscaleMin to autoscaleMax (default 5).
         workloads: [{ workload: "istio-system/istiod", kind: "Deployment", replicas: "autoscaleMax", surge: 1, containers: ["resources"] }],
     }, { ...opts, after: [...(opts.after ?? []), base.release, cni.release] });
@@ -219,25 +228,26 @@ export function serviceMesh(ctx: AddonContext, args: { monitoring: boolean }, op
         kind: "PeerAuthentication",
         metadata: { name: "default", namespace: MESH_NAMESPACE },
         spec: { mtls: { mode: "STRICT" } },
-    }, afterIstiod);
+    }, { ...afterIstiod, aliases: was("mesh-mtls") });
     const ready: pulumi.Resource[] = [base, cni, istiod, peerAuthentication];
 
     if (enabled(JAEGER_SPEC)) {
         ready.push(new Addon(JAEGER_SPEC, {
-            ctx, createNamespace: false, values: jaegerValues(),
+            ctx, createNamespace: false, values: jaegerValues(), releaseAliases: was("mesh-jaeger"),
             workloads: [{ workload: "istio-system/jaeger", kind: "Deployment", replicas: "jaeger.replicas", surge: 1, containers: ["jaeger.resources"] }],
         }, { ...opts, after: [...(opts.after ?? []), base.release] }));
     }
     if (args.monitoring && enabled(KIALI)) {
         ready.push(new Addon(KIALI, {
-            ctx, createNamespace: false, values: kialiValues(),
+            ctx, createNamespace: false, values: kialiValues(enabled(JAEGER_SPEC)), releaseAliases: was("mesh-kiali"),
             workloads: [{ workload: "istio-system/kiali", kind: "Deployment", replicas: "deployment.replicas", surge: 1, containers: ["deployment.resources"] }],
         }, { ...opts, after: [...(opts.after ?? []), istiod.release] }));
     }
     // The monitoring CRDs come with kube-prometheus-stack, which the caller orders this after.
     if (args.monitoring) {
         for (const monitor of istioMonitors()) {
-            new k8s.apiextensions.CustomResource(`istio-${(monitor.metadata as { name: string }).name}`, monitor as k8s.apiextensions.CustomResourceArgs, afterIstiod);
+            const monitorName = (monitor.metadata as { name: string }).name;
+            new k8s.apiextensions.CustomResource(`istio-${monitorName}`, monitor as k8s.apiextensions.CustomResourceArgs, { ...afterIstiod, aliases: was(`mesh-${monitorName}`) });
         }
     }
     return { istiod, ready };

@@ -7,6 +7,7 @@ export const METRICS_SERVER: AddonSpec = {
     chart: { chart: "metrics-server", version: "3.13.1", repo: "https://kubernetes-sigs.github.io/metrics-server/" },
     namespace: "metrics-server",
     required: "every service's HorizontalPodAutoscaler scales on its metrics",
+    previously: { type: "eks-delivery:addons:MetricsServer", name: "metrics-server" },
 };
 
 /** metrics-server: the CPU and memory figures every HPA scales on. Two replicas: no metrics, no scaling. */

@@ -8,6 +8,7 @@ export const RELOADER: AddonSpec = {
     namespace: "reloader",
     // templates/poddisruptionbudget.yaml:8-13 reads maxUnavailable, which values.yaml only shows commented out.
     openValues: ["reloader.podDisruptionBudget"],
+    previously: { type: "eks-delivery:addons:Reloader", name: "reloader" },
 };
 
 /**
