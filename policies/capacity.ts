@@ -41,7 +41,7 @@ const EKS_DEFAULT_ADDONS = ["vpc-cni", "kube-proxy", "coredns"];
 /**
  * Requests of the istio-proxy container Istio injects into every pod of a namespace labelled
  * `istio-injection: enabled`, which the workload's own spec does not show:
- * istio/istio@1.30.3:manifests/charts/istiod/values.yaml:399-402 (global.proxy.resources.requests).
+ * istio/istio@1.30.3:manifests/charts/istio-control/istio-discovery/values.yaml:399-402 (global.proxy.resources.requests).
  */
 export const ISTIO_SIDECAR_REQUESTS = { cpuMillicores: 100, memoryMiB: 128 } as const;
 /** The namespace label (and value) that turns Istio's sidecar injection on. */

@@ -128,6 +128,10 @@ const rules: Array<[string, Mutation, string | RegExp, string?]> = [
         "eks-delivery:addons.aws-load-balancer-controller.values.controllerConfig.featureGates.ALBGatewayApi: is not one the application knows (did you mean ALBGatewayAPI?)"],
     ["a value the program owns", (v) => { v["eks-delivery:addons"] = { "aws-load-balancer-controller": { values: { serviceAccount: { name: "other" } } } }; },
         "eks-delivery:addons.aws-load-balancer-controller.values.serviceAccount.name: is set by the program, not by a stack: the Pod Identity association names this service account"],
+    ["turning off what blue/green routes need", (v) => { v["eks-delivery:addons"] = { "aws-load-balancer-controller": { values: { controllerConfig: { featureGates: { WeightedTargetGroups: false } } } } }; },
+        /^eks-delivery:addons\.aws-load-balancer-controller\.values\.controllerConfig\.featureGates\.WeightedTargetGroups: is set by the program, not by a stack: blue\/green routes/],
+    ["external-dns sources", (v) => { v["eks-delivery:addons"] = { "external-dns": { values: { sources: ["service"] } } }; },
+        "eks-delivery:addons.external-dns.values.sources: is set by the program, not by a stack: with policy sync, a source left out deletes the records of every host it served"],
     ["nginx's add-ons on the gateway edge", (v) => { v["eks-delivery:addons"] = { "cert-manager": { enabled: true } }; },
         "eks-delivery:addons.cert-manager: is not installed by this stack: only ingress-nginx uses it (eks-delivery:ingress.controller is gateway)"],
 ];
@@ -214,7 +218,7 @@ test("add-on toggles and overrides that the charts accept pass, and decide what 
         "kube-prometheus-stack": { values: { prometheus: { prometheusSpec: { replicas: 1 } }, grafana: { annotations: { team: "platform" }, "grafana.ini": { auth: { anonymous: { enabled: false } } } } } },
         "external-secrets": { values: { podDisruptionBudget: { maxUnavailable: 2 } } },
         // Maps the charts render whole: Grafana's ini file, security contexts.
-        "aws-load-balancer-controller": { values: { securityContext: { runAsUser: 65534 }, controllerConfig: { featureGates: { WeightedTargetGroups: true } } } },
+        "aws-load-balancer-controller": { values: { securityContext: { runAsUser: 65534 }, controllerConfig: { featureGates: { ListenerRulesTagging: true } } } },
         karpenter: { enabled: false },
     };
     const config = validate(values);

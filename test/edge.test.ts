@@ -84,9 +84,18 @@ for (const stack of ["dev", "prod"]) {
                 assert.ok(ofType(planned, "kubernetes:core/v1:Service").some((svc) => (svc.inputs.metadata as any).name === backend.name), `Service ${backend.name}`);
             }
             if (blueGreen) {
-                // The idle colour goes to zero only after the route has moved the traffic.
+                // The idle colour goes to zero only after the route has moved the traffic and the controller
+                // has had time to change the ALB's rule (a wait, renewed on every switch).
                 const idle = ofType(planned, "kubernetes:apps/v1:DeploymentPatch").find((d) => d.name === `${name}-idle`)!;
-                assert.ok(idle.options?.dependsOn?.includes(route.urn));
+                const wait = one(planned, "time:index/sleep:Sleep", `${name}-switch`);
+                assert.equal(wait.inputs.createDuration, "60s");
+                assert.deepEqual(wait.inputs.triggers, { live: "blue" });
+                assert.ok(wait.options?.dependsOn?.includes(route.urn));
+                assert.ok(idle.options?.dependsOn?.includes(wait.urn));
+                for (const backend of backends) {
+                    const svc = ofType(planned, "kubernetes:core/v1:Service").find((x) => (x.inputs.metadata as any).name === backend.name)!;
+                    assert.ok(route.options?.dependsOn?.includes(svc.urn), `the route waits for Service ${backend.name}`);
+                }
                 for (const colour of ["blue", "green"]) {
                     const deployment = ofType(planned, "kubernetes:apps/v1:Deployment").find((d) => d.name === `${name}-${colour}`)!;
                     assert.ok(route.options?.dependsOn?.includes(deployment.urn), "the weights move once both colours are Available");
@@ -100,7 +109,11 @@ for (const stack of ["dev", "prod"]) {
         assert.equal(lbc.inputs.skipCrds, true);
         // Patches: a server-side apply that takes over CRDs an earlier Helm install created, and a destroy leaves.
         const crds = ofType(planned, "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch");
-        for (const crd of crds) assert.equal((crd.inputs.metadata as any).annotations["pulumi.com/patchForce"], "true");
+        for (const crd of crds) {
+            assert.equal((crd.inputs.metadata as any).annotations["pulumi.com/patchForce"], "true");
+            assert.equal((crd.inputs.metadata as any).annotations["pulumi.com/waitFor"], "condition=Established");
+            assert.equal(crd.options?.retainOnDelete, true, "a destroy leaves the CRDs (and every object of their kinds)");
+        }
         for (const name of ["gateways.gateway.networking.k8s.io", "httproutes.gateway.networking.k8s.io", "targetgroupconfigurations.gateway.k8s.aws", "targetgroupbindings.elbv2.k8s.aws"]) {
             const crd = crds.find((c) => (c.inputs.metadata as any).name === name);
             assert.ok(crd, `${name} is applied`);

@@ -1,11 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import * as time from "@pulumiverse/time";
 import type { ServiceConfig } from "../../config";
 import { planBlueGreen, BlueGreenState } from "./blueGreen";
 import {
     Colour, deploymentManifest, EdgeSource, externalSecretManifest, hpaManifest, httpRouteManifest, ingressManifest, networkPolicyManifest,
     pdbManifest, peerAuthenticationManifest, RouteBackend, serviceAccountManifest, serviceManifest, targetGroupConfigurationManifest,
 } from "./manifests";
+
+/**
+ * Seconds between writing the route's new weights and scaling the old colour down: the load balancer
+ * controller updates the route's status before the ALB rule (kubernetes-sigs/aws-load-balancer-controller@v3.5.0
+ * controllers/gateway/gateway_controller.go:235,362), and its reconcile takes seconds; a minute is ample.
+ */
+export const ALB_SWITCH_SECONDS = 60;
 
 export interface ServiceDeploymentArgs {
     service: ServiceConfig;
@@ -96,11 +104,13 @@ export class ServiceDeployment extends pulumi.ComponentResource {
                 // are registered and pass their readiness gates (health in their target group) before the
                 // weights move all traffic to them; the Service switch alone would leave the ALB without a
                 // healthy target while the new pods register.
-                for (const colour of ["blue", "green"] as Colour[]) {
-                    new k8s.core.v1.Service(`${name}-${colour}`, serviceManifest(service, namespace, version, colour, `${service.name}-${colour}`), child);
-                }
-                switched.push(route(plan.live.apply((live) => (["blue", "green"] as Colour[]).map((colour) =>
-                    ({ name: `${service.name}-${colour}`, port: 80, weight: colour === live ? 100 : 0 }))), deployments));
+                const colourServices = (["blue", "green"] as Colour[]).map((colour) =>
+                    new k8s.core.v1.Service(`${name}-${colour}`, serviceManifest(service, namespace, version, colour, `${service.name}-${colour}`), child));
+                const weighted = route(plan.live.apply((live) => (["blue", "green"] as Colour[]).map((colour) =>
+                    ({ name: `${service.name}-${colour}`, port: 80, weight: colour === live ? 100 : 0 }))), [...deployments, ...colourServices]);
+                // The controller writes the route's status before it changes the ALB's rule: the old colour keeps
+                // serving until the rule has surely moved (once per switch: the live colour is the trigger).
+                switched.push(new time.Sleep(`${name}-switch`, { createDuration: `${ALB_SWITCH_SECONDS}s`, triggers: { live: plan.live } }, { ...child, dependsOn: [weighted] }));
             }
             afterSwitch = { ...child, dependsOn: switched };
             // Then the previous colour goes to zero, kept for an instant rollback.

@@ -11,6 +11,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import Ajv, { type ValidateFunction } from "ajv";
 import Ajv2020 from "ajv/dist/2020";
+import { parsedOnce } from "./manifests";
 
 export type Values = Record<string, unknown>;
 
@@ -116,7 +117,8 @@ export interface VendoredChart {
  * (`charts/<name>/values.yaml`) under the subchart's key, the parent's values taking precedence.
  */
 export function chartDefaults(dir: string): Values {
-    const raw = (parse(fs.readFileSync(path.join(dir, "values.yaml"), "utf8")) ?? {}) as Values;
+    const file = path.join(dir, "values.yaml");
+    const raw = parsedOnce(file, () => (parse(fs.readFileSync(file, "utf8")) ?? {}) as Values);
     // Istio's charts keep their defaults under `_internal_defaults_do_not_set`; users set the same keys at
     // the top level (istio/istio@1.30.3:manifests/charts/*/templates/zzz_profile.yaml).
     const { _internal_defaults_do_not_set: internal, ...rest } = raw;

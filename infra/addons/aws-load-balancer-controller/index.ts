@@ -28,6 +28,7 @@ export const AWS_LOAD_BALANCER_CONTROLLER: AddonSpec = {
         vpcId: "the stack's VPC",
         serviceAccount: "the Pod Identity association names this service account",
         "controllerConfig.featureGates.ALBGatewayAPI": "the Gateway edge runs on it",
+        "controllerConfig.featureGates.WeightedTargetGroups": "blue/green routes weigh two target groups (pkg/gateway/routeutils/listener_utils.go:73-79)",
     },
     required: "it runs the stack's load balancers (the Gateway's ALB, or the NLB in front of ingress-nginx)",
     previously: { type: "eks-delivery:addons:AwsLoadBalancerController", name: "aws-load-balancer-controller" },

@@ -13,6 +13,7 @@ export const EXTERNAL_DNS: AddonSpec = {
         serviceAccount: "the Pod Identity association names this service account",
         txtOwnerId: "policy sync deletes only records whose owner is this cluster",
         domainFilters: "the role may change records in the stack's zone only",
+        sources: "with policy sync, a source left out deletes the records of every host it served",
     },
 };
 const SERVICE_ACCOUNT = "external-dns";

@@ -15,6 +15,7 @@ export const KUBE_PROMETHEUS_STACK: AddonSpec = {
     namespace: PLATFORM.monitoringNamespace,
     // grafana 12.11.1 templates/deployment.yaml:12-15 render .Values.annotations, which values.yaml:245 only comments.
     openValues: ["grafana.annotations"],
+    reservedValues: { fullnameOverride: "Kiali and the alerts reach Prometheus by the names it gives (PROMETHEUS_URL)" },
     previously: { type: "eks-delivery:addons:Monitoring", name: "monitoring" },
 };
 

@@ -40,7 +40,7 @@ export const JAEGER_SPEC: AddonSpec = {
     openValues: ["jaeger.resources"],
 };
 
-/** What Istio injects beside every meshed container: istio/istio@1.30.3:manifests/charts/istiod/values.yaml:399-402 (global.proxy.resources). */
+/** What Istio injects beside every meshed container: istio/istio@1.30.3:manifests/charts/istio-control/istio-discovery/values.yaml:399-402 (global.proxy.resources). */
 export const SIDECAR_REQUESTS = { cpu: "100m", memory: "128Mi" };
 
 /** Release name of Jaeger: the v2 chart serves everything from one Service named after it. */
