@@ -7,7 +7,7 @@ import type { Statement } from "../iam";
  * kubernetes-sigs/aws-load-balancer-controller@v3.5.0 (chart 3.5.0, 2026-08-03; aws/eks-charts@5239609):
  * Gateway API (ALB and NLB) generally available since v3.0, built for Gateway API v1.6.0
  * (docs/guide/gateway/gateway.md:14). Helm applies the chart's CRDs on the first install only, so the
- * program applies them itself (crds/, infra/edge/crds.ts) and the release skips them.
+ * program applies them itself (crds/, applied by infra/addons/gateway-api) and the release skips them.
  */
 export const AWS_LOAD_BALANCER_CONTROLLER: AddonSpec = {
     name: "aws-load-balancer-controller",
