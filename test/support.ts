@@ -75,7 +75,8 @@ export async function validateKubernetesObject(object: Record<string, unknown>):
     const crd = vendoredCrdSchema(apiVersion, kind);
     if (crd) {
         const { default: Ajv } = await import("ajv");
-        const validate = new Ajv({ strict: false, allErrors: true }).compile(crd);
+        // int32/int64 are OpenAPI formats ajv does not know: types and enums are what matter here.
+        const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(crd);
         const { metadata: _metadata, ...rest } = object;
         if (!validate(rest)) throw new Error(`${apiVersion} ${kind}: ${(validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`).join("; ")}`);
         return;
