@@ -5,7 +5,7 @@ import type { ServiceConfig } from "../../config";
 import { planBlueGreen, BlueGreenState } from "./blueGreen";
 import {
     Colour, deploymentManifest, EdgeSource, externalSecretManifest, hpaManifest, httpRouteManifest, ingressManifest, networkPolicyManifest,
-    pdbManifest, peerAuthenticationManifest, RouteBackend, serviceAccountManifest, serviceManifest, targetGroupConfigurationManifest,
+    pdbManifest, peerAuthenticationManifest, RouteBackend, ROLLOUT_TIMEOUT, serviceAccountManifest, serviceManifest, targetGroupConfigurationManifest,
 } from "./manifests";
 
 /**
@@ -53,7 +53,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
             waitFor.push(new k8s.apiextensions.CustomResource(name, externalSecretManifest(service, namespace, version, envSecretName), child));
         }
         const context = { namespace, version, image: args.image, envSecretName };
-        const workload = { ...child, dependsOn: waitFor, customTimeouts: { create: "10m", update: "10m" } };
+        const workload = { ...child, dependsOn: waitFor, customTimeouts: { create: ROLLOUT_TIMEOUT, update: ROLLOUT_TIMEOUT } };
 
         // Through the Gateway: target group settings per backend Service (before the route, or the controller
         // would build instance targets), plain HTTP from the ALB in the mesh, and the route.

@@ -28,6 +28,13 @@ export const ROLLOUT = {
     progressDeadlineSeconds: 300,
 } as const;
 
+/**
+ * How long `pulumi up` waits for a Deployment: just past the progress deadline, so a stuck rollout fails
+ * with Kubernetes' reason (ProgressDeadlineExceeded) in about five minutes, not after a longer timeout of
+ * Pulumi's own that says less.
+ */
+export const ROLLOUT_TIMEOUT = `${Math.ceil((ROLLOUT.progressDeadlineSeconds + 60) / 60)}m`;
+
 /** The non-root user of the distroless images (`nonroot`). */
 const RUN_AS = 65532;
 
