@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { planJson, PlannedResource } from "../tools/plan/plan";
-import { planBlueGreen } from "../apps/service/blueGreen";
+import { planBlueGreen, stateAfter } from "../apps/service/blueGreen";
 import { SHUTDOWN } from "../apps/service/manifests";
 import { BLUE_GREEN_OUTPUT } from "../apps";
 import { one, ofType, plan, stackValues, validateKubernetesObject, Values } from "./support";
@@ -149,17 +149,20 @@ test("blue/green: two colours, one live; a new version goes to the idle colour; 
     assert.ok(patch.parent && service.parent === patch.parent);
 });
 
-test("the blue/green decision", () => {
-    const a = { version: "v1.0.0", image: "r@sha256:a" };
-    const b = { version: "v1.1.0", image: "r@sha256:b" };
-    const first = planBlueGreen(undefined, a);
-    assert.deepEqual(first, { live: "blue", idle: "green", colours: { blue: a, green: a }, activating: true });
-    const same = planBlueGreen(first, a);
-    assert.deepEqual(same, { live: "blue", idle: "green", colours: { blue: a, green: a }, activating: false });
-    const next = planBlueGreen(same, b);
-    assert.deepEqual(next, { live: "green", idle: "blue", colours: { green: b, blue: a }, activating: true });
-    const rollback = planBlueGreen(next, a);
-    assert.equal(rollback.live, "blue", "redeploying the old version flips back to the colour that has it");
+test("the blue/green decision: on the version, with each colour's image kept until it runs a new version", () => {
+    const first = planBlueGreen(undefined, "v1.0.0");
+    assert.deepEqual(first, { live: "blue", idle: "green", colours: { blue: { version: "v1.0.0" }, green: { version: "v1.0.0" } }, activating: true });
+    const state1 = stateAfter(first, "r@sha256:a");
+    assert.deepEqual(state1.colours, { blue: { version: "v1.0.0", image: "r@sha256:a" }, green: { version: "v1.0.0", image: "r@sha256:a" } });
+    const same = planBlueGreen(state1, "v1.0.0");
+    assert.deepEqual(same, { live: "blue", idle: "green", colours: state1.colours as any, activating: false }, "the same version: nothing changes");
+    const next = planBlueGreen(stateAfter(same, "r@sha256:ignored"), "v1.1.0");
+    assert.deepEqual(next, { live: "green", idle: "blue", colours: { green: { version: "v1.1.0" }, blue: { version: "v1.0.0", image: "r@sha256:a" } }, activating: true });
+    const state2 = stateAfter(next, "r@sha256:b");
+    assert.deepEqual(state2, { live: "green", colours: { blue: { version: "v1.0.0", image: "r@sha256:a" }, green: { version: "v1.1.0", image: "r@sha256:b" } } });
+    const rollback = planBlueGreen(state2, "v1.0.0");
+    assert.equal(rollback.live, "blue", "redeploying the old version flips to the idle colour");
+    assert.deepEqual(rollback.colours.green, { version: "v1.1.0", image: "r@sha256:b" });
 });
 
 test("every Kubernetes object in the dev and prod manifests validates against the Kubernetes schemas", async () => {
@@ -186,4 +189,29 @@ test("the schema check catches a broken object", async () => {
         apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "x" },
         spec: { rules: [{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "HTTPS", statusCode: 308 } }] }] },
     }), /requestRedirect\/(scheme|statusCode) must be equal to one of the allowed values/);
+});
+
+test("in a preview, before the image is built, a blue/green service's manifests are known but for the new image", async () => {
+    const pulumi = await import("@pulumi/pulumi");
+    const { ServiceDeployment } = await import("../apps/service");
+    const { planComponent, validate } = await import("./support");
+    const config = validate(values());
+    const web = config.services.find((s) => s.strategy === "blue-green")!;
+    // What a preview hands the program for an image it has not built: an unknown output.
+    const unknownImage = () => new (pulumi.Output as any)(new Set(), Promise.resolve(undefined), Promise.resolve(false), Promise.resolve(false), Promise.resolve([])) as import("@pulumi/pulumi").Output<string>;
+    const previous = { live: "blue" as const, colours: { blue: { version: "v5.3.24-0000000", image: "r/web@sha256:old" }, green: { version: "v5.3.24-0000000", image: "r/web@sha256:old" } } };
+    const planned = await planComponent(() => {
+        new ServiceDeployment("web", { service: web, namespace: "dev", version: VERSION, image: unknownImage(), previous, edge: { kind: "nginx" } });
+    });
+    const deployment = (colour: string) => planned.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === `web-${colour}`)!.inputs as any;
+    // Green gets this version (its image unknown); blue keeps serving the old one, fully known.
+    const green = deployment("green");
+    assert.equal(green.spec.template.spec.containers[0].image, "[unknown]", "plan.json's mark for an unknown value");
+    assert.equal(green.spec.template.spec.containers[0].readinessProbe.httpGet.path, web.readinessPath, "everything else is known: policies can judge it");
+    assert.equal(green.metadata.labels["app.kubernetes.io/version"], VERSION);
+    assert.equal(green.spec.replicas, web.replicas.min, "woken up for the switch");
+    const blue = deployment("blue");
+    assert.equal(blue.spec.template.spec.containers[0].image, "r/web@sha256:old");
+    const service = planned.resources.find((r) => r.type === "kubernetes:core/v1:Service" && r.name === "web")!.inputs as any;
+    assert.equal(service.spec.selector.color, "green", "the switch is known too");
 });

@@ -1,6 +1,8 @@
 /**
- * Blue/green as a pure decision over the stack's previous state: which colour is live, what runs in
- * each colour, and whether this update activates a colour. The same version twice changes nothing.
+ * Blue/green as a pure decision over the stack's previous state: which colour is live, which version
+ * each colour runs, and whether this update activates a colour. It is decided on the version alone (a
+ * version names one source, so one image): the decision, and with it every manifest but the new image,
+ * is known in a preview, before the image is built. The same version twice changes nothing.
  */
 import type { Colour } from "./manifests";
 
@@ -15,8 +17,16 @@ export interface BlueGreenState {
     colours: Partial<Record<Colour, ColourSlot>>;
 }
 
-export interface BlueGreenPlan extends BlueGreenState {
+/** A colour in this update: its version, and its image unless it runs this update's build (`image` absent). */
+export interface PlannedColour {
+    version: string;
+    image?: string;
+}
+
+export interface BlueGreenPlan {
+    live: Colour;
     idle: Colour;
+    colours: Record<Colour, PlannedColour>;
     /** True when `live` was idle (or absent) before this update: it must be scaled up before the switch. */
     activating: boolean;
 }
@@ -29,19 +39,24 @@ export function isBlueGreenState(value: unknown): value is BlueGreenState {
 }
 
 /**
- * The next state: a first deployment goes live in blue (green idle on the same image, ready as the
- * rollback target); a new version goes to the idle colour, which becomes live; the same version as
- * the live colour keeps everything as it is.
+ * The next plan: a first deployment goes live in blue (green idle on the same build, ready as the
+ * rollback target); a new version goes to the idle colour, which becomes live; the version the live
+ * colour already runs keeps everything as it is.
  */
-export function planBlueGreen(previous: BlueGreenState | undefined, next: ColourSlot): BlueGreenPlan {
+export function planBlueGreen(previous: BlueGreenState | undefined, version: string): BlueGreenPlan {
     if (!previous || !previous.colours[previous.live]) {
-        return { live: "blue", idle: "green", colours: { blue: next, green: next }, activating: true };
+        return { live: "blue", idle: "green", colours: { blue: { version }, green: { version } }, activating: true };
     }
     const current = previous.colours[previous.live]!;
-    if (current.version === next.version && current.image === next.image) {
-        const idle = other(previous.live);
-        return { live: previous.live, idle, colours: { [previous.live]: current, [idle]: previous.colours[idle] ?? current }, activating: false };
+    const idle = other(previous.live);
+    if (current.version === version) {
+        return { live: previous.live, idle, colours: { [previous.live]: current, [idle]: previous.colours[idle] ?? current } as Record<Colour, PlannedColour>, activating: false };
     }
-    const live = other(previous.live);
-    return { live, idle: previous.live, colours: { [live]: next, [previous.live]: current }, activating: true };
+    return { live: idle, idle: previous.live, colours: { [idle]: { version }, [previous.live]: current } as Record<Colour, PlannedColour>, activating: true };
+}
+
+/** The state to remember: the plan with this update's image filled in where a colour runs it. */
+export function stateAfter(plan: BlueGreenPlan, image: string): BlueGreenState {
+    const slot = (c: PlannedColour): ColourSlot => ({ version: c.version, image: c.image ?? image });
+    return { live: plan.live, colours: { blue: slot(plan.colours.blue), green: slot(plan.colours.green) } };
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as time from "@pulumiverse/time";
 import type { ServiceConfig } from "../../config";
-import { planBlueGreen, BlueGreenState } from "./blueGreen";
+import { planBlueGreen, BlueGreenState, stateAfter } from "./blueGreen";
 import {
     Colour, deploymentManifest, EdgeSource, externalSecretManifest, hpaManifest, httpRouteManifest, ingressManifest, networkPolicyManifest,
     pdbManifest, peerAuthenticationManifest, RouteBackend, ROLLOUT_TIMEOUT, serviceAccountManifest, serviceManifest, targetGroupConfigurationManifest,
@@ -76,11 +76,13 @@ export class ServiceDeployment extends pulumi.ComponentResource {
             new k8s.core.v1.Service(name, serviceManifest(service, namespace, version), child);
             if (gateway) route([{ name: service.name, port: 80 }], []);
         } else {
-            const plan = pulumi.output(args.image).apply((image) =>
-                pulumi.output(args.previous).apply((previous) => planBlueGreen(previous, { version, image })));
+            // Decided on the version, not the image: known in a preview, where the image is not built yet.
+            const plan = pulumi.output(args.previous).apply((previous) => planBlueGreen(previous, version));
             const deployments = (["blue", "green"] as Colour[]).map((colour) => {
+                // Only the image of a colour that runs this update's build is unknown in a preview.
+                const image = plan.apply((p): pulumi.Input<string> => p.colours[colour].image ?? args.image) as pulumi.Output<string>;
                 const manifest = plan.apply((p) => deploymentManifest(service, {
-                    ...context, version: p.colours[colour]!.version, image: p.colours[colour]!.image,
+                    ...context, version: p.colours[colour].version, image,
                 }, {
                     deployment: `${service.name}-${colour}`,
                     colour,
@@ -123,7 +125,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
                 spec: { replicas: 0 },
             }, afterSwitch);
             target = pulumi.interpolate`${service.name}-${liveColour}`;
-            this.blueGreen = plan.apply(({ live, colours }) => ({ live, colours }));
+            this.blueGreen = pulumi.all([plan, args.image]).apply(([p, image]) => stateAfter(p, image));
         }
 
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(name, hpaManifest(service, namespace, version, target), afterSwitch);
