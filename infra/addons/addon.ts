@@ -8,11 +8,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type * as aws from "@pulumi/aws";
-import type { AddonName } from "../../config";
 import { cpuMillicores, memoryMiB } from "../../policies/lib/quantity";
 import { PodFootprint, POD_FOOTPRINT_OUTPUT } from "../../policies/lib/conventions";
 import type { AddonContext } from "./context";
-import { StackConfigError } from "../../config";
+import { type AddonName, StackConfigError } from "../../config";
 import { helmMerge, mergedValuesProblems, overlay, Values, vendoredChart, withOutputsAsText } from "./chartValues";
 import { Statement, workloadIdentity } from "./iam";
 
@@ -23,7 +22,7 @@ export interface Chart {
     repo?: string;
 }
 
-/** The chart's name without repository or OCI prefix: the folder of its vendored values (charts/<name>/). */
+/** The chart's name without repository or OCI prefix, as messages name it (its values are vendored by add-on name). */
 export const chartName = (chart: Chart) => chart.chart.split("/").pop()!;
 
 /** A pod the chart renders, read from the merged values: where its replicas and each container's resources are. */
