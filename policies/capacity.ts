@@ -11,7 +11,7 @@ import { cpuMillicores, isQuantity, memoryMiB } from "./lib/quantity";
 import { InstanceCatalog, maxPodsFor } from "./lib/instanceTypes";
 import type { StackResource } from "./framework";
 import { containersOf, KubeIndex, podAnnotationsOf, podLabelsOf, podSpecOf, scaled } from "./kubernetes";
-import { POD_FOOTPRINT_OUTPUT, PodFootprint } from "./lib/conventions";
+import { ISTIO_INJECTION_LABEL, ISTIO_SIDECAR, POD_FOOTPRINT_OUTPUT, PodFootprint } from "./lib/conventions";
 
 /** Hourly rates (USD, us-east-1, like the instance prices) of what every stack pays besides nodes. */
 export const FIXED_RATES = { eksControlPlane: 0.10, natGateway: 0.045, networkLoadBalancer: 0.0225, applicationLoadBalancer: 0.0225 } as const;
@@ -38,14 +38,8 @@ export const EKS_ADDON_PODS: Readonly<Record<string, PodFootprint[]>> = {
 /** What EKS installs with every cluster whether or not the stack declares it as an add-on. */
 const EKS_DEFAULT_ADDONS = ["vpc-cni", "kube-proxy", "coredns"];
 
-/**
- * Requests of the istio-proxy container Istio injects into every pod of a namespace labelled
- * `istio-injection: enabled`, which the workload's own spec does not show:
- * istio/istio@1.30.3:manifests/charts/istio-control/istio-discovery/values.yaml:399-402 (global.proxy.resources.requests).
- */
-export const ISTIO_SIDECAR_REQUESTS = { cpuMillicores: 100, memoryMiB: 128 } as const;
-/** The namespace label (and value) that turns Istio's sidecar injection on. */
-export const ISTIO_INJECTION_LABEL = "istio-injection";
+/** The injected istio-proxy's requests (ISTIO_SIDECAR, with its source), in the model's units. */
+export const ISTIO_SIDECAR_REQUESTS = { cpuMillicores: cpuMillicores(ISTIO_SIDECAR.cpu), memoryMiB: memoryMiB(ISTIO_SIDECAR.memory) } as const;
 /** Pod label (or, older, annotation) that opts a pod out of injection with "false". */
 export const ISTIO_INJECT = "sidecar.istio.io/inject";
 /** Pod annotations that set the injected proxy's CPU and memory requests. */

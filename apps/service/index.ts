@@ -59,9 +59,10 @@ export class ServiceDeployment extends pulumi.ComponentResource {
         // would build instance targets), plain HTTP from the ALB in the mesh, and the route.
         const gateway = service.host !== undefined && args.edge.kind === "gateway";
         const route = (backends: pulumi.Input<RouteBackend[]>, dependsOn: pulumi.Resource[]) => {
-            const targets = (service.strategy === "rolling" ? [service.name] : (["blue", "green"] as Colour[]).map((c) => `${service.name}-${c}`))
-                .map((backend) => new k8s.apiextensions.CustomResource(backend === service.name ? name : `${name}-${backend.slice(service.name.length + 1)}`,
-                    targetGroupConfigurationManifest(service, namespace, version, backend), child));
+            // One target group per backend Service: the service's own, or each colour's.
+            const suffixes = service.strategy === "rolling" ? [""] : ["-blue", "-green"];
+            const targets = suffixes.map((suffix) => new k8s.apiextensions.CustomResource(`${name}${suffix}`,
+                targetGroupConfigurationManifest(service, namespace, version, `${service.name}${suffix}`), child));
             if (args.meshed) new k8s.apiextensions.CustomResource(name, peerAuthenticationManifest(service, namespace, version), child);
             return new k8s.apiextensions.CustomResource(name, httpRouteManifest({ ...service, host: service.host! }, namespace, version, backends),
                 { ...child, dependsOn: [...targets, ...dependsOn] });

@@ -12,7 +12,7 @@ import { cpuMillicores, memoryMiB } from "../../policies/lib/quantity";
 import { PodFootprint, POD_FOOTPRINT_OUTPUT } from "../../policies/lib/conventions";
 import type { AddonContext } from "./context";
 import { type AddonName, StackConfigError } from "../../config";
-import { helmMerge, mergedValuesProblems, overlay, Values, vendoredChart, withOutputsAsText } from "./chartValues";
+import { helmMerge, mergedValuesProblems, overlay, valueAt, Values, vendoredChart, withOutputsAsText } from "./chartValues";
 import { Statement, workloadIdentity } from "./iam";
 
 /** A chart pinned to an exact version: `repo` is an HTTPS Helm repository, or absent for `oci://` charts. */
@@ -94,11 +94,6 @@ export interface AddonArgs {
  * namespace and the release: a component's own dependsOn would not hold its children back.
  */
 export type AddonOptions = Omit<pulumi.ComponentResourceOptions, "dependsOn"> & { after?: pulumi.Resource[] };
-
-/** Reads a dotted values path. */
-export function valueAt(values: Values, dotted: string): unknown {
-    return dotted.split(".").reduce<unknown>((v, key) => (typeof v === "object" && v !== null ? (v as Values)[key] : undefined), values);
-}
 
 /** The pods of `workloads` as the merged values size them (a container without requests counts 0). */
 export function footprintOf(workloads: Workload[], merged: Values): PodFootprint[] {
@@ -207,3 +202,22 @@ export function spreadConstraints(labels: Record<string, string>) {
 
 /** Requests and a memory limit, no CPU limit (CFS throttling hurts latency; requests protect neighbours). */
 export const resources = (cpu: string, memory: string, memoryLimit: string) => ({ requests: { cpu, memory }, limits: { memory: memoryLimit } });
+
+/**
+ * The values of one Deployment of a chart that runs several under `replicaCount`, `podDisruptionBudget`,
+ * `resources` and `topologySpreadConstraints` keys (cert-manager, external-secrets): two replicas spread
+ * over zones and nodes, one evicted at a time. `pdb` adds to the PDB block (e.g. nulls for a chart default).
+ */
+export function twoReplicas(podLabels: Record<string, string>, podResources: ReturnType<typeof resources>, pdb: Values = {}) {
+    return {
+        replicaCount: 2,
+        podDisruptionBudget: { enabled: true, ...pdb, maxUnavailable: 1 },
+        resources: podResources,
+        topologySpreadConstraints: spreadConstraints(podLabels),
+    };
+}
+
+/** The Workload of such a Deployment: its replicas and resources under `prefix`, one pod of surge. */
+export function deploymentAt(workload: string, prefix = ""): Workload {
+    return { workload, kind: "Deployment", replicas: `${prefix}replicaCount`, surge: 1, containers: [`${prefix}resources`] };
+}

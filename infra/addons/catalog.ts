@@ -6,7 +6,7 @@
  */
 import { type AddonName, type StackConfig, ADDON_NAMES, nearest, showValue } from "../../config";
 import { type AddonSpec, chartName } from "./addon";
-import { helmMerge, mergedValuesProblems, unknownValuePaths, Values, vendoredChart } from "./chartValues";
+import { helmMerge, isMap, mergedValuesProblems, unknownValuePaths, valueAt, Values, vendoredChart } from "./chartValues";
 import { METRICS_SERVER } from "./metrics-server";
 import { AWS_LOAD_BALANCER_CONTROLLER } from "./aws-load-balancer-controller";
 import { EXTERNAL_DNS } from "./external-dns";
@@ -60,11 +60,10 @@ export function installedAddons(config: StackConfig): AddonName[] {
     return ADDON_NAMES.filter((name) => notCalledFor(name, config) === undefined && config.addons[name]?.enabled !== false);
 }
 
-const isMap = (v: unknown): v is Values => typeof v === "object" && v !== null && !Array.isArray(v);
-
 /** The keys the chart has beside a bad one, for "did you mean". */
 function siblings(defaults: Values, dotted: string): string[] {
-    const parent = dotted.split(".").slice(0, -1).reduce<unknown>((v, k) => (isMap(v) ? v[k] : undefined), defaults);
+    const above = dotted.split(".").slice(0, -1);
+    const parent = above.length ? valueAt(defaults, above.join(".")) : defaults;
     return isMap(parent) ? Object.keys(parent) : [];
 }
 
@@ -106,7 +105,7 @@ export function addonConfigProblems(config: StackConfig): string[] {
             if (touched) problems.push(`${at}.values.${touched}: is set by the program, not by a stack: ${why}`);
         }
         for (const [mapPath, keys] of Object.entries(spec.knownKeys ?? {})) {
-            const map = mapPath.split(".").reduce<unknown>((v, k) => (isMap(v) ? v[k] : undefined), entry.values);
+            const map = valueAt(entry.values, mapPath);
             for (const key of isMap(map) ? Object.keys(map) : []) {
                 if (keys.includes(key)) continue;
                 const guess = nearest(key, keys);

@@ -16,33 +16,38 @@ import { parsedOnce } from "./manifests";
 export type Values = Record<string, unknown>;
 
 /** A plain mapping (not a list, and not a Pulumi Output or other class instance, which are leaves). */
-const isMap = (v: unknown): v is Values => typeof v === "object" && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v));
+export const isMap = (v: unknown): v is Values => typeof v === "object" && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v));
 
 /**
  * Helm's coalescing of user values over chart defaults: maps merge key by key, lists and scalars replace,
  * and a `null` deletes the chart's default (helm/helm pkg/chart/v2/util/coalesce.go: coalesceTablesFullKey).
  */
 export function helmMerge(defaults: Values, overrides: Values): Values {
-    const out: Values = { ...defaults };
+    return merge(defaults, overrides, "delete");
+}
+
+/**
+ * The stack's overrides over the program's values, as the release gets them: the same merge, but a
+ * `null` stays `null`, so that Helm deletes the chart's default too (merging it away here would hand
+ * Helm no key, and the chart's default would come back).
+ */
+export function overlay(values: Values, overrides: Values): Values {
+    return merge(values, overrides, "keep");
+}
+
+function merge(base: Values, overrides: Values, nulls: "delete" | "keep"): Values {
+    const out: Values = { ...base };
     for (const [key, value] of Object.entries(overrides)) {
-        if (value === null) delete out[key];
-        else if (isMap(value) && isMap(out[key])) out[key] = helmMerge(out[key] as Values, value);
+        if (value === null && nulls === "delete") delete out[key];
+        else if (isMap(value) && isMap(out[key])) out[key] = merge(out[key] as Values, value, nulls);
         else out[key] = value;
     }
     return out;
 }
 
-/**
- * The stack's overrides over the program's values, as the release gets them: maps merge, lists and
- * scalars replace, and a `null` stays `null`, so that Helm deletes the chart's default too (merging it
- * away here would hand Helm no key, and the chart's default would come back).
- */
-export function overlay(values: Values, overrides: Values): Values {
-    const out: Values = { ...values };
-    for (const [key, value] of Object.entries(overrides)) {
-        out[key] = isMap(value) && isMap(out[key]) ? overlay(out[key] as Values, value) : value;
-    }
-    return out;
+/** Reads a dotted values path (undefined where the path leaves the maps). */
+export function valueAt(values: Values, dotted: string): unknown {
+    return dotted.split(".").reduce<unknown>((v, key) => (isMap(v) ? v[key] : undefined), values);
 }
 
 /**

@@ -31,15 +31,6 @@ export interface PlatformAddonsArgs {
     storageClass: pulumi.Resource;
 }
 
-/** The add-on that owns desired size for each `nodes.autoscaler` mode: exactly one, never two. */
-export function nodeAutoscalerAddon(mode: AddonContext["config"]["nodes"]["autoscaler"]): "cluster-autoscaler" | "karpenter" | undefined {
-    switch (mode) {
-        case "cluster-autoscaler": return "cluster-autoscaler";
-        case "karpenter": return "karpenter";
-        case "cpu-target": return undefined; // the ASG target-tracking policy of the node group
-    }
-}
-
 export class PlatformAddons extends pulumi.ComponentResource {
     /** What the app layer waits for: HPA metrics, the edge, the secret store, Reloader, the mesh. */
     readonly appDependencies: pulumi.Resource[];
@@ -68,16 +59,15 @@ export class PlatformAddons extends pulumi.ComponentResource {
             ? monitoring(ctx, { ...child, after: [secrets.store, args.storageClass] })
             : undefined;
         // istiod's injection webhook (failure policy Fail) must serve before any meshed pod starts.
-        const mesh = config.mesh.enabled
+        const mesh = installed.has("istiod")
             ? serviceMesh(ctx, { monitoring: !!prometheus }, { ...child, after: prometheus ? [prometheus] : [] })
             : undefined;
         if (mesh) ready.push(...mesh.ready);
 
         const zone = config.dns && aws.route53.getZoneOutput({ name: config.dns.zone, privateZone: false }, child);
-        if (config.ingress.controller === "nginx") {
-            ready.push(ingressNginx(ctx, { serviceMonitor: !!prometheus, mesh: config.mesh.enabled },
+        if (installed.has("ingress-nginx")) {
+            ready.push(ingressNginx(ctx, { serviceMonitor: !!prometheus, mesh: !!mesh },
                 { ...child, after: [lbc, ...(prometheus ? [prometheus] : []), ...(mesh?.ready ?? [])] }));
-            if (config.dns && zone) ready.push(certManager(ctx, { zone: config.dns.zone, zoneId: zone.zoneId, zoneArn: zone.arn }, child).issuer);
         } else if (config.dns && zone) {
             this.edge = new Edge("edge", {
                 zone: config.dns.zone,
@@ -88,6 +78,9 @@ export class PlatformAddons extends pulumi.ComponentResource {
             }, child);
             ready.push(this.edge.gateway);
         }
+        if (config.dns && zone && installed.has("cert-manager")) {
+            ready.push(certManager(ctx, { zone: config.dns.zone, zoneId: zone.zoneId, zoneArn: zone.arn }, child).issuer);
+        }
         // Its HTTPRoute informer needs the Gateway API CRDs; with policy sync it must not start reading routes
         // (and deleting the records of hosts it finds none for) before the Gateway has its ALB.
         if (config.dns && zone && installed.has("external-dns")) {
@@ -95,10 +88,9 @@ export class PlatformAddons extends pulumi.ComponentResource {
                 { ...child, after: [...gatewayApi.crds, ...(this.edge ? [this.edge.gateway] : [])] });
         }
 
-        switch (nodeAutoscalerAddon(config.nodes.autoscaler)) {
-            case "cluster-autoscaler": clusterAutoscaler(ctx, child); break;
-            case "karpenter": karpenter(ctx, child); break;
-        }
+        // At most one of them (nodes.autoscaler is one value; cpu-target is the node group's own ASG policy).
+        if (installed.has("cluster-autoscaler")) clusterAutoscaler(ctx, child);
+        if (installed.has("karpenter")) karpenter(ctx, child);
 
         this.appDependencies = ready;
         this.registerOutputs({ installed: [...installed] });

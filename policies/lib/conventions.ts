@@ -26,3 +26,12 @@ export interface PodFootprint {
     cpuMillicores: number;
     memoryMiB: number;
 }
+
+/** The namespace label (value `enabled`) that has Istio inject its sidecar into every pod created there. */
+export const ISTIO_INJECTION_LABEL = "istio-injection";
+
+/**
+ * Requests of the istio-proxy container Istio injects, which the workload's own spec does not show:
+ * istio/istio@1.30.3:manifests/charts/istio-control/istio-discovery/values.yaml:399-402 (global.proxy.resources.requests).
+ */
+export const ISTIO_SIDECAR = { cpu: "100m", memory: "128Mi" } as const;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AddonContext } from "../context";
-import { Addon, AddonOptions, AddonSpec, spreadConstraints } from "../addon";
+import { Addon, AddonOptions, AddonSpec, resources, spreadConstraints } from "../addon";
 import type { Statement } from "../iam";
 
 /**
@@ -125,7 +125,7 @@ export function awsLoadBalancerController(ctx: AddonContext, opts: AddonOptions)
             vpcId: ctx.vpcId,
             replicaCount: 2,
             serviceAccount: { create: true, name: SERVICE_ACCOUNT },
-            resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+            resources: resources("100m", "128Mi", "256Mi"),
             podDisruptionBudget: { maxUnavailable: 1 },
             topologySpreadConstraints: spreadConstraints(labels),
             // Only Services that ask for it (ingress-nginx's) get a load balancer.

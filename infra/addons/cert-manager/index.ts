@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { PLATFORM } from "../../platform";
 import type { AddonContext } from "../context";
-import { Addon, AddonOptions, AddonSpec, spreadConstraints, Workload } from "../addon";
+import { Addon, AddonOptions, AddonSpec, deploymentAt, resources, twoReplicas } from "../addon";
 import type { Statement } from "../iam";
 
 /**
@@ -51,15 +51,8 @@ export interface CertManager {
 
 /** cert-manager and the `letsencrypt` ClusterIssuer (DNS-01 in the stack's zone). */
 export function certManager(ctx: AddonContext, args: CertManagerArgs, opts: AddonOptions): CertManager {
-    const component = (c: string) => ({ "app.kubernetes.io/name": c, "app.kubernetes.io/instance": "cert-manager" });
-    const ha = (c: string, memory: string) => ({
-        replicaCount: 2,
-        podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
-        resources: { requests: { cpu: "50m", memory }, limits: { memory: `${parseInt(memory, 10) * 2}Mi` } },
-        topologySpreadConstraints: spreadConstraints(component(c)),
-    });
-    const workload = (name: string, prefix: string): Workload =>
-        ({ workload: `cert-manager/${name}`, kind: "Deployment", replicas: `${prefix}replicaCount`, surge: 1, containers: [`${prefix}resources`] });
+    const ha = (c: string, memory: string) =>
+        twoReplicas({ "app.kubernetes.io/name": c, "app.kubernetes.io/instance": "cert-manager" }, resources("50m", memory, `${parseInt(memory, 10) * 2}Mi`));
     const addon = new Addon(CERT_MANAGER, {
         ctx,
         identity: { serviceAccount: SERVICE_ACCOUNT, statements: pulumi.output(args.zoneArn).apply(certManagerStatements) },
@@ -72,7 +65,7 @@ export function certManager(ctx: AddonContext, args: CertManagerArgs, opts: Addo
             webhook: ha("webhook", "64Mi"),
             cainjector: ha("cainjector", "128Mi"),
         },
-        workloads: [workload("cert-manager", ""), workload("cert-manager-webhook", "webhook."), workload("cert-manager-cainjector", "cainjector.")],
+        workloads: [deploymentAt("cert-manager/cert-manager"), deploymentAt("cert-manager/cert-manager-webhook", "webhook."), deploymentAt("cert-manager/cert-manager-cainjector", "cainjector.")],
     }, opts);
     const issuer = new k8s.apiextensions.CustomResource("cert-manager-issuer", {
         apiVersion: "cert-manager.io/v1",

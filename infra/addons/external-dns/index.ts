@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AddonContext } from "../context";
-import { Addon, AddonOptions, AddonSpec } from "../addon";
+import { Addon, AddonOptions, AddonSpec, resources } from "../addon";
 import type { Statement } from "../iam";
 
 /** kubernetes-sigs/external-dns@external-dns-helm-chart-1.21.1 (2026-04-30, app 0.21.0: Kubernetes 1.33+). */
@@ -64,7 +64,7 @@ export function externalDns(ctx: AddonContext, args: ExternalDnsArgs, opts: Addo
             // TXT owner record names this cluster (templates/deployment.yaml:98-101): nothing else in the zone.
             txtOwnerId: ctx.clusterName,
             policy: "sync",
-            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+            resources: resources("50m", "64Mi", "128Mi"),
         },
         // One replica, Recreate (values.yaml:72-73): a second would race the first on the same records.
         workloads: [{ workload: "external-dns/external-dns", kind: "Deployment", replicas: 1, containers: ["resources"] }],

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { PLATFORM } from "../../platform";
 import type { AddonContext } from "../context";
-import { Addon, AddonOptions, AddonSpec, spreadConstraints, Workload } from "../addon";
+import { Addon, AddonOptions, AddonSpec, deploymentAt, resources, twoReplicas } from "../addon";
 import type { Statement } from "../iam";
 
 /**
@@ -39,16 +39,9 @@ export interface ExternalSecrets {
 
 /** external-secrets with the ClusterSecretStore for AWS Secrets Manager, scoped to the declared names. */
 export function externalSecrets(ctx: AddonContext, secretNames: string[], opts: AddonOptions): ExternalSecrets {
-    const part = (c: string) => ({
-        replicaCount: 2,
-        // null deletes the chart's default minAvailable: 1, so no template can render both fields (which
-        // the API server rejects; with 0.17 it did, and the atomic install rolled back).
-        podDisruptionBudget: { enabled: true, minAvailable: null, maxUnavailable: 1 },
-        resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
-        topologySpreadConstraints: spreadConstraints({ "app.kubernetes.io/name": c }),
-    });
-    const workload = (name: string, prefix: string): Workload =>
-        ({ workload: `external-secrets/${name}`, kind: "Deployment", replicas: `${prefix}replicaCount`, surge: 1, containers: [`${prefix}resources`] });
+    // null deletes the chart's default minAvailable: 1, so no template can render both fields (which the API
+    // server rejects; with 0.17 it did, and the atomic install rolled back).
+    const part = (c: string) => twoReplicas({ "app.kubernetes.io/name": c }, resources("50m", "128Mi", "256Mi"), { minAvailable: null });
     const addon = new Addon(EXTERNAL_SECRETS, {
         ctx,
         identity: {
@@ -63,7 +56,8 @@ export function externalSecrets(ctx: AddonContext, secretNames: string[], opts: 
             webhook: part("external-secrets-webhook"),
             certController: part("external-secrets-cert-controller"),
         },
-        workloads: [workload("external-secrets", ""), workload("external-secrets-webhook", "webhook."), workload("external-secrets-cert-controller", "certController.")],
+        workloads: [deploymentAt("external-secrets/external-secrets"), deploymentAt("external-secrets/external-secrets-webhook", "webhook."),
+            deploymentAt("external-secrets/external-secrets-cert-controller", "certController.")],
     }, opts);
     // With no auth block the store uses the controller's own (Pod Identity) identity: nothing else can read.
     const store = new k8s.apiextensions.CustomResource("external-secrets-store", {

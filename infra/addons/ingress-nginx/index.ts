@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PLATFORM } from "../../platform";
 import type { AddonContext } from "../context";
-import { Addon, AddonOptions, AddonSpec, spreadConstraints } from "../addon";
+import { Addon, AddonOptions, AddonSpec, resources, spreadConstraints } from "../addon";
 import { meshNamespaceLabels, SIDECAR_REQUESTS } from "../mesh";
 
 /**
@@ -62,7 +62,7 @@ export function ingressNginx(ctx: AddonContext, args: IngressNginxArgs, opts: Ad
                 // autoscaler adds, so replace one pod at a time instead.
                 updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
                 minAvailable: 1,
-                resources: { requests: { cpu: "200m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+                resources: resources("200m", "256Mi", "512Mi"),
                 topologySpreadConstraints: spreadConstraints(labels),
                 affinity: {
                     podAntiAffinity: {

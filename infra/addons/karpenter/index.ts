@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { AddonContext } from "../context";
 import { AMI_RELEASE } from "../../../config/schema";
-import { Addon, AddonOptions, AddonSpec, spreadConstraints } from "../addon";
+import { Addon, AddonOptions, AddonSpec, resources, spreadConstraints } from "../addon";
 import type { Statement } from "../iam";
 
 /**
@@ -307,7 +307,7 @@ export function karpenter(ctx: AddonContext, opts: AddonOptions): Addon {
                 // Nodes answer IMDS only to the host (hop limit 1), so Karpenter cannot look its region
                 // up there (aws/karpenter-provider-aws@v1.14.1:pkg/operator/operator.go:114-120); the chart's own hint is this env.
                 env: [{ name: "AWS_REGION", value: ctx.config.region }],
-                resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "512Mi" } },
+                resources: resources("250m", "512Mi", "512Mi"),
             },
             topologySpreadConstraints: spreadConstraints(POD_LABELS),
             podDisruptionBudget: { name: "karpenter", maxUnavailable: 1 },

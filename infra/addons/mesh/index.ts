@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { AddonContext } from "../context";
 import { Addon, AddonOptions, AddonSpec, resources } from "../addon";
 import { PLATFORM } from "../../platform";
+import { ISTIO_INJECTION_LABEL, ISTIO_SIDECAR } from "../../../policies/lib/conventions";
 import { PROMETHEUS_URL } from "../kube-prometheus-stack";
 
 /**
@@ -40,8 +41,8 @@ export const JAEGER_SPEC: AddonSpec = {
     openValues: ["jaeger.resources"],
 };
 
-/** What Istio injects beside every meshed container: istio/istio@1.30.3:manifests/charts/istio-control/istio-discovery/values.yaml:399-402 (global.proxy.resources). */
-export const SIDECAR_REQUESTS = { cpu: "100m", memory: "128Mi" };
+/** What Istio injects beside every meshed container (policies/lib/conventions.ts, with its source). */
+export const SIDECAR_REQUESTS = ISTIO_SIDECAR;
 
 /** Release name of Jaeger: the v2 chart serves everything from one Service named after it. */
 const JAEGER = "jaeger";
@@ -56,7 +57,7 @@ export const JAEGER_QUERY_URL = `http://${JAEGER_HOST}:16685`;
  * on, nothing otherwise (so turning the mesh off removes the label and the next rollout drops it).
  */
 export function meshNamespaceLabels(enabled: boolean): Record<string, string> {
-    return enabled ? { "istio-injection": "enabled" } : {};
+    return enabled ? { [ISTIO_INJECTION_LABEL]: "enabled" } : {};
 }
 
 type Resources = ReturnType<typeof resources>;

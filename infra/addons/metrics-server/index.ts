@@ -1,5 +1,5 @@
 import type { AddonContext } from "../context";
-import { Addon, AddonOptions, AddonSpec, spreadConstraints } from "../addon";
+import { Addon, AddonOptions, AddonSpec, resources, spreadConstraints } from "../addon";
 
 /** kubernetes-sigs/metrics-server@metrics-server-helm-chart-3.13.1 (2026-06-11, app 0.8.1: Kubernetes 1.31+). */
 export const METRICS_SERVER: AddonSpec = {
@@ -17,7 +17,7 @@ export function metricsServer(ctx: AddonContext, opts: AddonOptions): Addon {
         values: {
             replicas: 2,
             podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
-            resources: { requests: { cpu: "100m", memory: "200Mi" }, limits: { memory: "400Mi" } },
+            resources: resources("100m", "200Mi", "400Mi"),
             topologySpreadConstraints: spreadConstraints({ "app.kubernetes.io/name": "metrics-server" }),
         },
         // templates/deployment.yaml: one container; the chart's default strategy surges by 25 % (1 pod).

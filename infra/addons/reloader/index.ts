@@ -1,5 +1,5 @@
 import type { AddonContext } from "../context";
-import { Addon, AddonOptions, AddonSpec } from "../addon";
+import { Addon, AddonOptions, AddonSpec, resources } from "../addon";
 
 /** stakater/Reloader@chart-v2.2.16 (2026-08-10, app v1.4.21): 1.2.1 could not render a PDB maxUnavailable. */
 export const RELOADER: AddonSpec = {
@@ -25,7 +25,7 @@ export function reloader(ctx: AddonContext, opts: AddonOptions): Addon {
                 reloadStrategy: "annotations",
                 deployment: {
                     replicas: 2,
-                    resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+                    resources: resources("20m", "64Mi", "128Mi"),
                     securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
                 },
                 // templates/poddisruptionbudget.yaml:8-13 renders maxUnavailable when set, else minAvailable.
