@@ -103,8 +103,9 @@ export class ServiceDeployment extends pulumi.ComponentResource {
             const svc = new k8s.core.v1.Service(name, serviceManifest(service, namespace, version, liveColour), { ...child, dependsOn: deployments });
             const switched: pulumi.Resource[] = [svc];
             if (gateway) {
-                // Through the ALB each colour is its own target group, both in the route: the idle colour's pods
-                // are registered and pass their readiness gates (health in their target group) before the
+                // Through the ALB each colour is its own target group, both in the route (a weight-0 backend gets its
+                // target group too: aws-load-balancer-controller@v3.5.0:pkg/gateway/model/model_build_listener.go:266-277):
+                // the idle colour's pods are registered and pass their readiness gates (health in their target group) before the
                 // weights move all traffic to them; the Service switch alone would leave the ALB without a
                 // healthy target while the new pods register.
                 const colourServices = (["blue", "green"] as Colour[]).map((colour) =>

@@ -68,7 +68,11 @@ export function selector(service: ServiceConfig, colour?: Colour): Record<string
     return { "app.kubernetes.io/name": service.name, ...(colour ? { color: colour } : {}) };
 }
 
-/** With the gateway edge: the load balancer controller adds a readiness gate per ALB target group, so a rollout waits until the ALB sees new pods as healthy. */
+/**
+ * With the gateway edge: the load balancer controller adds a readiness gate per ALB target group to pods
+ * created in a namespace with this label, so a rollout waits until the ALB sees new pods as healthy
+ * (kubernetes-sigs/aws-load-balancer-controller@v3.5.0:pkg/inject/pod_readiness/pod_readiness_gate.go:64-99).
+ */
 export const READINESS_GATE_LABELS = { "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" } as const;
 
 export function namespaceManifest(name: string, extraLabels: Record<string, string> = {}): k8s.core.v1.NamespaceArgs {

@@ -62,7 +62,9 @@ export interface AddonSpec {
     knownKeys?: Record<string, readonly string[]>;
     /**
      * The component this add-on was before the one base (type and name): an alias, so a stack deployed
-     * by an earlier release updates its add-on in place instead of creating a second one beside it.
+     * by an earlier release updates its add-on in place instead of creating a second one beside it. Its
+     * children follow through the parent's alias, a name prefixed with the new name taking the old one
+     * (pulumi/pulumi@v3.248.0:pkg/resource/deploy/step_generator.go:505-672; test/urns.test.ts).
      */
     previously?: { type: string; name: string };
 }

@@ -20,7 +20,8 @@ export const isMap = (v: unknown): v is Values => typeof v === "object" && v !==
 
 /**
  * Helm's coalescing of user values over chart defaults: maps merge key by key, lists and scalars replace,
- * and a `null` deletes the chart's default (helm/helm pkg/chart/v2/util/coalesce.go: coalesceTablesFullKey).
+ * and a `null` deletes the chart's default (helm/helm@v3.20.2:pkg/chartutil/coalesce.go:278-308, the Helm
+ * that pulumi-kubernetes builds on: pulumi/pulumi-kubernetes@v4.32.0:provider/go.mod:30).
  */
 export function helmMerge(defaults: Values, overrides: Values): Values {
     return merge(defaults, overrides, "delete");
@@ -29,7 +30,8 @@ export function helmMerge(defaults: Values, overrides: Values): Values {
 /**
  * The stack's overrides over the program's values, as the release gets them: the same merge, but a
  * `null` stays `null`, so that Helm deletes the chart's default too (merging it away here would hand
- * Helm no key, and the chart's default would come back).
+ * Helm no key, and the chart's default would come back). The provider passes nulls on since 4.30
+ * (pulumi/pulumi-kubernetes@v4.32.0:CHANGELOG.md:45, #2997).
  */
 export function overlay(values: Values, overrides: Values): Values {
     return merge(values, overrides, "keep");

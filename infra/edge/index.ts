@@ -89,7 +89,8 @@ export class Edge extends pulumi.ComponentResource {
                 name: gatewayName,
                 namespace,
                 labels,
-                // Programmed once the ALB is active (the controller writes its DNS name to status.addresses).
+                // Programmed once the ALB is active (the controller writes its DNS name to status.addresses); the provider
+                // waits for the condition (pulumi/pulumi-kubernetes@v4.32.0:provider/pkg/await/condition/custom.go:37-59).
                 annotations: { "pulumi.com/waitFor": "condition=Programmed" },
             },
             spec: {
