@@ -235,9 +235,25 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         }
     });
 
+    // One registry, build once: the owner stack (dev) holds the repositories and builds each version
+    // once; other stacks name it under `from` and deploy the digests it pushed (infra/registry.ts).
+    const account = () => text().regex(/^\d{12}$/, { error: "is not a 12-digit AWS account id" });
     const registry = object({
-        keepImages: whole().min(1, { error: "is less than 1" }).max(10000, { error: "is more than 10000" }).default(30),
+        // Rollback reaches back this many release tags: fewer than 30 is refused.
+        keepImages: whole().min(30, { error: "is less than 30 (rollbacks need the last 30 release tags)" }).max(10000, { error: "is more than 10000" }).default(30),
         untaggedExpiryDays: whole().min(1, { error: "is less than 1" }).default(7),
+        // Owner only: accounts whose stacks pull from these repositories (cross-account pull).
+        pullAccounts: list(account()).default([]),
+        // Consumer only: the owner's account, repository prefix (`<project>-<stack>` of the owner) and region.
+        from: object({
+            account: account(),
+            prefix: text().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, { error: "is not an ECR repository prefix like eks-delivery-dev" }),
+            region: text().regex(REGION, { error: "is not an AWS region like ap-northeast-2" }).optional(),
+        }).optional(),
+    }).superRefine((r, c) => {
+        if (r.from && r.pullAccounts.length > 0) {
+            full(c, ["pullAccounts"], "is set on a stack that pulls from another registry (from): only the owner grants pulls");
+        }
     });
 
     const cost = object({
@@ -293,6 +309,9 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         buildOnPreview: z.boolean({ error: "is not true or false" }).default(false),
         // Build linux/amd64 and linux/arm64 whatever the node types (e.g. for a mixed Karpenter pool).
         multiArch: z.boolean({ error: "is not true or false" }).default(false),
+        // A buildx builder to build on (e.g. one created with `docker buildx create --driver remote
+        // tcp://buildkitd:1234`): where the deploy runs without a Docker daemon.
+        builder: text().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: "is not a buildx builder name" }).optional(),
     });
 
     const dns = object({
@@ -328,6 +347,32 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
                 full(c, [], "is not a Slack incoming-webhook URL (https://hooks.slack.com/...)");
             }
         }).optional(),
+        // The account's GitHub and Pulumi OIDC providers: created by one stack per account, looked up by the others.
+        oidcProviders: z.enum(["create", "lookup"], { error: "is not one of create, lookup" }).default("create"),
+        // The GitHub environment whose jobs may assume this stack's deploy role (repo:<owner>/<repo>:environment:<name>).
+        githubEnvironment: text().regex(/^[A-Za-z0-9._-]{1,255}$/, { error: "is not a GitHub environment name" }).default(ctx.stack),
+        // A Pulumi customer-managed agent pool inside the VPC: required when the API endpoint is not public.
+        agentPoolId: text().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, { error: "is not a Pulumi agent pool id (a UUID)" }).optional(),
+        // Drift detection (cron, UTC) through Pulumi Deployments; production defaults to every 6 hours.
+        driftSchedule: text().regex(/^(\S+\s+){4}\S+$/, { error: 'is not a five-field cron expression like "0 */6 * * *"' }).optional(),
+    });
+
+    // Route53 weighted records between this stack's edge and a legacy target (infra/edge/cutover.ts).
+    const cutover = object({
+        record: text().toLowerCase().regex(HOSTNAME, { error: "is not a DNS host name" }),
+        weights: object({
+            eks: whole().min(0, { error: "is not within 0..255" }).max(255, { error: "is not within 0..255" }),
+            legacy: whole().min(0, { error: "is not within 0..255" }).max(255, { error: "is not within 0..255" }),
+        }).superRefine((w, c) => {
+            // Route53 splits evenly when every weight is 0: say so rather than mean it by accident.
+            if (w.eks === 0 && w.legacy === 0) full(c, [], "are both 0: Route53 would split traffic evenly; give one side a weight");
+        }),
+        legacy: object({
+            dnsName: text().toLowerCase().regex(HOSTNAME, { error: "is not a DNS host name" }),
+            // The target's hosted zone (an ALB/NLB's canonical zone, CloudFront's Z2FDTNDATAQYW2): alias records; else CNAMEs.
+            zoneId: text().regex(/^Z[A-Z0-9]{1,31}$/, { error: "is not a Route53 hosted zone id" }).optional(),
+        }),
+        healthCheckPath: text().startsWith("/", { error: "does not start with /" }).optional(),
     });
 
     return z.strictObject({
@@ -340,6 +385,9 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         addons: addons.default({}),
         monitoring: monitoring.prefault({}),
         version: text().refine(isDeployableVersion, { error: "is not usable as an image tag and label (letters, digits, '.', '_', '-'; at most 63)" }).optional(),
+        // Deploy the images of this already-pushed version and build nothing: a promotion or a rollback.
+        release: text().refine(isDeployableVersion, { error: "is not usable as an image tag and label (letters, digits, '.', '_', '-'; at most 63)" }).optional(),
+        cutover: cutover.optional(),
         images: images.default({ buildOnPreview: false, multiArch: false }),
         cluster,
         nodes: nodes.superRefine((n, c) => {
@@ -350,7 +398,7 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
                 full(c, ["amiReleaseVersion"], `${showValue(n.amiReleaseVersion)} is an AMI for Kubernetes ${minor}, but cluster.kubernetesVersion is ${showValue(clusterVersion)}`);
             }
         }),
-        registry: registry.default({ keepImages: 30, untaggedExpiryDays: 7 }),
+        registry: registry.default({ keepImages: 30, untaggedExpiryDays: 7, pullAccounts: [] }),
         cost: cost.default({ hoursPerMonth: 730 }),
         services: list(service).min(1, { error: "is empty: list at least one service" }).superRefine((services, c) => {
             const zone = (input.dns as { zone?: unknown } | undefined)?.zone;
@@ -373,6 +421,36 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
                 else hosts.set(s.host, i);
             });
         }),
+    }).superRefine((v, c) => {
+        if (v.version !== undefined && v.release !== undefined) {
+            full(c, ["release"], `${showValue(v.release)} and version ${showValue(v.version)} are both set: version names a build, release deploys one already pushed`);
+        }
+        const zone = v.dns?.zone;
+        if (v.cutover) {
+            if (!zone) full(c, ["cutover", "record"], `${showValue(v.cutover.record)} needs eks-delivery:dns.zone (the Route53 zone it lives in)`);
+            else if (v.cutover.record !== zone && !v.cutover.record.endsWith(`.${zone}`)) {
+                full(c, ["cutover", "record"], `${showValue(v.cutover.record)} is not under the stack's DNS zone ${showValue(zone)}`);
+            }
+            if (v.ingress.controller !== "gateway") full(c, ["cutover"], "needs the gateway edge (eks-delivery:ingress.controller: gateway): its ALB is the EKS side of the records");
+            if (v.cutover.record === zone && !v.cutover.legacy.zoneId) {
+                full(c, ["cutover", "legacy", "zoneId"], "is required for the zone apex: a CNAME cannot sit there, so the legacy target must be an alias");
+            }
+        }
+        if (v.delivery) {
+            // Hosted Deployments runners reach only a public endpoint open to every address.
+            const open = v.cluster.publicAccessCidrs.includes("0.0.0.0/0");
+            if (!open && v.delivery.agentPoolId === undefined) {
+                const endpoint = v.cluster.publicAccessCidrs.length === 0 ? "private" : `restricted to ${v.cluster.publicAccessCidrs.join(", ")}`;
+                full(c, ["delivery", "agentPoolId"], `is required: the API endpoint is ${endpoint}, so Pulumi-hosted Deployments cannot reach it ` +
+                    "(run a customer-managed agent pool in the VPC and name it here; see README: private clusters)");
+            }
+            // A build needs a Docker daemon: the agent's host, or a remote builder.
+            const builds = v.registry.from === undefined && v.release === undefined;
+            if (builds && v.delivery.agentPoolId === undefined && v.images.builder === undefined) {
+                full(c, ["images", "builder"], "is required: this stack builds images under Pulumi Deployments, whose hosted runners have no Docker daemon " +
+                    "(name a remote buildx builder, or set delivery.agentPoolId to build on your agents)");
+            }
+        }
     });
 }
 
@@ -388,7 +466,7 @@ function buildContextProblem(projectRoot: string, context: string): string | und
 }
 
 /** The keys this project reads; anything else under `eks-delivery:` is a typo. */
-export const KNOWN_KEYS = ["environment", "cluster", "nodes", "registry", "cost", "services", "images", "version", "dns", "mesh", "ingress", "addons", "monitoring", "delivery"] as const;
+export const KNOWN_KEYS = ["environment", "cluster", "nodes", "registry", "cost", "services", "images", "version", "release", "dns", "mesh", "ingress", "addons", "monitoring", "delivery", "cutover"] as const;
 const REQUIRED_KEYS = ["environment", "cluster", "nodes", "services"] as const;
 
 function keyPath(segments: readonly PropertyKey[]): string {
@@ -480,6 +558,8 @@ function withNodeFacts(config: z.output<ReturnType<typeof stackSchema>>, ctx: Va
         services: config.services,
         images: config.images,
         version: config.version,
+        release: config.release,
+        cutover: config.cutover,
         dns: config.dns,
         delivery: config.delivery,
         mesh: config.mesh,

@@ -26,6 +26,8 @@ export type DeployStrategy = ServiceConfig["strategy"];
 export type ImagesConfig = Parsed["images"];
 export type DeliveryConfig = NonNullable<Parsed["delivery"]>;
 export type IngressController = Parsed["ingress"]["controller"];
+export type CutoverConfig = NonNullable<Parsed["cutover"]>;
+export type RegistrySource = NonNullable<RegistryConfig["from"]>;
 export type AddonName = typeof ADDON_NAMES[number];
 export type AddonOverrides = Parsed["addons"];
 

@@ -84,7 +84,7 @@ const rules: Array<[string, Mutation, string | RegExp, string?]> = [
     ["instance type without ENI facts", (v) => { nodes(v).instanceTypes = ["p3.2xlarge"]; }, /^eks-delivery:nodes\.instanceTypes: p3\.2xlarge has no ENI facts in policies\/data/],
     ["prefix delegation not a boolean", (v) => { nodes(v).prefixDelegation = "yes"; }, 'eks-delivery:nodes.prefixDelegation: "yes" is not true or false'],
     ["misspelt node field, with a hint", (v) => { nodes(v).minSzie = 1; }, "eks-delivery:nodes.minSzie: unknown key (did you mean minSize?)"],
-    ["registry keepImages below 1", (v) => { v["eks-delivery:registry"] = { keepImages: 0 }; }, "eks-delivery:registry.keepImages: 0 is less than 1"],
+    ["registry keepImages below 30 (rollback depth)", (v) => { v["eks-delivery:registry"] = { keepImages: 29 }; }, "eks-delivery:registry.keepImages: 29 is less than 30 (rollbacks need the last 30 release tags)"],
     ["hoursPerMonth beyond a month", (v) => { v["eks-delivery:cost"] = { hoursPerMonth: 800 }; }, /^eks-delivery:cost\.hoursPerMonth: 800 is more than the 744 hours/],
     ["service name not a DNS label", (v) => { api(v).name = "Api_1"; }, /^eks-delivery:services\[0\]\.name: "Api_1" is not a DNS-1123 label/],
     ["duplicate service names", (v) => { (v["eks-delivery:services"] as any[])[1].name = "api"; }, 'eks-delivery:services[1].name: "api" is already the name of services[0]'],
