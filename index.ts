@@ -4,22 +4,26 @@
  *   infra   -> VPC, EKS control plane, managed node group, ECR repositories, platform add-ons
  *   apps    -> images tagged with the git version, zero-downtime services (rolling or blue/green)
  */
+import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { loadStackConfig, PROJECT_ROOT } from "./config";
 import { Apps } from "./apps";
 import { versionOf } from "./apps/version";
+import { imageArchitectures } from "./apps/image";
 import { Network } from "./infra/network";
 import { EksCluster } from "./infra/cluster";
 import { ClusterAccess } from "./infra/clusterAccess";
 import { eksAddon } from "./infra/eksAddons";
 import { BlockStorage } from "./infra/storage";
 import { NodeGroup } from "./infra/nodeGroup";
-import { ContainerRegistry } from "./infra/registry";
+import { ContainerRegistry, pulledRepositories } from "./infra/registry";
 import { addonConfigProblems, PlatformAddons } from "./infra/addons";
 import { DeliveryAutomation } from "./infra/delivery";
+import { DeliveryIdentities } from "./infra/identities";
+import { Cutover, cutoverConfigProblems } from "./infra/edge/cutover";
 
 // The add-on overrides are checked against the pinned charts with the rest of the config.
-const config = loadStackConfig([addonConfigProblems]);
+const config = loadStackConfig([addonConfigProblems, cutoverConfigProblems]);
 const clusterName = `${config.project}-${config.stack}`;
 const production = config.environment === "production";
 const tags = {
@@ -36,6 +40,22 @@ const network = new Network("network", {
     tags,
 }, { protect: production });
 
+const accountId = aws.getCallerIdentityOutput().accountId;
+
+// The account's OIDC providers, the deploy and preview roles, and the boundary every role of the stack
+// carries (docs/identities.md). Without eks-delivery:delivery an administrator deploys: no boundary.
+const identities = config.delivery && new DeliveryIdentities("delivery", {
+    delivery: config.delivery,
+    project: config.project,
+    stack: config.stack,
+    accountId,
+    region: config.region,
+    tags,
+    // These resources were DeliveryAutomation's children before: aliases keep the deploy role in place.
+    previousParent: pulumi.createUrn("delivery", "eks-delivery:infra:DeliveryAutomation"),
+});
+const permissionsBoundary = identities ? identities.permissionsBoundaryArn : undefined;
+
 const cluster = new EksCluster("cluster", {
     clusterName,
     kubernetesVersion: config.cluster.kubernetesVersion,
@@ -48,18 +68,19 @@ const cluster = new EksCluster("cluster", {
     logRetentionDays: config.cluster.logRetentionDays,
     protect: production,
     addonVersions: config.cluster.addonVersions,
+    permissionsBoundary,
     tags,
 });
 
-const accountId = aws.getCallerIdentityOutput().accountId;
-
 // Pulumi Deployments on git push, PR previews, AWS via OIDC, Slack (when the stack configures it).
-const delivery = config.delivery && new DeliveryAutomation("delivery", {
+if (config.delivery && identities) new DeliveryAutomation("delivery", {
     delivery: config.delivery,
     project: config.project,
     stack: config.stack,
-    accountId,
+    deployRoleArn: identities.deployRoleArn,
     deployOnPush: !production,
+    production,
+    builder: config.images.builder,
     tags,
 });
 
@@ -67,7 +88,8 @@ const access = new ClusterAccess("access", {
     clusterName: cluster.clusterName,
     access: config.cluster.access,
     accountId,
-    deployRoleArn: delivery ? delivery.deployRoleArn : undefined,
+    deployRoleArn: identities ? identities.deployRoleArn : undefined,
+    previewRoleArn: identities ? identities.previewRoleArn : undefined,
     tags,
 });
 
@@ -86,6 +108,7 @@ const nodes = new NodeGroup("nodes", {
     autoscaler: config.nodes.autoscaler,
     cpuTargetPercent: config.nodes.cpuTargetPercent,
     alertEmail: config.nodes.alertEmail,
+    permissionsBoundary,
     tags,
 }, { dependsOn: cluster.networkAddons });
 
@@ -102,17 +125,24 @@ const storage = new BlockStorage("storage", {
     clusterArn: cluster.clusterArn,
     kubernetesVersion: config.cluster.kubernetesVersion,
     addonVersions: config.cluster.addonVersions,
+    permissionsBoundary,
     tags,
 }, { providers: { kubernetes: cluster.provider }, dependsOn: systemAddons });
 
-const registry = new ContainerRegistry("registry", {
+// One registry, build once: the owner (no `registry.from`) holds the repositories; a stack that pulls
+// from it has none of its own and deploys the digests the owner pushed.
+const registry = config.registry.from ? undefined : new ContainerRegistry("registry", {
     prefix: clusterName,
     services: config.services.map((s) => s.name),
     keepImages: config.registry.keepImages,
     untaggedExpiryDays: config.registry.untaggedExpiryDays,
-    protect: production,
+    // Other accounts deploy from it: kept like production's, whatever this stack's environment.
+    protect: production || config.registry.pullAccounts.length > 0,
+    pullAccounts: config.registry.pullAccounts,
     tags,
 });
+const repositories = registry ? registry.repositories
+    : pulledRepositories(config.registry.from!, config.region, config.services.map((s) => s.name));
 
 // Everything inside the cluster waits for the nodes, DNS, the Pod Identity agent and the access
 // entries (so a destroy by the deploy role removes its own access last).
@@ -128,31 +158,53 @@ const addons = new PlatformAddons("addons", {
         clusterSecurityGroupId: cluster.clusterSecurityGroupId,
         nodeRoleName: nodes.roleName,
         nodeRoleArn: nodes.roleArn,
+        permissionsBoundary,
         tags,
         inCluster,
     },
     storageClass: storage.storageClass,
 }, { providers: { kubernetes: cluster.provider }, dependsOn: inCluster });
 
-const version = config.version ?? versionOf(PROJECT_ROOT).version;
+// `release` deploys a version already pushed (a promotion or a rollback); only the owner builds, and
+// only a version its registry lacks.
+const version = config.release ?? config.version ?? versionOf(PROJECT_ROOT).version;
+const versionSource = config.release ? "eks-delivery:release" : config.version ? "eks-delivery:version" : "the git version";
+const builds = registry !== undefined && config.release === undefined;
 const apps = new Apps("apps", {
     project: config.project,
     stack: config.stack,
     services: config.services,
     version,
-    repositories: registry.repositories,
-    architectures: config.images.multiArch ? ["amd64", "arm64"] : [config.nodes.arch],
-    buildOnPreview: config.images.buildOnPreview,
+    versionSource,
+    repositories,
+    build: builds ? {
+        architectures: imageArchitectures(config.images, config.nodes.arch),
+        buildOnPreview: config.images.buildOnPreview,
+        builder: config.images.builder,
+    } : undefined,
     mesh: config.mesh.enabled,
     edge: config.ingress.controller,
     publicSubnetCidrs: network.publicSubnetCidrs,
 }, { providers: { kubernetes: cluster.provider }, dependsOn: [...inCluster, ...addons.appDependencies] });
 
+// Weighted records between this stack's ALB and the legacy target; moved after the apps serve the name.
+const cutover = config.cutover && config.dns && addons.edge && new Cutover("cutover", {
+    cutover: config.cutover,
+    zone: config.dns.zone,
+    loadBalancerDnsName: addons.edge.loadBalancerDnsName(),
+    tags,
+    after: [apps],
+});
+
 export const environment = config.environment;
 export const releaseVersion = version;
 // null (not undefined) without delivery: the output exists and says "not configured".
-export const deployRoleArn = delivery ? delivery.deployRoleArn : null;
+export const deployRoleArn = identities ? identities.deployRoleArn : null;
+export const previewRoleArn = identities ? identities.previewRoleArn : null;
+export const permissionsBoundaryArn = identities ? identities.permissionsBoundaryArn : null;
 export const images = apps.images;
+// The digest of each service's image at releaseVersion (what Slack messages carry).
+export const imageDigests = apps.digests;
 export const vpcId = network.vpcId;
 export const eksClusterName = cluster.clusterName;
 export const kubernetesVersion = config.cluster.kubernetesVersion;
@@ -163,6 +215,9 @@ export const oidcIssuer = cluster.oidcIssuer;
 export const nodeGroupName = nodes.nodeGroupName;
 export const autoScalingGroupName = nodes.autoScalingGroupName;
 export const maxPodsPerNode = config.nodes.maxPods;
-export const repositoryUrls = Object.fromEntries(Object.entries(registry.repositories).map(([s, r]) => [s, r.url]));
+export const repositoryUrls = Object.fromEntries(Object.entries(repositories).map(([s, r]) => [s, r.url]));
 // Read back by the next update (apps/BLUE_GREEN_OUTPUT, via a reference to this stack) to know which colour is live.
 export const blueGreen = apps.blueGreen;
+// null without a cutover: the outputs exist and say "not configured".
+export const cutoverRecord = cutover ? cutover.fqdn : null;
+export const cutoverWeights = cutover && config.cutover ? config.cutover.weights : null;

@@ -1,10 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
-import * as dockerBuild from "@pulumi/docker-build";
 import type { IngressController, ServiceConfig } from "../config";
 import type { Repository } from "../infra/registry";
-import { ServiceImage } from "./image";
+import { imagePlatforms, ServiceImage } from "./image";
 import { ServiceDeployment } from "./service";
 import { BlueGreenState, isBlueGreenState } from "./service/blueGreen";
 import { EdgeSource, namespaceManifest, READINESS_GATE_LABELS } from "./service/manifests";
@@ -16,10 +15,18 @@ export interface AppsArgs {
     services: ServiceConfig[];
     /** The release version every image is tagged with. */
     version: string;
+    /** The setting the version comes from (`eks-delivery:release`, ...), named when the registry lacks it. */
+    versionSource: string;
+    /** Each service's repository: this stack's own, or the registry owner's. */
     repositories: Record<string, Repository>;
-    /** Node CPU architectures the images must run on. */
-    architectures: ("amd64" | "arm64")[];
-    buildOnPreview: boolean;
+    /** Set when this stack builds the versions its registry lacks (the owner, without `release`). */
+    build?: {
+        /** Node CPU architectures the images must run on. */
+        architectures: ("amd64" | "arm64")[];
+        buildOnPreview: boolean;
+        /** A buildx builder name (`eks-delivery:images.builder`). */
+        builder?: string;
+    };
     /** The app namespace joins the service mesh (sidecar injection, Ingresses via the Service). */
     mesh: boolean;
     /** The stack's edge: services with a host get an HTTPRoute on the Gateway, or an Ingress for ingress-nginx. */
@@ -32,12 +39,15 @@ export interface AppsArgs {
 export const BLUE_GREEN_OUTPUT = "blueGreen";
 
 /**
- * The app layer: the environment's namespace, one image per service built and pushed to ECR (one
- * registry-auth look-up for all), and one ServiceDeployment per service.
+ * The app layer: the environment's namespace, one image per service at the release version (built and
+ * pushed once by the building stack, with one registry-auth look-up for all; looked up by every other),
+ * and one ServiceDeployment per service.
  */
 export class Apps extends pulumi.ComponentResource {
     /** Digest-pinned image per service. */
     readonly images: Record<string, pulumi.Output<string>> = {};
+    /** Image digest per service. */
+    readonly digests: Record<string, pulumi.Output<string>> = {};
     /** Blue/green state per service, read back on the next update. */
     readonly blueGreen: pulumi.Output<Record<string, BlueGreenState>>;
 
@@ -49,13 +59,18 @@ export class Apps extends pulumi.ComponentResource {
         const namespace = new k8s.core.v1.Namespace(args.stack,
             namespaceManifest(args.stack, { ...meshNamespaceLabels(args.mesh), ...(gateway ? READINESS_GATE_LABELS : {}) }), child);
         const edge: EdgeSource = gateway ? { kind: "gateway", publicSubnetCidrs: args.publicSubnetCidrs } : { kind: "nginx" };
-        const token = aws.ecr.getAuthorizationTokenOutput({}, child);
-        const registry = {
-            address: token.proxyEndpoint.apply((endpoint) => endpoint.replace(/^https:\/\//, "")),
-            username: token.userName,
-            password: pulumi.secret(token.password),
+        // Only a building stack pushes, so only it needs the registry's credentials.
+        const token = args.build && aws.ecr.getAuthorizationTokenOutput({}, child);
+        const build = args.build && token && {
+            registry: {
+                address: token.proxyEndpoint.apply((endpoint) => endpoint.replace(/^https:\/\//, "")),
+                username: token.userName,
+                password: pulumi.secret(token.password),
+            },
+            platforms: imagePlatforms(args.build.architectures),
+            buildOnPreview: args.build.buildOnPreview,
+            builder: args.build.builder,
         };
-        const platforms = args.architectures.map((arch) => (arch === "arm64" ? dockerBuild.Platform.Linux_arm64 : dockerBuild.Platform.Linux_amd64));
 
         // Which colour is live comes from this stack's own last update.
         const blueGreenServices = args.services.filter((s) => s.strategy === "blue-green");
@@ -69,13 +84,13 @@ export class Apps extends pulumi.ComponentResource {
         for (const service of args.services) {
             const image = new ServiceImage(service.name, {
                 context: service.path,
-                repositoryUrl: args.repositories[service.name].url,
+                repository: args.repositories[service.name],
                 version: args.version,
-                registry,
-                platforms,
-                buildOnPreview: args.buildOnPreview,
+                versionSource: args.versionSource,
+                build,
             }, child);
             this.images[service.name] = image.ref;
+            this.digests[service.name] = image.digest;
             const deployment = new ServiceDeployment(service.name, {
                 service,
                 namespace: args.stack,
@@ -88,6 +103,6 @@ export class Apps extends pulumi.ComponentResource {
             if (deployment.blueGreen) blueGreen[service.name] = deployment.blueGreen;
         }
         this.blueGreen = pulumi.output(blueGreen);
-        this.registerOutputs({ images: this.images, blueGreen: this.blueGreen });
+        this.registerOutputs({ images: this.images, digests: this.digests, blueGreen: this.blueGreen });
     }
 }

@@ -442,13 +442,13 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
             if (!open && v.delivery.agentPoolId === undefined) {
                 const endpoint = v.cluster.publicAccessCidrs.length === 0 ? "private" : `restricted to ${v.cluster.publicAccessCidrs.join(", ")}`;
                 full(c, ["delivery", "agentPoolId"], `is required: the API endpoint is ${endpoint}, so Pulumi-hosted Deployments cannot reach it ` +
-                    "(run a customer-managed agent pool in the VPC and name it here; see README: private clusters)");
+                    "(run a customer-managed agent pool in the VPC and name it here; see docs/private-clusters.md)");
             }
             // A build needs a Docker daemon: the agent's host, or a remote builder.
             const builds = v.registry.from === undefined && v.release === undefined;
             if (builds && v.delivery.agentPoolId === undefined && v.images.builder === undefined) {
                 full(c, ["images", "builder"], "is required: this stack builds images under Pulumi Deployments, whose hosted runners have no Docker daemon " +
-                    "(name a remote buildx builder, or set delivery.agentPoolId to build on your agents)");
+                    "(name a remote buildx builder, or set delivery.agentPoolId to build on your agents; see docs/private-clusters.md)");
             }
         }
     });

@@ -4,6 +4,7 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import { eksAddon, EksAddonVersions, vpcCniConfiguration } from "./eksAddons";
 import { irsaTrustPolicy } from "./trust";
+import { boundaryTransform, engineRunsTransforms } from "./identities";
 import { calendarDate, supportWarning } from "../policies/lib/eksVersions";
 
 /** What the VPC CNI needs to attach ENIs and assign addresses (IPv4), on its own role rather than the nodes'. */
@@ -29,6 +30,8 @@ export interface EksClusterArgs {
     protect: boolean;
     /** Add-on versions that override the pinned table (infra/eksAddons.ts). */
     addonVersions: EksAddonVersions;
+    /** The permissions boundary every role of the stack carries (infra/identities.ts), when it has one. */
+    permissionsBoundary?: pulumi.Input<string>;
     tags: Record<string, string>;
 }
 
@@ -118,7 +121,12 @@ export class EksCluster extends pulumi.ComponentResource {
             kubeProxyAddonOptions: { enabled: false },
             corednsAddonOptions: { enabled: false },
             tags: args.tags,
-        }, { parent: this, dependsOn: [logGroup], ...protect });
+        }, {
+            parent: this, dependsOn: [logGroup], ...protect,
+            // The EKS service role is made inside the component, and passing our own `serviceRole` would
+            // change the cluster's role ARN, which replaces the cluster: the transform bounds it in place.
+            ...(args.permissionsBoundary && engineRunsTransforms() ? { transforms: [boundaryTransform(args.permissionsBoundary)] } : {}),
+        });
 
         // The CNI's own role, through IRSA rather than Pod Identity: the CNI must have credentials before
         // any pod can run, and IRSA needs nothing in the cluster (the Pod Identity agent is an add-on that
@@ -127,6 +135,7 @@ export class EksCluster extends pulumi.ComponentResource {
             description: `VPC CNI (kube-system/aws-node) of ${args.clusterName}, through IRSA`,
             assumeRolePolicy: pulumi.all([cluster.oidcProviderArn, cluster.oidcIssuer]).apply(([arn, issuer]) =>
                 irsaTrustPolicy(arn, issuer, "kube-system", "aws-node")),
+            permissionsBoundary: args.permissionsBoundary,
             tags: args.tags,
         }, { parent: this });
         const cniPolicy = new aws.iam.RolePolicyAttachment(`${name}-vpc-cni`, { role: cniRole.name, policyArn: VPC_CNI_POLICY }, { parent: this });

@@ -47,13 +47,15 @@ export interface ClusterAccessArgs {
     accountId: pulumi.Input<string>;
     /** The delivery role that runs `pulumi up` (Pulumi Deployments, workflows): cluster admin. */
     deployRoleArn?: pulumi.Input<string>;
+    /** The read-only role of pull-request previews: `view` (no Secrets, no writes). */
+    previewRoleArn?: pulumi.Input<string>;
     tags: Record<string, string>;
 }
 
 /**
  * Who may use the Kubernetes API. With API authentication only the cluster's creator is admin by
  * default (pulumi-eks bootstraps it); everyone else needs an access entry: the deploy role (cluster
- * admin) and the principals the stack lists. Don't list the principal that created the cluster: EKS
+ * admin), the preview role (view) and the principals the stack lists. Don't list the principal that created the cluster: EKS
  * already made its entry, and a second one is rejected.
  */
 export class ClusterAccess extends pulumi.ComponentResource {
@@ -63,6 +65,9 @@ export class ClusterAccess extends pulumi.ComponentResource {
     constructor(name: string, args: ClusterAccessArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-delivery:infra:ClusterAccess", name, {}, opts);
         const grants = args.access.map((entry) => accessGrant(entry, args.accountId));
+        if (args.previewRoleArn) {
+            grants.unshift({ key: "preview", principalArn: args.previewRoleArn, policyArn: policyArn(ACCESS_POLICIES.view), accessScope: { type: "cluster" } });
+        }
         if (args.deployRoleArn) {
             grants.unshift({ key: "deploy", principalArn: args.deployRoleArn, policyArn: policyArn(ACCESS_POLICIES.clusterAdmin), accessScope: { type: "cluster" } });
         }

@@ -1,132 +1,128 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
 import * as service from "@pulumi/pulumiservice";
 import type { DeliveryConfig } from "../config";
-import { webIdentityTrustPolicy } from "./trust";
-
-/** Pulumi Cloud's OIDC issuer: Deployments exchange its tokens for AWS credentials (no stored keys). */
-export const PULUMI_OIDC_ISSUER = "api.pulumi.com/oidc";
 
 /** Files whose change redeploys the stack; a README or workflow edit does not. */
 export function deployPaths(stack: string): string[] {
     return ["index.ts", "config/**", "infra/**", "apps/**", "policies/**", "Pulumi.yaml", `Pulumi.${stack}.yaml`, "package.json", "package-lock.json"];
 }
 
-/** Events a team hears about in Slack: every start, success and failure, and drift. */
+/**
+ * What the webhook tells Slack: what runs inside Pulumi Cloud, i.e. Deployments (push-to-deploy) and
+ * the scheduled drift runs (enum names: @pulumi/pulumiservice 1.3.0 types/enums WebhookFilters).
+ * CLI updates from the GitHub workflows are left out: those jobs post their own message, with the
+ * version, the digests and the run link, which a Pulumi-rendered message cannot carry.
+ */
 export const SLACK_EVENTS: service.WebhookFilters[] = [
     service.WebhookFilters.DeploymentStarted, service.WebhookFilters.DeploymentSucceeded, service.WebhookFilters.DeploymentFailed,
-    service.WebhookFilters.UpdateSucceeded, service.WebhookFilters.UpdateFailed,
-    service.WebhookFilters.PreviewFailed, service.WebhookFilters.DriftDetected, service.WebhookFilters.DriftDetectionFailed,
+    service.WebhookFilters.DriftDetected, service.WebhookFilters.DriftDetectionFailed,
 ];
 
-/** Trust: only Pulumi Deployments of this organization/project/stack may assume the deploy role. */
-export function deployRoleTrustPolicy(providerArn: string, organization: string, project: string, stack: string): string {
-    // Condition keys are the issuer without its scheme, as IAM matches them.
-    return webIdentityTrustPolicy(providerArn, {
-        StringEquals: { [`${PULUMI_OIDC_ISSUER}:aud`]: organization },
-        StringLike: { [`${PULUMI_OIDC_ISSUER}:sub`]: `pulumi:deploy:org:${organization}:project:${project}:stack:${stack}:*` },
-    });
+/** Drift detection on production when the stack names no schedule: every 6 hours (cron, UTC). */
+export const DEFAULT_DRIFT_CRON = "0 */6 * * *";
+
+/**
+ * When Pulumi Deployments looks for drift (`pulumi refresh --preview-only` on the stack's Deployment
+ * settings: its agent pool and role): production by default, other stacks only when they ask.
+ */
+export function driftCron(delivery: Pick<DeliveryConfig, "driftSchedule">, production: boolean): string | undefined {
+    return delivery.driftSchedule ?? (production ? DEFAULT_DRIFT_CRON : undefined);
 }
 
 /**
- * What the stack's own resources need, and nothing else: the services it manages (no IAM users or
- * access keys, no organizations, no billing), IAM limited to roles/policies/OIDC providers and
- * instance profiles, and PassRole only to the services that use the roles.
+ * The Pulumi ESC environment (`<organization>/<project>/buildkit`) that holds the remote BuildKit
+ * endpoint and its TLS material: pre-run commands see no stack environment, only one opened with
+ * `pulumi env run` (pulumi/docs content/docs/deployments/concepts/settings/pre-run-commands.md).
  */
-export function deployRolePolicy(accountId: string): string {
-    return JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "StackServices",
-                Effect: "Allow",
-                Action: ["ec2:*", "eks:*", "ecr:*", "autoscaling:*", "elasticloadbalancing:*", "logs:*", "sns:*", "sqs:*", "events:*",
-                    "route53:Get*", "route53:List*", "ssm:GetParameter", "ssm:GetParameters", "sts:GetCallerIdentity", "kms:*"],
-                Resource: "*",
-            },
-            {
-                Sid: "StackIam",
-                Effect: "Allow",
-                Action: [
-                    "iam:CreateRole", "iam:GetRole", "iam:UpdateRole", "iam:DeleteRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy",
-                    "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
-                    "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies",
-                    "iam:CreatePolicy", "iam:GetPolicy", "iam:DeletePolicy", "iam:CreatePolicyVersion", "iam:GetPolicyVersion",
-                    "iam:DeletePolicyVersion", "iam:ListPolicyVersions", "iam:TagPolicy",
-                    "iam:CreateOpenIDConnectProvider", "iam:GetOpenIDConnectProvider", "iam:DeleteOpenIDConnectProvider",
-                    "iam:UpdateOpenIDConnectProviderThumbprint", "iam:AddClientIDToOpenIDConnectProvider", "iam:TagOpenIDConnectProvider",
-                    "iam:CreateInstanceProfile", "iam:GetInstanceProfile", "iam:DeleteInstanceProfile", "iam:AddRoleToInstanceProfile",
-                    "iam:RemoveRoleFromInstanceProfile", "iam:ListInstanceProfilesForRole", "iam:TagInstanceProfile", "iam:CreateServiceLinkedRole",
-                ],
-                Resource: [`arn:aws:iam::${accountId}:role/*`, `arn:aws:iam::${accountId}:policy/*`, `arn:aws:iam::${accountId}:oidc-provider/*`,
-                    `arn:aws:iam::${accountId}:instance-profile/*`],
-            },
-            {
-                Sid: "PassRolesToTheirServices",
-                Effect: "Allow",
-                Action: ["iam:PassRole"],
-                Resource: `arn:aws:iam::${accountId}:role/*`,
-                // pods.eks.amazonaws.com: EKS Pod Identity associations pass the controllers' roles to it.
-                Condition: { StringEquals: { "iam:PassedToService": ["eks.amazonaws.com", "ec2.amazonaws.com", "pods.eks.amazonaws.com"] } },
-            },
-        ],
-    });
+export function buildkitEnvironment(organization: string, project: string): string {
+    return `${organization}/${project}/buildkit`;
+}
+
+/**
+ * What runs before every Deployment: the program's and the policy pack's dependencies from their own
+ * lock files (the pack from policies/ alone, as `pulumi policy publish` sees it), and, with a remote
+ * builder, that builder registered in the runner's buildx store, where @pulumi/docker-build looks
+ * it up by name (pulumi/pulumi-docker-build@v0.0.22:provider/internal/host.go builderFor).
+ */
+export function preRunCommands(organization: string, project: string, builder?: string): string[] {
+    const commands = ["npm ci", "cd policies && npm ci"];
+    if (builder !== undefined) {
+        commands.push(`pulumi env run ${buildkitEnvironment(organization, project)} -- bash tools/ci/buildx-builder.sh ${builder}`);
+    }
+    return commands;
 }
 
 export interface DeliveryAutomationArgs {
     delivery: DeliveryConfig;
     project: string;
     stack: string;
-    accountId: pulumi.Input<string>;
+    /** The stack's deploy role (infra/identities.ts): Deployments assume it through Pulumi's OIDC issuer. */
+    deployRoleArn: pulumi.Input<string>;
     /** dev deploys every merge to `branch`; prod only on an explicit promotion (see README). */
     deployOnPush: boolean;
+    /** Production looks for drift every 6 hours unless `delivery.driftSchedule` says otherwise. */
+    production: boolean;
+    /** `images.builder`: a remote buildx builder the Deployment registers before it runs. */
+    builder?: string;
     tags: Record<string, string>;
 }
 
 /** Pulumi Deployments for this stack: source, push-to-deploy, PR previews, AWS via OIDC, and Slack. */
 export class DeliveryAutomation extends pulumi.ComponentResource {
-    readonly deployRoleArn: pulumi.Output<string>;
 
     constructor(name: string, args: DeliveryAutomationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-delivery:infra:DeliveryAutomation", name, {}, opts);
         const { delivery, project, stack } = args;
 
-        const oidc = new aws.iam.OpenIdConnectProvider(`${name}-pulumi-oidc`, {
-            url: `https://${PULUMI_OIDC_ISSUER}`,
-            clientIdLists: [delivery.organization],
-            tags: args.tags,
-        }, { parent: this });
-        const role = new aws.iam.Role(`${name}-deploy`, {
-            description: `Pulumi Deployments of ${delivery.organization}/${project}/${stack}`,
-            assumeRolePolicy: oidc.arn.apply((arn) => deployRoleTrustPolicy(arn, delivery.organization, project, stack)),
-            maxSessionDuration: 7200,
-            tags: args.tags,
-        }, { parent: this });
-        new aws.iam.RolePolicy(`${name}-deploy`, {
-            role: role.name,
-            policy: pulumi.output(args.accountId).apply(deployRolePolicy),
-        }, { parent: this });
-        this.deployRoleArn = role.arn;
-
-        new service.DeploymentSettings(`${name}-settings`, {
+        const settings = new service.DeploymentSettings(`${name}-settings`, {
             organization: delivery.organization,
             project,
             stack,
+            // A private or restricted endpoint is reached from customer-managed agents in the VPC
+            // (config/schema.ts refuses such a stack without a pool); else the Pulumi-hosted pool.
+            agentPoolId: delivery.agentPoolId,
             sourceContext: { git: { repoUrl: `https://github.com/${delivery.repository}.git`, branch: `refs/heads/${delivery.branch}`, repoDir: "." } },
             github: {
                 repository: delivery.repository,
                 deployCommits: args.deployOnPush,
-                previewPullRequests: true,
+                // Both default to true (@pulumi/pulumiservice 1.3.0 types/input.js): say false. A
+                // Deployments preview would run with the deploy role and no policy pack; PR previews
+                // run in the pull-request workflow, with the read-only preview role and the pack.
+                previewPullRequests: false,
                 paths: deployPaths(stack),
             },
             operationContext: {
-                oidc: { aws: { roleARN: role.arn, sessionName: `pulumi-deployments-${stack}`, duration: "2h0m0s" } },
-                preRunCommands: ["npm ci", "npm --prefix policies ci"],
-                environmentVariables: { PULUMI_SKIP_UPDATE_CHECK: "true" },
+                oidc: { aws: { roleARN: args.deployRoleArn, sessionName: `pulumi-deployments-${stack}`, duration: "2h0m0s" } },
+                preRunCommands: preRunCommands(delivery.organization, project, args.builder),
+                // preRunCommands install from the lock files; the executor's own `npm install` would redo it.
+                options: { skipInstallDependencies: true },
+                environmentVariables: {
+                    PULUMI_SKIP_UPDATE_CHECK: "true",
+                    // buildx's default builder for any `docker buildx` the run makes.
+                    ...(args.builder !== undefined ? { BUILDX_BUILDER: args.builder } : {}),
+                },
             },
         }, { parent: this });
 
+        const cron = driftCron(delivery, args.production);
+        if (cron !== undefined) {
+            // A drift run is a Deployment: it needs the settings (pool, role) to exist first.
+            // autoRemediate stays off: remediation is an unreviewed `pulumi up` of the branch head, which
+            // for prod would skip the promotion's approval and deploy whatever that head resolves to,
+            // not the release that is live. Drift is reported (Slack) and a person decides.
+            new service.DriftSchedule(`${name}-drift`, {
+                organization: delivery.organization,
+                project,
+                stack,
+                scheduleCron: cron,
+                autoRemediate: false,
+            }, { parent: this, dependsOn: [settings] });
+        }
+
         if (delivery.slackWebhookUrl !== undefined) {
+            // Pulumi renders the Slack message (format: slack): event, stack, result, resource counts and
+            // a link to the update, deployment or drift run; the webhook API takes no custom fields
+            // (pulumi/pulumi-pulumiservice@v1.3.0:provider/pkg/pulumiapi/webhooks.go WebhookRequest).
             new service.Webhook(`${name}-slack`, {
                 organizationName: delivery.organization,
                 projectName: project,
@@ -138,6 +134,6 @@ export class DeliveryAutomation extends pulumi.ComponentResource {
                 filters: SLACK_EVENTS,
             }, { parent: this });
         }
-        this.registerOutputs({ deployRoleArn: this.deployRoleArn });
+        this.registerOutputs({});
     }
 }

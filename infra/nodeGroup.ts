@@ -39,6 +39,8 @@ export interface NodeGroupArgs {
     cpuTargetPercent?: number;
     /** cpu-target only: who is told about every scale event. */
     alertEmail?: string;
+    /** The permissions boundary every role of the stack carries (infra/identities.ts), when it has one. */
+    permissionsBoundary?: pulumi.Input<string>;
     tags: Record<string, string>;
 }
 
@@ -77,6 +79,7 @@ export class NodeGroup extends pulumi.ComponentResource {
         const role = new aws.iam.Role(`${name}-role`, {
             description: pulumi.interpolate`Nodes of ${args.clusterName}`,
             assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" }),
+            permissionsBoundary: args.permissionsBoundary,
             tags: args.tags,
         }, { parent: this });
         // The node group waits for these: a node that boots before its role can pull images or attach

@@ -31,6 +31,8 @@ export interface BlockStorageArgs {
     clusterArn: pulumi.Input<string>;
     kubernetesVersion: string;
     addonVersions: EksAddonVersions;
+    /** The permissions boundary every role of the stack carries (infra/identities.ts), when it has one. */
+    permissionsBoundary?: pulumi.Input<string>;
     tags: Record<string, string>;
 }
 
@@ -45,7 +47,7 @@ export class BlockStorage extends pulumi.ComponentResource {
         super("eks-delivery:infra:BlockStorage", name, {}, opts);
         const { namespace, name: serviceAccount } = EBS_CSI_SERVICE_ACCOUNT;
         const role = podIdentityRole(`${name}-ebs-csi`, {
-            clusterName: args.clusterName, clusterArn: args.clusterArn, namespace, serviceAccount, tags: args.tags,
+            clusterName: args.clusterName, clusterArn: args.clusterArn, namespace, serviceAccount, permissionsBoundary: args.permissionsBoundary, tags: args.tags,
         }, { parent: this });
         const policy = new aws.iam.RolePolicyAttachment(`${name}-ebs-csi`, { role: role.name, policyArn: EBS_CSI_POLICY }, { parent: this });
         const driver = eksAddon(`${name}-ebs-csi`, {

@@ -5,12 +5,15 @@
  * releases' pods that their components state (`podFootprint`), which no preview can see; the Istio
  * sidecar that the mesh injects into the workloads of `istio-injection: enabled` namespaces included too.
  * Written by the plan as capacity.json; `capacity-fits` fails a stack whose peak does not fit, or whose
- * largest pod does not fit on one node.
+ * largest pod does not fit on one node. In a preview it counts what is known: a workload, container or
+ * footprint whose requests or replicas are unknown is left out of the demand (a node group that cannot be
+ * read at all stops the verdict: see `unreadableNodeGroups`).
  */
 import { cpuMillicores, isQuantity, memoryMiB } from "./lib/quantity";
 import { InstanceCatalog, maxPodsFor } from "./lib/instanceTypes";
-import type { StackResource } from "./framework";
+import { guardResource, type StackResource } from "./framework";
 import { containersOf, KubeIndex, podAnnotationsOf, podLabelsOf, podSpecOf, scaled } from "./kubernetes";
+import { known, knownItems } from "./unknowns";
 import { ISTIO_INJECTION_LABEL, ISTIO_SIDECAR, POD_FOOTPRINT_OUTPUT, PodFootprint } from "./lib/conventions";
 
 /** Hourly rates (USD, us-east-1, like the instance prices) of what every stack pays besides nodes. */
@@ -174,15 +177,20 @@ function decodeUserData(userData: unknown): string {
  * when the resources carry no ids (the offline plan's inputs), the stack's only template.
  */
 function launchTemplateOf(group: StackResource, templates: StackResource[]): StackResource | undefined {
-    const ref = group.props.launchTemplate;
+    const ref = known(() => group.props.launchTemplate, undefined);
     if (!ref) return undefined;
-    const named = templates.find((t) => (ref.id !== undefined && t.props.id === ref.id) || (ref.name !== undefined && t.props.name === ref.name));
+    // A template's id is unknown in a preview until it is created: then only a name, or the only template, tells.
+    const named = templates.find((t) => known(() => (ref.id !== undefined && t.props.id === ref.id) || (ref.name !== undefined && t.props.name === ref.name), false));
     return named ?? (templates.length === 1 ? templates[0] : undefined);
 }
 
 /** VPC CNI prefix delegation: the vpc-cni add-on's ENABLE_PREFIX_DELEGATION, else the component's vpcCniOptions. */
 export function prefixDelegationOf(resources: StackResource[]): boolean {
-    const addon = resources.find((r) => r.type === "aws:eks/addon:Addon" && r.props.addonName === "vpc-cni");
+    return known(() => prefixDelegationIn(resources), false);
+}
+
+function prefixDelegationIn(resources: StackResource[]): boolean {
+    const addon = resources.find((r) => r.type === "aws:eks/addon:Addon" && known(() => r.props.addonName === "vpc-cni", false));
     if (addon) {
         let values: any;
         try {
@@ -201,31 +209,45 @@ export function prefixDelegationOf(resources: StackResource[]): boolean {
  * read instead when the stack has any, since a real preview registers both them and their aws children.
  */
 export function nodeGroupsOf(resources: StackResource[], catalog: InstanceCatalog): NodeGroupCapacity[] {
-    const components = resources.filter((r) => r.type === "eks:index:ManagedNodeGroup");
-    const groups = components.length ? components : resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
     const templates = resources.filter((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate");
     const prefixDelegation = prefixDelegationOf(resources);
-    return groups.flatMap((g) => {
-        const types = (g.props.instanceTypes ?? ["t3.medium"]).map((t: string) => catalog.find(t)).filter(Boolean);
-        if (types.length === 0) return [];
-        // Several types: plan for the smallest, which the group may well get.
-        const type = types.sort((a: any, b: any) => a.vcpu - b.vcpu || a.memoryMiB - b.memoryMiB)[0]!;
-        const userData = g.type === "eks:index:ManagedNodeGroup"
-            ? (g.props.nodeadmExtraOptions ?? []).map((o: any) => String(o.content)).join("\n")
-            : decodeUserData(launchTemplateOf(g, templates)?.props.userData);
-        const maxPods = maxPodsInUserData(userData) ?? (type.maxEnis !== undefined ? maxPodsFor(type, prefixDelegation) : 110);
-        const scaling = g.props.scalingConfig ?? {};
-        return [{
-            name: g.name,
-            instanceType: type.name,
-            vcpu: type.vcpu,
-            memoryMiB: type.memoryMiB,
-            maxPods,
-            minSize: scaling.minSize ?? 1,
-            maxSize: scaling.maxSize ?? scaling.minSize ?? 1,
-            usdPerHour: type.usdPerHour ?? 0,
-        }];
-    });
+    return nodeGroupResources(resources).flatMap((g) => known(() => nodeGroupOf(g, templates, catalog, prefixDelegation), []));
+}
+
+/** The node groups capacity is planned on: the components when the stack has any, else the aws node groups. */
+function nodeGroupResources(resources: StackResource[]): StackResource[] {
+    const components = resources.filter((r) => r.type === "eks:index:ManagedNodeGroup");
+    return components.length ? components : resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
+}
+
+/** Node groups whose instance types or scaling are unknown (in a preview): capacity cannot be judged while any is. */
+export function unreadableNodeGroups(resources: StackResource[]): string[] {
+    return nodeGroupResources(resources.map(guardResource))
+        .filter((g) => !known(() => { JSON.stringify([g.props.instanceTypes, g.props.scalingConfig]); return true; }, false))
+        .map((g) => g.name);
+}
+
+function nodeGroupOf(g: StackResource, templates: StackResource[], catalog: InstanceCatalog, prefixDelegation: boolean): NodeGroupCapacity[] {
+    const types = (g.props.instanceTypes ?? ["t3.medium"]).map((t: string) => catalog.find(t)).filter(Boolean);
+    if (types.length === 0) return [];
+    // Several types: plan for the smallest, which the group may well get.
+    const type = types.sort((a: any, b: any) => a.vcpu - b.vcpu || a.memoryMiB - b.memoryMiB)[0]!;
+    // User data unknown in a preview: the max pods EKS itself sets (below).
+    const userData = known(() => g.type === "eks:index:ManagedNodeGroup"
+        ? (g.props.nodeadmExtraOptions ?? []).map((o: any) => String(o.content)).join("\n")
+        : decodeUserData(launchTemplateOf(g, templates)?.props.userData), "");
+    const maxPods = maxPodsInUserData(userData) ?? (type.maxEnis !== undefined ? maxPodsFor(type, prefixDelegation) : 110);
+    const scaling = g.props.scalingConfig ?? {};
+    return [{
+        name: g.name,
+        instanceType: type.name,
+        vcpu: type.vcpu,
+        memoryMiB: type.memoryMiB,
+        maxPods,
+        minSize: scaling.minSize ?? 1,
+        maxSize: scaling.maxSize ?? scaling.minSize ?? 1,
+        usdPerHour: type.usdPerHour ?? 0,
+    }];
 }
 
 /**
@@ -238,9 +260,15 @@ export function podRequests(pod: Record<string, any> | undefined, injected?: Req
     const sidecars = { cpuMillicores: injected?.cpuMillicores ?? 0, memoryMiB: injected?.memoryMiB ?? 0 };
     const init = { cpuMillicores: 0, memoryMiB: 0 };
     for (const { container, role } of containersOf(pod)) {
-        const req = container.resources?.requests ?? {};
-        const cpu = req.cpu !== undefined && isQuantity(String(req.cpu)) ? cpuMillicores(req.cpu) : 0;
-        const memory = req.memory !== undefined && isQuantity(String(req.memory)) ? memoryMiB(req.memory) : 0;
+        // A request unknown in a preview counts as none: the demand is what is known.
+        const cpu = known(() => {
+            const req = container.resources?.requests?.cpu;
+            return req !== undefined && isQuantity(String(req)) ? cpuMillicores(req) : 0;
+        }, 0);
+        const memory = known(() => {
+            const req = container.resources?.requests?.memory;
+            return req !== undefined && isQuantity(String(req)) ? memoryMiB(req) : 0;
+        }, 0);
         if (role === "init") {
             init.cpuMillicores = Math.max(init.cpuMillicores, cpu + sidecars.cpuMillicores);
             init.memoryMiB = Math.max(init.memoryMiB, memory + sidecars.memoryMiB);
@@ -279,7 +307,11 @@ export function meshSidecarOf(kube: KubeIndex, w: StackResource): Requests | und
     };
 }
 
-/** Pods each workload runs at peak: HPA max (or replicas) plus the rollout surge; blue/green: live max + the idle colour woken to min. */
+/**
+ * Pods each workload runs at peak: HPA max (or replicas) plus the rollout surge. Blue/green: during a
+ * switch the old colour still serves at its scale while the new one wakes at that same scale (up to the
+ * HPA's max, apps/service/blueGreen.ts colourReplicas), so the idle colour counts at its sibling's max.
+ */
 function peakReplicas(kube: KubeIndex, w: StackResource): number {
     const spec = w.props.spec ?? {};
     switch (w.props.kind) {
@@ -291,8 +323,8 @@ function peakReplicas(kube: KubeIndex, w: StackResource): number {
     const hpa = kube.hpaFor(w);
     const colour = w.props.metadata?.labels?.color;
     if (kube.isIdleColour(w)) {
-        // Woken to the live colour's HPA minimum during a switch.
-        return kube.hpaFor(kube.blueGreenSibling(w)!)?.props.spec?.minReplicas ?? 1;
+        const sibling = kube.hpaFor(kube.blueGreenSibling(w)!);
+        return sibling?.props.spec?.maxReplicas ?? sibling?.props.spec?.minReplicas ?? 1;
     }
     const replicas = hpa ? hpa.props.spec?.maxReplicas ?? 1 : spec.replicas ?? 1;
     if (w.props.kind !== "Deployment" || colour || spec.strategy?.type === "Recreate") return replicas;
@@ -303,18 +335,20 @@ function peakReplicas(kube: KubeIndex, w: StackResource): number {
 export function platformPods(resources: StackResource[]): PlatformPod[] {
     // Nodes of an EKS cluster run these whether the stack declares the cluster or only its node groups.
     const hasCluster = resources.some((r) => ["eks:index:Cluster", "aws:eks/cluster:Cluster", "eks:index:ManagedNodeGroup", "aws:eks/nodeGroup:NodeGroup"].includes(r.type));
-    const declared = resources.filter((r) => r.type === "aws:eks/addon:Addon").map((r) => String(r.props.addonName));
+    const declared = resources.filter((r) => r.type === "aws:eks/addon:Addon").flatMap((r) => known(() => [String(r.props.addonName)], []));
     const eksAddons = [...new Set([...(hasCluster ? EKS_DEFAULT_ADDONS : []), ...declared])].filter((a) => a in EKS_ADDON_PODS).sort();
     const pods: PlatformPod[] = eksAddons.flatMap((a) => EKS_ADDON_PODS[a].map((p) => ({ source: `eks-addon/${a}`, ...p })));
     for (const r of resources) {
-        const footprint = r.props[POD_FOOTPRINT_OUTPUT];
-        if (!Array.isArray(footprint)) continue;
-        for (const p of footprint as PodFootprint[]) pods.push({ source: `${r.type.split(":")[1]}/${r.name}`, ...p });
+        // A footprint (or one of its entries) unknown in a preview is left out.
+        for (const p of knownItems<PodFootprint>(() => (Array.isArray(r.props[POD_FOOTPRINT_OUTPUT]) ? r.props[POD_FOOTPRINT_OUTPUT] : []))) {
+            known(() => pods.push({ source: `${r.type.split(":")[1]}/${r.name}`, ...p }), 0);
+        }
     }
     return pods;
 }
 
-export function capacityReport(resources: StackResource[], catalog: InstanceCatalog, hoursPerMonth: number): CapacityReport {
+export function capacityReport(stackResources: StackResource[], catalog: InstanceCatalog, hoursPerMonth: number): CapacityReport {
+    const resources = stackResources.map(guardResource);
     const kube = new KubeIndex(resources);
     const nodeGroups = nodeGroupsOf(resources, catalog);
 
@@ -334,19 +368,28 @@ export function capacityReport(resources: StackResource[], catalog: InstanceCata
         .map((p) => ({ workload: p.workload, kind: p.kind, source: p.source, cpuMillicores: p.cpuMillicores, memoryMiB: p.memoryMiB }));
     const meshSidecars: MeshSidecar[] = [];
     for (const w of kube.workloads) {
-        const sidecar = meshSidecarOf(kube, w);
-        const pod = podRequests(podSpecOf(w.props), sidecar);
-        const workload = `${kube.namespaceOf(w.props)}/${w.props.metadata?.name ?? w.name}`;
-        if (w.props.kind === "DaemonSet") {
-            if (sidecar) meshSidecars.push({ workload, kind: w.props.kind, replicas: 0, ...sidecar });
+        // A workload whose replicas, namespace labels or name are unknown in a preview is left out of the demand.
+        const seen = known(() => {
+            const sidecar = meshSidecarOf(kube, w);
+            const kind = String(w.props.kind);
+            return {
+                sidecar, kind,
+                pod: podRequests(podSpecOf(w.props), sidecar),
+                workload: `${kube.namespaceOf(w.props)}/${w.props.metadata?.name ?? w.name}`,
+                n: kind === "DaemonSet" ? 0 : peakReplicas(kube, w),
+            };
+        }, undefined);
+        if (!seen) continue;
+        const { sidecar, kind, pod, workload, n } = seen;
+        if (kind === "DaemonSet") {
+            if (sidecar) meshSidecars.push({ workload, kind, replicas: 0, ...sidecar });
             perNode.pods += 1;
             perNode.cpuMillicores += pod.cpuMillicores;
             perNode.memoryMiB += pod.memoryMiB;
             continue;
         }
-        const n = peakReplicas(kube, w);
-        if (sidecar) meshSidecars.push({ workload, kind: w.props.kind, replicas: n, ...sidecar });
-        if (n > 0) pods.push({ workload, kind: w.props.kind, source: "kubernetes", cpuMillicores: pod.cpuMillicores, memoryMiB: pod.memoryMiB });
+        if (sidecar) meshSidecars.push({ workload, kind, replicas: n, ...sidecar });
+        if (n > 0) pods.push({ workload, kind, source: "kubernetes", cpuMillicores: pod.cpuMillicores, memoryMiB: pod.memoryMiB });
         peak.pods += n;
         peak.cpuMillicores += n * pod.cpuMillicores;
         peak.memoryMiB += n * pod.memoryMiB;
@@ -413,15 +456,16 @@ function fixedHourly(resources: StackResource[], kube: KubeIndex): number {
     const clusters = resources.filter((r) => r.type === "eks:index:Cluster").length
         || resources.filter((r) => r.type === "aws:eks/cluster:Cluster").length;
     const natResources = resources.filter((r) => r.type === "aws:ec2/natGateway:NatGateway").length;
+    // Cost only: what is unknown in a preview takes the defaults.
     const nat = natResources || resources.filter((r) => r.type === "awsx:ec2:Vpc").reduce((sum, v) => {
-        const strategy = v.props.natGateways?.strategy ?? "OnePerAz";
-        return sum + (strategy === "None" ? 0 : strategy === "Single" ? 1 : v.props.numberOfAvailabilityZones ?? 3);
+        const strategy = known(() => v.props.natGateways?.strategy ?? "OnePerAz", "OnePerAz");
+        return sum + (strategy === "None" ? 0 : strategy === "Single" ? 1 : known(() => v.props.numberOfAvailabilityZones ?? 3, 3));
     }, 0);
-    const lbServices = kube.ofKind("Service").filter((s) => s.props.spec?.type === "LoadBalancer").length;
+    const lbServices = kube.ofKind("Service").filter((s) => known(() => s.props.spec?.type === "LoadBalancer", false)).length;
     // Ingresses are served by the ingress controller's one NLB when no LoadBalancer Service is declared.
     const loadBalancers = lbServices || (kube.ofKind("Ingress").length > 0 ? 1 : 0);
     // Each Gateway (the load balancer controller's class) is one ALB; LCU charges come on top, with traffic.
-    const gateways = resources.filter((r) => r.props?.kind === "Gateway" && String(r.props.apiVersion ?? "").startsWith("gateway.networking.k8s.io/")).length;
+    const gateways = resources.filter((r) => known(() => r.props?.kind === "Gateway" && String(r.props.apiVersion ?? "").startsWith("gateway.networking.k8s.io/"), false)).length;
     return clusters * FIXED_RATES.eksControlPlane + nat * FIXED_RATES.natGateway + loadBalancers * FIXED_RATES.networkLoadBalancer
         + gateways * FIXED_RATES.applicationLoadBalancer;
 }

@@ -1,10 +1,21 @@
 /**
  * The pack's own model, free of the CrossGuard runtime: a policy is data (name, severity, tags,
- * remediation, why) plus a pure check over all of a stack's resources. The same definitions run in
- * CrossGuard (`pulumi preview --policy-pack policies`), in the offline plan and in `npm run policy`.
+ * remediation, why) plus a pure check. Most policies judge one object by itself (`checkObject`): they
+ * run as CrossGuard resource policies, on each resource as it is registered. Policies that relate
+ * objects (a workload and its PDB, HPA or node groups) check all of a stack's resources at once and run
+ * as stack policies. The same definitions run in CrossGuard (`pulumi preview --policy-pack policies`), in
+ * the offline plan and in `npm run policy`, through `evaluate()` / `checkResource()` / `checkStack()`.
+ *
+ * Unknowns: in a preview a value that depends on an output not yet known (an image still to be built) is
+ * one of the engine's sentinel strings. Policies read resources through a guard that throws
+ * `UnknownValue` when they touch one; what threw is skipped (one container, one object, one workload),
+ * never the whole policy, so every policy reports on what is known.
  */
 import type { EnforcementLevel, PolicyConfigSchema, Severity } from "@pulumi/policy";
 import { KubeIndex } from "./kubernetes";
+import { containsUnknown, guard, isView, known, UnknownValue } from "./unknowns";
+
+export { containsUnknown, eachKnown, isUnknown, known, UNKNOWN_SENTINELS, UnknownValue } from "./unknowns";
 
 /** A resource as policies see it: its Pulumi type, URN and properties (for Kubernetes, the object). */
 export interface StackResource {
@@ -27,7 +38,7 @@ export interface PolicyContext<C> {
     config: C;
 }
 
-export interface PolicyDefinition<C extends object = object> {
+interface PolicyInfo<C extends object> {
     /** Stable kebab-case name: the key in policy config and reports. */
     name: string;
     description: string;
@@ -40,8 +51,28 @@ export interface PolicyDefinition<C extends object = object> {
     tags: string[];
     /** Defaults: the properties a stack may set in policy config, with their JSON schema. */
     config?: { defaults: C; schema: PolicyConfigSchema };
+}
+
+/** A rule about one object by itself: a CrossGuard resource policy. */
+export interface ObjectPolicy<C extends object = object> extends PolicyInfo<C> {
+    /** The Pulumi types it judges (`kubernetes:apps/v1:Deployment`, `aws:ecr/repository:Repository`, ...). */
+    appliesTo(type: string): boolean;
+    checkObject(resource: StackResource, config: C): Finding[];
+}
+
+/** A rule that relates objects: a CrossGuard stack policy over every resource of the stack. */
+export interface StackPolicy<C extends object = object> extends PolicyInfo<C> {
     check(ctx: PolicyContext<C>): Finding[];
 }
+
+export type PolicyDefinition<C extends object = object> = ObjectPolicy<C> | StackPolicy<C>;
+
+export function isObjectPolicy<C extends object>(policy: PolicyDefinition<C>): policy is ObjectPolicy<C> {
+    return "checkObject" in policy;
+}
+
+/** `appliesTo` for resources of these Pulumi types. */
+export const ofTypes = (...types: string[]) => (type: string) => types.includes(type);
 
 /** Policy config as `--policy-pack-config` takes it: `all` and per-policy levels and properties. */
 export type PackConfig = Record<string, EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)>;
@@ -57,6 +88,19 @@ export interface Violation {
     name?: string;
     namespace?: string;
     file?: string;
+}
+
+/** The resource as policies read it: guarded when its properties hold unknowns, else as it is. */
+const guardedResources = new WeakMap<StackResource, StackResource>();
+
+export function guardResource(r: StackResource): StackResource {
+    if (isView(r.props)) return r;
+    let guarded = guardedResources.get(r);
+    if (!guarded) {
+        guarded = containsUnknown(r.props) ? { ...r, props: guard(r.props, []) } : r;
+        guardedResources.set(r, guarded);
+    }
+    return guarded;
 }
 
 /** A `*`-wildcard pattern as an anchored RegExp; `any` is what a `*` may match (default: anything). */
@@ -86,23 +130,52 @@ export function propertiesOf<C extends object>(policy: PolicyDefinition<C>, conf
     return { ...(policy.config?.defaults ?? ({} as C)), ...pick(props(config.all)), ...pick(props(config[policy.name])) };
 }
 
+/** One object against an object policy (a resource policy in CrossGuard); an object it cannot judge yields nothing. */
+export function checkResource<C extends object>(policy: ObjectPolicy<C>, resource: StackResource, config: C): Finding[] {
+    if (!policy.appliesTo(resource.type)) return [];
+    return known(() => policy.checkObject(guardResource(resource), config), []);
+}
+
+/**
+ * A stack policy over guarded resources (see `guardResource`). Its rules skip the objects they cannot
+ * judge; an unknown that still escapes means the policy could not run, which the caller reports.
+ */
+export function checkStack<C extends object>(policy: StackPolicy<C>, guarded: StackResource[], config: C, kube = new KubeIndex(guarded)): Finding[] {
+    return policy.check({ resources: guarded, kube, config });
+}
+
 /** Evaluates the policies over one stack's resources (or one set of YAML documents). */
 export function evaluate(policies: PolicyDefinition<any>[], resources: StackResource[], config: PackConfig = {}): Violation[] {
-    const kube = new KubeIndex(resources);
+    const guarded = resources.map(guardResource);
+    const kube = new KubeIndex(guarded);
     const violations: Violation[] = [];
     for (const policy of policies) {
         const level = enforcementLevelOf(policy.name, config);
         if (level === "disabled") continue;
-        for (const finding of policy.check({ resources, kube, config: propertiesOf(policy, config) })) {
+        const properties = propertiesOf(policy, config);
+        let findings: Finding[];
+        try {
+            findings = isObjectPolicy(policy)
+                ? resources.flatMap((r) => checkResource(policy, r, properties))
+                : checkStack(policy, guarded, properties, kube);
+        } catch (err) {
+            if (!(err instanceof UnknownValue)) throw err;
+            // As CrossGuard reports a policy that cannot run in a preview: advisory, whatever its level.
+            violations.push({ policy: policy.name, enforcementLevel: "advisory", severity: policy.severity, message: `can't run during preview: ${err.message}` });
+            continue;
+        }
+        for (const finding of findings) {
             const r = finding.resource;
-            const meta = r && kube.isObject(r) ? r.props.metadata ?? {} : {};
+            const object = r && kube.isObject(r);
             violations.push({
                 policy: policy.name,
                 enforcementLevel: level === "advisory" ? "advisory" : "mandatory",
                 severity: policy.severity,
                 message: finding.message,
                 ...(r ? { urn: r.urn, type: r.type } : {}),
-                ...(r && kube.isObject(r) ? { kind: String(r.props.kind), name: meta.name, namespace: kube.namespaceOf(r.props) } : r ? { name: r.name } : {}),
+                ...(r && object
+                    ? { kind: String(r.props.kind), name: known(() => r.props.metadata?.name, undefined), namespace: known(() => kube.namespaceOf(r.props), undefined) }
+                    : r ? { name: r.name } : {}),
                 ...(r?.file ? { file: r.file } : {}),
             });
         }

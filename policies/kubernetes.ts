@@ -4,6 +4,7 @@
  * a workload, which PDBs and NetworkPolicies select its pods, which ServiceAccount it runs as).
  */
 import type { StackResource } from "./framework";
+import { known, knownItems } from "./unknowns";
 
 export type KubeObject = Record<string, any>;
 
@@ -46,12 +47,25 @@ export function podAnnotationsOf(obj: KubeObject): Record<string, string> {
     return obj.spec?.template?.metadata?.annotations ?? {};
 }
 
+/** The pod's containers; in a preview, the known ones (an init container whose restartPolicy is unknown counts as a plain init container: no probes asked). */
 export function containersOf(spec: Record<string, any> | undefined): ContainerRef[] {
     if (!spec) return [];
-    const init = (spec.initContainers ?? []).map((c: any): ContainerRef => ({ container: c, role: c?.restartPolicy === "Always" ? "sidecar" : "init" }));
-    const app = (spec.containers ?? []).map((c: any): ContainerRef => ({ container: c, role: "app" }));
+    const init = knownItems<any>(() => spec.initContainers)
+        .map((c): ContainerRef => ({ container: c, role: known(() => c?.restartPolicy === "Always", false) ? "sidecar" : "init" }));
+    const app = knownItems<any>(() => spec.containers).map((c): ContainerRef => ({ container: c, role: "app" }));
     return [...init, ...app];
 }
+
+/** Human name of an object: `Deployment dev/api` (the resource's name when the object's is unknown). */
+export function describeObject(r: StackResource): string {
+    const name = known(() => r.props.metadata?.name, undefined) ?? r.name;
+    const namespace = known(() => r.props.metadata?.namespace ?? "default", "?");
+    return `${r.props.kind} ${namespace}/${name}`;
+}
+
+/** Is this resource a Kubernetes object of one of these kinds (`kubernetes:apps/v1:Deployment`, ...)? */
+export const kubernetesKinds = (...kinds: readonly string[]) => (type: string) =>
+    isKubernetesType(type) && kinds.includes(type.slice(type.lastIndexOf(":") + 1));
 
 /** Does a label selector (`{matchLabels, matchExpressions}`) select these labels? An empty selector selects all. */
 export function selects(selector: Record<string, any> | undefined, labels: Record<string, string>): boolean {
@@ -96,7 +110,7 @@ export class KubeIndex {
     }
 
     isObject(r: StackResource): boolean {
-        return isKubernetesType(r.type) && typeof r.props?.kind === "string";
+        return isKubernetesType(r.type) && known(() => typeof r.props?.kind === "string", false);
     }
 
     ofKind(...kinds: string[]): StackResource[] {
@@ -109,8 +123,7 @@ export class KubeIndex {
 
     /** Human name of an object: `Deployment dev/api`. */
     describe(r: StackResource): string {
-        const name = r.props.metadata?.name ?? r.name;
-        return `${r.props.kind} ${this.namespaceOf(r.props)}/${name}`;
+        return describeObject(r);
     }
 
     /** The HPA whose scaleTargetRef names this workload. */

@@ -5,13 +5,16 @@ import { planJson, PlannedResource } from "../tools/plan/plan";
 import { planBlueGreen, stateAfter } from "../apps/service/blueGreen";
 import { SHUTDOWN } from "../apps/service/manifests";
 import { BLUE_GREEN_OUTPUT } from "../apps";
-import { one, ofType, plan, stackValues, validateKubernetesObject, Values } from "./support";
+import { liveDeployment, one, ofType, plan, stackValues, validateKubernetesObject, Values } from "./support";
 
 const VERSION = "v5.3.25-5e15f0a";
 function values(stack = "dev", version = VERSION): Values {
     return { ...stackValues(stack), "eks-delivery:version": version };
 }
 const named = (resources: PlannedResource[], name: string) => resources.find((r) => (r.outputs.metadata as any)?.name === name);
+/** The blue/green Deployments as the cluster has them after update `p`, at these counts: what the next update reads. */
+const cluster = (p: { plan: { resources: PlannedResource[] } }, counts: Record<"blue" | "green", number>) => (["blue", "green"] as const)
+    .map((c) => liveDeployment(named(p.plan.resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment"), `web-${c}`)!.outputs, counts[c]));
 
 test("a rolling service: zero-downtime Deployment, HPA, PDB, Service, HTTPRoute, ExternalSecret, NetworkPolicy", async () => {
     const dev = await plan(values(), "dev");
@@ -95,8 +98,8 @@ test("images: tagged with the version, pushed to the service's ECR repository, c
 
 test("a redeploy of the same version changes nothing; changed source changes the digest", async () => {
     const first = await plan(values(), "dev");
-    const second = await plan(values(), "dev", [], first.plan.outputs);
-    const third = await plan(values(), "dev", [], second.plan.outputs);
+    const second = await plan(values(), "dev", [], first.plan.outputs, undefined, { liveObjects: cluster(first, { blue: 2, green: 0 }) });
+    const third = await plan(values(), "dev", [], second.plan.outputs, undefined, { liveObjects: cluster(second, { blue: 2, green: 0 }) });
     assert.equal(planJson(third.plan), planJson(second.plan));
     assert.deepEqual(second.plan.outputs.images, first.plan.outputs.images, "same source and version, same digests");
     const other = await plan(values("dev", "v5.3.26-1234567"), "dev");
@@ -120,15 +123,15 @@ test("blue/green: two colours, one live; a new version goes to the idle colour; 
     assert.equal(idle(first).spec.replicas, 0);
     assert.equal(replicas(first, "blue"), 2, "the first live colour starts at the HPA minimum");
 
-    // Same version again: nothing moves, and Pulumi stops owning the scale.
-    const same = await plan(values(), "dev", [], first.plan.outputs);
+    // Same version again: nothing moves; the live colour holds the scale the cluster has (test/blueGreen.test.ts).
+    const same = await plan(values(), "dev", [], first.plan.outputs, undefined, { liveObjects: cluster(first, { blue: 2, green: 0 }) });
     assert.equal(svc(same), "blue");
-    assert.equal(replicas(same, "blue"), undefined, "the HPA owns the live colour's scale");
-    const sameAgain = await plan(values(), "dev", [], same.plan.outputs);
+    assert.equal(replicas(same, "blue"), 2, "still declared: server-side apply would drop a field no longer sent");
+    const sameAgain = await plan(values(), "dev", [], same.plan.outputs, undefined, { liveObjects: cluster(same, { blue: 2, green: 0 }) });
     assert.equal(planJson(sameAgain.plan), planJson(same.plan), "repeated up of the same version is a no-op");
 
     // A new version: deployed to green, which goes live; blue keeps the old version at zero.
-    const next = await plan(values("dev", "v5.3.26-1234567"), "dev", [], same.plan.outputs);
+    const next = await plan(values("dev", "v5.3.26-1234567"), "dev", [], same.plan.outputs, undefined, { liveObjects: cluster(same, { blue: 2, green: 0 }) });
     const state2 = (next.plan.outputs[BLUE_GREEN_OUTPUT] as any).web;
     assert.equal(state2.live, "green");
     assert.equal(state2.colours.green.version, "v5.3.26-1234567");
@@ -200,16 +203,19 @@ test("in a preview, before the image is built, a blue/green service's manifests 
     // What a preview hands the program for an image it has not built: an unknown output.
     const unknownImage = () => new (pulumi.Output as any)(new Set(), Promise.resolve(undefined), Promise.resolve(false), Promise.resolve(false), Promise.resolve([])) as import("@pulumi/pulumi").Output<string>;
     const previous = { live: "blue" as const, colours: { blue: { version: "v5.3.24-0000000", image: "r/web@sha256:old" }, green: { version: "v5.3.24-0000000", image: "r/web@sha256:old" } } };
+    // Blue serves at 4 pods: the preview reads it too.
+    const { deploymentManifest } = await import("../apps/service/manifests");
+    const serving = liveDeployment(deploymentManifest(web, { namespace: "dev", version: "v5.3.24-0000000", image: "r/web@sha256:old" }, { deployment: "web-blue", colour: "blue", replicas: 4 }), 4);
     const planned = await planComponent(() => {
         new ServiceDeployment("web", { service: web, namespace: "dev", version: VERSION, image: unknownImage(), previous, edge: { kind: "nginx" } });
-    });
+    }, "dev", { preview: true, liveObjects: [serving] });
     const deployment = (colour: string) => planned.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === `web-${colour}`)!.inputs as any;
     // Green gets this version (its image unknown); blue keeps serving the old one, fully known.
     const green = deployment("green");
     assert.equal(green.spec.template.spec.containers[0].image, "[unknown]", "plan.json's mark for an unknown value");
     assert.equal(green.spec.template.spec.containers[0].readinessProbe.httpGet.path, web.readinessPath, "everything else is known: policies can judge it");
     assert.equal(green.metadata.labels["app.kubernetes.io/version"], VERSION);
-    assert.equal(green.spec.replicas, web.replicas.min, "woken up for the switch");
+    assert.equal(green.spec.replicas, 4, "woken up for the switch, at the serving colour's scale");
     const blue = deployment("blue");
     assert.equal(blue.spec.template.spec.containers[0].image, "r/web@sha256:old");
     const service = planned.resources.find((r) => r.type === "kubernetes:core/v1:Service" && r.name === "web")!.inputs as any;

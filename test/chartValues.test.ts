@@ -33,6 +33,8 @@ export const VARIANTS: Array<[string, string, (v: Record<string, any>) => void]>
     ["mesh", "dev", (v) => { v["eks-delivery:mesh"] = { enabled: true }; }],
     ["nginx", "prod", (v) => { v["eks-delivery:ingress"] = { controller: "nginx" }; }],
     ["nginx-mesh", "dev", (v) => { v["eks-delivery:ingress"] = { controller: "nginx" }; v["eks-delivery:mesh"] = { enabled: true }; }],
+    // external-dns gets the cutover's exclusion flags (infra/addons/external-dns/index.ts).
+    ["cutover", "dev", (v) => { v["eks-delivery:cutover"] = { record: "www.dev.example.com", weights: { eks: 10, legacy: 90 }, legacy: { dnsName: "legacy-1234567890.ap-northeast-2.elb.amazonaws.com", zoneId: "ZWKZPGTI48KDX" } }; }],
 ];
 
 async function planVariants(): Promise<Release[]> {

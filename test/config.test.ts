@@ -134,6 +134,19 @@ const rules: Array<[string, Mutation, string | RegExp, string?]> = [
         "eks-delivery:addons.external-dns.values.sources: is set by the program, not by a stack: with policy sync, a source left out deletes the records of every host it served"],
     ["nginx's add-ons on the gateway edge", (v) => { v["eks-delivery:addons"] = { "cert-manager": { enabled: true } }; },
         "eks-delivery:addons.cert-manager: is not installed by this stack: only ingress-nginx uses it (eks-delivery:ingress.controller is gateway)"],
+    // Pulumi-hosted Deployments reach only an endpoint open to every address, and have no Docker daemon.
+    ["a private endpoint under Deployments without an agent pool", (v) => { cluster(v).publicAccessCidrs = []; v["eks-delivery:delivery"] = { organization: "acme", repository: "acme/eks-delivery" }; },
+        "eks-delivery:delivery.agentPoolId: is required: the API endpoint is private, so Pulumi-hosted Deployments cannot reach it " +
+        "(run a customer-managed agent pool in the VPC and name it here; see docs/private-clusters.md)"],
+    ["a restricted endpoint under Deployments without an agent pool", (v) => { v["eks-delivery:delivery"] = { organization: "acme", repository: "acme/eks-delivery" }; },
+        /^eks-delivery:delivery\.agentPoolId: is required: the API endpoint is restricted to 203\.0\.113\.0\/24, so Pulumi-hosted Deployments cannot reach it/],
+    ["a building stack on hosted Deployments without a builder", (v) => { cluster(v).publicAccessCidrs = ["0.0.0.0/0"]; v["eks-delivery:delivery"] = { organization: "acme", repository: "acme/eks-delivery" }; },
+        "eks-delivery:images.builder: is required: this stack builds images under Pulumi Deployments, whose hosted runners have no Docker daemon " +
+        "(name a remote buildx builder, or set delivery.agentPoolId to build on your agents; see docs/private-clusters.md)"],
+    ["an agent pool id that is not a UUID", (v) => { v["eks-delivery:delivery"] = { organization: "acme", repository: "acme/eks-delivery", agentPoolId: "prod-pool" }; },
+        'eks-delivery:delivery.agentPoolId: "prod-pool" is not a Pulumi agent pool id (a UUID)'],
+    ["a builder name a shell would split", (v) => { v["eks-delivery:images"] = { builder: "remote; rm -rf /" }; },
+        'eks-delivery:images.builder: "remote; rm -rf /" is not a buildx builder name'],
 ];
 
 for (const [name, mutate, expected, stack] of rules) {
@@ -145,6 +158,33 @@ for (const [name, mutate, expected, stack] of rules) {
         assert.ok(hit, `expected ${expected} among:\n  ${lines.join("\n  ")}`);
     });
 }
+
+test("Deployments paths that can work are accepted: an open endpoint with a remote builder, a pool, a stack that builds nothing", () => {
+    const delivery = { organization: "acme", repository: "acme/eks-delivery" };
+    const pool = "0f3c6a2e-8d1b-4e5f-9a7c-2b4d6e8f0a1c";
+    // Open endpoint + builder: Pulumi-hosted runners reach the API and build on the remote BuildKit.
+    const open = stackValues("dev");
+    cluster(open).publicAccessCidrs = ["0.0.0.0/0"];
+    open["eks-delivery:delivery"] = delivery;
+    open["eks-delivery:images"] = { builder: "acme-buildkit" };
+    assert.equal(validate(open).images.builder, "acme-buildkit");
+    // Restricted endpoint + pool: the agents reach the API and build with their host's daemon.
+    const pooled = stackValues("dev");
+    pooled["eks-delivery:delivery"] = { ...delivery, agentPoolId: pool };
+    assert.equal(validate(pooled).delivery?.agentPoolId, pool);
+    // A consumer of another stack's registry builds nothing: a pool for its private endpoint, no builder.
+    const consumer = stackValues("prod");
+    consumer["eks-delivery:delivery"] = { ...delivery, agentPoolId: pool };
+    const prod = validate(consumer, "prod");
+    assert.equal(prod.images.builder, undefined);
+    assert.equal(prod.delivery?.githubEnvironment, "prod", "the deploy role trusts the GitHub environment named after the stack");
+    // A release builds nothing either: an open endpoint needs no builder.
+    const release = stackValues("dev");
+    cluster(release).publicAccessCidrs = ["0.0.0.0/0"];
+    release["eks-delivery:delivery"] = delivery;
+    release["eks-delivery:release"] = "v5.3.20-1a2b3c4";
+    assert.doesNotThrow(() => validate(release));
+});
 
 test("config reports every independent problem at once, one per line", () => {
     const values = stackValues("dev");

@@ -95,20 +95,24 @@ test("dev: VPC, encrypted and logged EKS cluster, node group, ECR", async () => 
         assert.deepEqual(repo.inputs.imageTagMutabilityExclusionFilters, [{ filter: "buildcache", filterType: "WILDCARD" }], "only the build cache tag moves");
         assert.deepEqual(repo.inputs.imageScanningConfiguration, { scanOnPush: true });
         assert.deepEqual(repo.inputs.encryptionConfigurations, [{ encryptionType: "KMS", kmsKey: imagesKey.outputs.arn }]);
-        assert.equal(repo.inputs.forceDelete, true);
-        assert.equal(repo.options?.protect, undefined);
+        // prod's account pulls from dev's registry: kept like production's.
+        assert.equal(repo.inputs.forceDelete, false);
+        assert.equal(repo.options?.protect, true);
     }
+    assert.equal(imagesKey.options?.protect, true);
     const lifecycle = ofType(dev, "aws:ecr/lifecyclePolicy:LifecyclePolicy");
     assert.equal(lifecycle.length, 2);
     const rules = JSON.parse(String(lifecycle[0].inputs.policy)).rules;
+    assert.deepEqual(rules.map((r: any) => r.rulePriority), [1, 2]);
     assert.deepEqual(rules[0].selection, { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 7 });
-    assert.deepEqual(rules[1].selection, { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 30 });
+    assert.deepEqual(rules[1].selection, { tagStatus: "tagged", tagPrefixList: ["v"], countType: "imageCountMoreThan", countNumber: 30 },
+        "the last 30 release tags; no `any` rule, so buildcache never expires");
 
     assert.equal(dev.plan.outputs.kubeconfig, "[secret]");
     assert.equal(dev.plan.outputs.maxPodsPerNode, 110);
 });
 
-test("prod: three AZs with a NAT gateway each, private endpoint, repositories kept", async () => {
+test("prod: three AZs with a NAT gateway each, private endpoint, no registry of its own", async () => {
     const prod = await plan(stackValues("prod"), "prod");
     const vpc = one(prod, "awsx:ec2:Vpc").inputs as any;
     assert.equal(vpc.numberOfAvailabilityZones, 3);
@@ -117,10 +121,9 @@ test("prod: three AZs with a NAT gateway each, private endpoint, repositories ke
     assert.equal(cluster.endpointPublicAccess, false);
     assert.equal(cluster.publicAccessCidrs, undefined);
     assert.equal(one(prod, "aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, 365);
-    for (const repo of ofType(prod, "aws:ecr/repository:Repository")) {
-        assert.equal(repo.inputs.forceDelete, false);
-        assert.equal(repo.options?.protect, true);
-    }
+    // prod deploys from dev's registry (eks-delivery:registry.from): no repositories, no key of its own.
+    assert.equal(ofType(prod, "aws:ecr/repository:Repository").length, 0);
+    assert.equal(ofType(prod, "eks-delivery:infra:ContainerRegistry").length, 0);
     // Production refuses deletion: the cluster (EKS deletion protection and Pulumi protect), the VPC, every KMS key.
     assert.equal(cluster.deletionProtection, true);
     assert.equal(one(prod, "eks:index:Cluster").options?.protect, true);
@@ -183,8 +186,10 @@ test("max pods without prefix delegation follow the ENI formula", async () => {
 });
 
 test("lifecycle policy documents", () => {
-    const rules = JSON.parse(lifecyclePolicy({ keepImages: 5, untaggedExpiryDays: 3 })).rules;
-    assert.deepEqual(rules.map((r: any) => r.selection.countNumber), [3, 5]);
+    const rules = JSON.parse(lifecyclePolicy({ keepImages: 35, untaggedExpiryDays: 3 })).rules;
+    assert.deepEqual(rules.map((r: any) => r.selection.countNumber), [3, 35]);
+    assert.deepEqual(rules.map((r: any) => r.selection.tagStatus), ["untagged", "tagged"]);
+    assert.deepEqual(rules[1].selection.tagPrefixList, ["v"]);
     assert.ok(rules.every((r: any) => r.action.type === "expire"));
 });
 
@@ -196,16 +201,19 @@ test("cluster access: the deploy role is cluster admin, configured principals ge
         { principalArn: "arn:aws:iam::123456789012:role/auditors", policy: "view" },
         { principalArn: "role/teams/sre", policy: "admin" },
     ];
-    values["eks-delivery:delivery"] = { organization: "acme", repository: "acme/eks-delivery" };
+    // The endpoint is restricted: Deployments run on an agent pool (config/schema.ts).
+    values["eks-delivery:delivery"] = { organization: "acme", repository: "acme/eks-delivery", agentPoolId: "0f3c6a2e-8d1b-4e5f-9a7c-2b4d6e8f0a1c" };
     const planned = await plan(values, "dev");
     const entries = ofType(planned, "aws:eks/accessEntry:AccessEntry");
     const associations = ofType(planned, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation");
     const deployRole = one(planned, "aws:iam/role:Role", "delivery-deploy");
     const grant = (principal: unknown) => associations.find((a) => a.inputs.principalArn === principal)!.inputs as any;
-    assert.equal(entries.length, 5);
+    assert.equal(entries.length, 6, "the deploy and preview roles and the four principals");
     for (const e of entries) assert.deepEqual([e.inputs.clusterName, e.inputs.type], ["eks-delivery-dev", "STANDARD"]);
     const policy = (name: string) => `arn:aws:eks::aws:cluster-access-policy/${name}`;
     assert.deepEqual(grant(deployRole.outputs.arn), { clusterName: "eks-delivery-dev", principalArn: deployRole.outputs.arn, policyArn: policy("AmazonEKSClusterAdminPolicy"), accessScope: { type: "cluster" } });
+    const previewRole = one(planned, "aws:iam/role:Role", "delivery-preview");
+    assert.deepEqual(grant(previewRole.outputs.arn).policyArn, policy("AmazonEKSViewPolicy"));
     assert.equal(grant("arn:aws:iam::123456789012:role/ops/platform-admins").policyArn, policy("AmazonEKSClusterAdminPolicy"));
     assert.deepEqual(grant("arn:aws:iam::123456789012:user/alice").accessScope, { type: "namespace", namespaces: ["dev"] });
     assert.equal(grant("arn:aws:iam::123456789012:user/alice").policyArn, policy("AmazonEKSEditPolicy"));

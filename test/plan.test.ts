@@ -99,6 +99,17 @@ for (const [name, text, expected] of badFiles) {
     });
 }
 
+test("--registry that is not a registry file exits 2 before planning", () => {
+    const dir = tmp("registry");
+    const file = path.join(dir, "registry.json");
+    fs.writeFileSync(file, "not json");
+    const result = runPlan(["--stack", "dev", "--registry", file, "--out", path.join(dir, "out")]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /^plan: --registry .*registry\.json: not an emulated registry file/);
+    assert.equal(fs.existsSync(path.join(dir, "out")), false, "nothing written");
+    assert.equal(fs.readFileSync(file, "utf8"), "not json", "the file is left alone");
+});
+
 test("bad arguments exit 2 with usage", () => {
     for (const args of [["--bogus"], ["--stack"], ["extra"], ["--stack", "../etc"], ["--today", "2026-02-30"], ["--today", "tomorrow"]]) {
         const result = runPlan(args);

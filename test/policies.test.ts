@@ -5,7 +5,6 @@ import { parseAllDocuments } from "yaml";
 import { allPolicies } from "../policies/all";
 import { evaluate, PackConfig, StackResource } from "../policies/framework";
 import { allocatable, capacityReport, ISTIO_SIDECAR_REQUESTS, nodeCost, podRequests } from "../policies/capacity";
-import { toCrossGuard } from "../policies/crossguard";
 import { parseImage } from "../policies/rules/workload";
 import { loadInstanceCatalog } from "../policies/lib/instanceTypes";
 import { utcDate } from "../policies/lib/eksVersions";
@@ -425,44 +424,6 @@ test("capacity: max pods from the launch template's user data, else from the ENI
     const component = aws("eks:index:ManagedNodeGroup", { instanceTypes: ["t3.medium"], scalingConfig: { minSize: 1, maxSize: 2 }, nodeadmExtraOptions: [{ content: "maxPods: 42" }] });
     assert.deepEqual(maxPods([component]), [42]);
     assert.deepEqual(maxPods([{ ...component, props: { instanceTypes: ["t3.medium"] } }, aws("eks:index:Cluster", { vpcCniOptions: { enablePrefixDelegation: true } })]), [110]);
-});
-
-test("CrossGuard: the adapter reports each finding with its resource's URN", () => {
-    const policy = toCrossGuard(allPolicies.find((p) => p.name === "hpa-min-replicas")!);
-    const reported: Array<[string, string | undefined]> = [];
-    const resources = docs(good().replace("minReplicas: 2", "minReplicas: 1"));
-    const args = {
-        resources: resources.map((r) => ({ ...r, opts: {} as any, dependencies: [], propertyDependencies: {}, isType: () => false, asType: () => undefined })),
-        stackTags: new Map<string, string>(),
-        getConfig: <T extends object>() => ({}) as T,
-        notApplicable: (reason?: string): never => { throw new Error(reason); },
-    };
-    policy.validateStack(args as any, (message, urn) => { reported.push([message, urn]); });
-    assert.equal(reported.length, 1);
-    assert.match(reported[0][0], /minReplicas is 1/);
-    assert.equal(reported[0][1], resources.find((r) => r.props.kind === "HorizontalPodAutoscaler")!.urn);
-    assert.equal(policy.severity, "high");
-    assert.ok(policy.tags!.includes("polaris:hpaMinAvailability"));
-});
-
-test("CrossGuard: eks-version-supported reads today from the policy config, else the current date", () => {
-    const policy = toCrossGuard(allPolicies.find((p) => p.name === "eks-version-supported")!);
-    assert.deepEqual(policy.configSchema?.properties.today, { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" });
-    const cluster = aws("eks:index:Cluster", { version: "1.34", upgradePolicy: { supportType: "STANDARD" } }, "cluster");
-    const validate = (config: object) => {
-        const reported: Array<[string, string | undefined]> = [];
-        const args = {
-            resources: [{ ...cluster, opts: {} as any, dependencies: [], propertyDependencies: {}, isType: () => false, asType: () => undefined }],
-            stackTags: new Map<string, string>(),
-            getConfig: <T extends object>() => config as T,
-            notApplicable: (reason?: string): never => { throw new Error(reason); },
-        };
-        policy.validateStack(args as any, (message, urn) => { reported.push([message, urn]); });
-        return reported;
-    };
-    assert.deepEqual(validate({ today: "2026-11-27" }), []);
-    assert.deepEqual(validate({ today: "2026-12-03" }).map(([, urn]) => urn), [cluster.urn]);
-    assert.ok(Array.isArray(validate({})), "no config: the current date");
 });
 
 test("every policy has a stable name, description, severity, remediation, why and tags; names are unique", () => {

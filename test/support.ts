@@ -3,7 +3,8 @@ import * as path from "path";
 import { readStackFile } from "../config/stackFile";
 import { PROJECT_ROOT, validateStackConfig, StackConfig } from "../config";
 import { loadInstanceCatalog } from "../policies/lib/instanceTypes";
-import { planStack, PlannedStack } from "../tools/plan/planStack";
+import { planStack, PlannedStack, PlanRequest } from "../tools/plan/planStack";
+import { stableHex } from "../tools/plan/emulatedCloud";
 import type { PlannedResource } from "../tools/plan/plan";
 import { addonConfigProblems } from "../infra/addons/catalog";
 
@@ -22,9 +23,13 @@ export function validate(values: Values, stack = "dev"): StackConfig {
 /** The day tests read the EKS support calendar on: verdicts must not change with the day the suite runs. */
 export const TEST_DATE = "2026-11-27";
 
-/** Runs the program offline with these values, as `npm run plan` does (on TEST_DATE unless `today` says). */
-export function plan(values: Values, stack = "dev", secretKeys: string[] = [], previousOutputs?: Record<string, unknown>, today = TEST_DATE): Promise<PlannedStack> {
-    return planStack({ stack, stackFile: { file: `test:${stack}`, values, secretKeys }, previousOutputs, today });
+/**
+ * Runs the program offline with these values, as `npm run plan` does (on TEST_DATE unless `today` says);
+ * `more` passes the request's other options (the cluster's live objects, a preview...).
+ */
+export function plan(values: Values, stack = "dev", secretKeys: string[] = [], previousOutputs?: Record<string, unknown>, today = TEST_DATE,
+    more: Omit<PlanRequest, "stack" | "stackFile" | "configFile"> = {}): Promise<PlannedStack> {
+    return planStack({ stack, stackFile: { file: `test:${stack}`, values, secretKeys }, previousOutputs, today, ...more });
 }
 
 export function ofType(planned: PlannedStack, type: string): PlannedResource[] {
@@ -110,12 +115,52 @@ export function addonContext(stack = "dev", patch: (v: Values) => void = () => {
  * Runs `body` (which declares resources, e.g. one add-on component) under the emulated cloud and
  * returns the plan of what it registered, as `npm run plan` would show it.
  */
-export async function planComponent(body: () => void, stack = "dev"): Promise<import("../tools/plan/plan").Plan> {
+export async function planComponent(body: () => void, stack = "dev",
+    more: Omit<import("../tools/plan/engine").EngineOptions, "project" | "stack" | "stackFile" | "projectRoot"> = {}): Promise<import("../tools/plan/plan").Plan> {
     const { runEmulated } = await import("../tools/plan/engine");
     const { buildPlan } = await import("../tools/plan/plan");
     const stackFile = { file: `test:${stack}`, values: stackValues(stack), secretKeys: [] };
-    const run = await runEmulated({ project: "eks-delivery", stack, stackFile, projectRoot: PROJECT_ROOT }, async () => { body(); });
+    const run = await runEmulated({ project: "eks-delivery", stack, stackFile, projectRoot: PROJECT_ROOT, ...more }, async () => { body(); });
     return buildPlan(run);
+}
+
+/**
+ * A Deployment as the API server returns it once `manifest` (a planned Deployment's inputs) has rolled out
+ * and its HPA (or Pulumi) has set it to `replicas`: server-set metadata, the controllers' field managers,
+ * a settled status. Zero counts are absent from the status, as the API omits them (omitempty).
+ */
+export function liveDeployment(manifest: Record<string, any>, replicas: number): import("../tools/plan/emulatedCloud").KubernetesObject & import("kubernetes-models/apps/v1/Deployment").IDeployment {
+    const time = `${TEST_DATE}T00:00:00Z`;
+    const count = replicas > 0 ? replicas : undefined;
+    const { name, namespace } = manifest.metadata;
+    const managed = (manager: string, fields: object, subresource?: string) => ({ manager, operation: "Update", apiVersion: "apps/v1", time, fieldsType: "FieldsV1", fieldsV1: fields, ...(subresource ? { subresource } : {}) });
+    return {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: {
+            ...manifest.metadata,
+            name,
+            namespace,
+            uid: [8, 4, 4, 4, 12].map((n, i) => stableHex(n, namespace, name, String(i))).join("-"),
+            resourceVersion: "48213",
+            generation: 2,
+            creationTimestamp: time,
+            annotations: { ...manifest.metadata.annotations, "deployment.kubernetes.io/revision": "1" },
+            managedFields: [
+                managed("kube-controller-manager", { "f:spec": { "f:replicas": {} } }, "scale"),
+                managed("kube-controller-manager", { "f:status": { "f:conditions": {}, "f:observedGeneration": {}, "f:replicas": {} } }, "status"),
+            ],
+        },
+        spec: { ...manifest.spec, replicas },
+        status: {
+            observedGeneration: 2,
+            replicas: count, updatedReplicas: count, readyReplicas: count, availableReplicas: count,
+            conditions: [
+                { type: "Available", status: "True", reason: "MinimumReplicasAvailable", message: "Deployment has minimum availability.", lastUpdateTime: time, lastTransitionTime: time },
+                { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable", message: `ReplicaSet "${name}-5d8f7c9b6" has successfully progressed.`, lastUpdateTime: time, lastTransitionTime: time },
+            ],
+        },
+    };
 }
 
 /** The Pod Identity of a planned add-on: its role's trust, its policy statements and its association. */

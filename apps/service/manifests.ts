@@ -53,19 +53,24 @@ export interface ServiceContext {
     envSecretName?: string;
 }
 
+/** The label that tells the colours apart: the Service selects the live one by it. */
+export const COLOUR_LABEL = "color";
+/** The label a workload carries its release version in. */
+export const VERSION_LABEL = "app.kubernetes.io/version";
+
 export function labels(service: ServiceConfig, version: string, colour?: Colour): Record<string, string> {
     return {
         "app.kubernetes.io/name": service.name,
-        "app.kubernetes.io/version": version,
+        [VERSION_LABEL]: version,
         "app.kubernetes.io/part-of": PLATFORM.partOf,
         "app.kubernetes.io/managed-by": "pulumi",
-        ...(colour ? { color: colour } : {}),
+        ...(colour ? { [COLOUR_LABEL]: colour } : {}),
     };
 }
 
 /** Selector labels: stable across versions (a Deployment's selector is immutable). */
 export function selector(service: ServiceConfig, colour?: Colour): Record<string, string> {
-    return { "app.kubernetes.io/name": service.name, ...(colour ? { color: colour } : {}) };
+    return { "app.kubernetes.io/name": service.name, ...(colour ? { [COLOUR_LABEL]: colour } : {}) };
 }
 
 /**
@@ -133,7 +138,7 @@ function container(service: ServiceConfig, ctx: ServiceContext): k8s.types.input
 }
 
 export interface DeploymentOptions extends WorkloadNames {
-    /** Set only when Pulumi must own the scale (idle colour: 0; a colour being activated: min). */
+    /** Blue/green colours only: the scale Pulumi holds (apps/service/blueGreen.ts colourReplicas). Rolling Deployments leave it to the HPA. */
     replicas?: number;
 }
 
@@ -142,7 +147,9 @@ export function deploymentManifest(service: ServiceConfig, ctx: ServiceContext, 
     const annotations: Record<string, string> = {};
     if (ctx.envSecretName) annotations["secret.reloader.stakater.com/reload"] = ctx.envSecretName; // secret refresh rolls the pods
     if (opts.replicas !== undefined) {
-        annotations["pulumi.com/patchForce"] = "true"; // take spec.replicas over from the HPA's field manager
+        // Forced: spec.replicas may be owned by the HPA (kube-controller-manager, subresource scale) or the idle
+        // DeploymentPatch's manager; a non-forced apply of another value would fail with a conflict.
+        annotations["pulumi.com/patchForce"] = "true";
         annotations[ACTIVATION_ANNOTATION] = "true";
     }
     return {
@@ -218,7 +225,7 @@ export function serviceManifest(service: ServiceConfig, namespace: string, versi
         metadata: { name, namespace, labels: labels(service, version) },
         spec: {
             type: "ClusterIP",
-            selector: { "app.kubernetes.io/name": service.name, ...(colour ? { color: colour } : {}) },
+            selector: { "app.kubernetes.io/name": service.name, ...(colour ? { [COLOUR_LABEL]: colour } : {}) },
             ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
         },
     };

@@ -14,6 +14,8 @@ export interface AddonContext {
     /** Node IAM role (Karpenter nodes reuse it, and with it the access entry EKS made for it). */
     nodeRoleName: pulumi.Input<string>;
     nodeRoleArn: pulumi.Input<string>;
+    /** The boundary every role the stack creates carries (infra/identities.ts); none without delivery. */
+    permissionsBoundary?: pulumi.Input<string>;
     tags: Record<string, string>;
     /**
      * What everything inside the cluster waits for (nodes, cluster DNS, the Pod Identity agent, access

@@ -63,6 +63,8 @@ export interface PodIdentityRoleArgs {
     clusterArn: pulumi.Input<string>;
     namespace: string;
     serviceAccount: string;
+    /** The stack's permissions boundary (infra/identities.ts), when it has one. */
+    permissionsBoundary?: pulumi.Input<string>;
     tags: Record<string, string>;
 }
 
@@ -72,6 +74,7 @@ export function podIdentityRole(name: string, args: PodIdentityRoleArgs, opts: p
     return new aws.iam.Role(name, {
         description: pulumi.interpolate`${namespace}/${serviceAccount} in ${args.clusterName} (EKS Pod Identity)`,
         assumeRolePolicy: pulumi.output(args.clusterArn).apply((arn) => podIdentityTrustPolicy(arn, namespace, serviceAccount)),
+        permissionsBoundary: args.permissionsBoundary,
         tags: args.tags,
     }, opts);
 }
@@ -79,7 +82,7 @@ export function podIdentityRole(name: string, args: PodIdentityRoleArgs, opts: p
 /** Workload identity for one controller through EKS Pod Identity (what AWS recommends for add-ons). */
 export function workloadIdentity(name: string, args: WorkloadIdentityArgs, opts: pulumi.CustomResourceOptions): WorkloadIdentity {
     const { ctx, namespace, serviceAccount } = args;
-    const role = podIdentityRole(name, { clusterName: ctx.clusterName, clusterArn: ctx.clusterArn, namespace, serviceAccount, tags: ctx.tags }, opts);
+    const role = podIdentityRole(name, { clusterName: ctx.clusterName, clusterArn: ctx.clusterArn, namespace, serviceAccount, permissionsBoundary: ctx.permissionsBoundary, tags: ctx.tags }, opts);
     const policy = new aws.iam.RolePolicy(name, {
         role: role.name,
         policy: pulumi.output(args.statements).apply((statements) => JSON.stringify({ Version: "2012-10-17", Statement: statements })),

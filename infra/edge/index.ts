@@ -30,6 +30,7 @@ export class Edge extends pulumi.ComponentResource {
     readonly certificateArn: pulumi.Output<string>;
     /** What an HTTPRoute waits for: the Gateway accepting routes. */
     readonly gateway: k8s.apiextensions.CustomResource;
+    private readonly gatewayRef: { namespace: string; name: string };
 
     constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-delivery:edge:Edge", name, {}, opts);
@@ -104,7 +105,12 @@ export class Edge extends pulumi.ComponentResource {
                     { name: httpsListener, protocol: "HTTPS", port: 443, allowedRoutes: { namespaces: { from: "Selector", selector: { matchLabels: labels } } } },
                 ],
             },
+            // Sent as nothing (undefined is dropped: pulumi/pulumi sdk/nodejs/runtime/rpc.ts serializeProperties), but the
+            // key makes the SDK expose the live object's status, which CustomResource does not declare
+            // (pulumi/pulumi-kubernetes#1836): outputs resolve only for keys the resource was registered with.
+            status: undefined,
         }, { parent: this, dependsOn: [...args.after, ns, gatewayClassObject, loadBalancer] });
+        this.gatewayRef = { namespace, name: gatewayName };
         new k8s.apiextensions.CustomResource(`${name}-https-redirect`, {
             apiVersion: "gateway.networking.k8s.io/v1",
             kind: "HTTPRoute",
@@ -116,5 +122,21 @@ export class Edge extends pulumi.ComponentResource {
             },
         }, { parent: this, dependsOn: [this.gateway] });
         this.registerOutputs({ certificateArn: this.certificateArn });
+    }
+
+    /**
+     * The ALB's DNS name, as the controller reports it on the Programmed Gateway (the cutover's EKS target).
+     * Computed only when asked: an Output that fails and nobody consumes would still fail the update.
+     * The controller writes one Hostname address, the ALB's lower-cased DNS name, when the ALB is active
+     * (kubernetes-sigs/aws-load-balancer-controller@v3.5.0:controllers/gateway/gateway_controller.go:480-489).
+     */
+    loadBalancerDnsName(): pulumi.Output<string> {
+        const { namespace, name } = this.gatewayRef;
+        const status = (this.gateway as unknown as { status: pulumi.Output<{ addresses?: Array<{ type?: string; value: string }> } | undefined> }).status;
+        return status.apply((s) => {
+            const address = s?.addresses?.find((a) => a.type === undefined || a.type === "Hostname");
+            if (!address) throw new Error(`Gateway ${namespace}/${name} is Programmed but reports no ALB address in status.addresses`);
+            return address.value;
+        });
     }
 }

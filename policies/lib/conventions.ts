@@ -4,8 +4,10 @@
  */
 
 /**
- * Set on the blue/green colour an update wakes up: for that one update Pulumi owns spec.replicas (the
- * HPA's minimum) although an HPA scales the Deployment. `hpa-owns-replicas` accepts exactly this.
+ * Set on every blue/green colour: Pulumi always declares its spec.replicas, although an HPA scales the
+ * live one (server-side apply would remove a field Pulumi stopped sending). The count is the cluster's own:
+ * what the serving colour has, what a colour is woken up to (the live count within the HPA's bounds), or
+ * zero for the idle colour. `hpa-owns-replicas` accepts exactly this.
  */
 export const ACTIVATION_ANNOTATION = "eks-delivery/activation";
 

@@ -3,7 +3,7 @@
  * the offline plan sees, as remote components are opaque there) and the `aws:*` resources a real
  * preview registers under them.
  */
-import { wildcardRegExp, type Finding, type PolicyDefinition, type StackResource } from "../framework";
+import { eachKnown, known, ofTypes, wildcardRegExp, type Finding, type ObjectPolicy, type PolicyDefinition, type StackPolicy, type StackResource } from "../framework";
 import { EKS_VERSIONS, isIsoDate, supportStatus, utcDate } from "../lib/eksVersions";
 
 const of = (resources: StackResource[], ...types: string[]) => resources.filter((r) => types.includes(r.type));
@@ -11,21 +11,21 @@ const finding = (r: StackResource, message: string): Finding => ({ resource: r, 
 
 const EKS_COMPONENT = "eks:index:Cluster";
 const EKS_CLUSTER = "aws:eks/cluster:Cluster";
+const CLUSTERS = ofTypes(EKS_COMPONENT, EKS_CLUSTER);
 
-export const eksSecretsEncryption: PolicyDefinition = {
+export const eksSecretsEncryption: ObjectPolicy = {
     name: "eks-secrets-encryption",
     description: "EKS envelope-encrypts Kubernetes secrets with a KMS key.",
     severity: "high",
     remediation: "Pass encryptionConfigKeyArn (a KMS key with rotation) to the cluster.",
     why: "Without envelope encryption, etcd snapshots and backups hold every Kubernetes secret readable.",
     tags: ["checkov:CKV_AWS_58"],
-    check: ({ resources }) => [
-        ...of(resources, EKS_COMPONENT).filter((r) => !r.props.encryptionConfigKeyArn).map((r) => finding(r, "has no encryptionConfigKeyArn")),
-        ...of(resources, EKS_CLUSTER).filter((r) => {
-            const configs: any[] = r.props.encryptionConfig ? [r.props.encryptionConfig].flat() : [];
-            return !configs.some((c) => (c.resources ?? []).includes("secrets") && c.provider?.keyArn);
-        }).map((r) => finding(r, "does not encrypt secrets with a KMS key")),
-    ],
+    appliesTo: CLUSTERS,
+    checkObject: (r) => {
+        if (r.type === EKS_COMPONENT) return r.props.encryptionConfigKeyArn ? [] : [finding(r, "has no encryptionConfigKeyArn")];
+        const configs: any[] = r.props.encryptionConfig ? [r.props.encryptionConfig].flat() : [];
+        return configs.some((c) => (c.resources ?? []).includes("secrets") && c.provider?.keyArn) ? [] : [finding(r, "does not encrypt secrets with a KMS key")];
+    },
 };
 
 /** Problems with an endpoint's exposure: public access without a CIDR list, or open to the internet. */
@@ -36,53 +36,51 @@ function endpointProblem(publicAccess: boolean | undefined, cidrs: string[] | un
     return undefined;
 }
 
-export const eksEndpointRestricted: PolicyDefinition = {
+export const eksEndpointRestricted: ObjectPolicy = {
     name: "eks-endpoint-restricted",
     description: "The EKS API endpoint is private, or public only to listed CIDRs (never 0.0.0.0/0).",
     severity: "critical",
     remediation: "Set publicAccessCidrs to your office/VPN ranges, or endpointPublicAccess: false.",
     why: "An API server open to the internet is one leaked kubeconfig or one CVE away from the whole cluster.",
     tags: ["checkov:CKV_AWS_38", "checkov:CKV_AWS_39"],
-    check: ({ resources }) => [
-        ...of(resources, EKS_COMPONENT).flatMap((r) => {
-            // The component's endpointPublicAccess defaults to true.
-            const problem = endpointProblem(r.props.endpointPublicAccess ?? true, r.props.publicAccessCidrs);
-            return problem ? [finding(r, problem)] : [];
-        }),
-        ...of(resources, EKS_CLUSTER).flatMap((r) => {
-            const vpc = r.props.vpcConfig ?? {};
-            const problem = endpointProblem(vpc.endpointPublicAccess ?? true, vpc.publicAccessCidrs);
-            return problem ? [finding(r, problem)] : [];
-        }),
-    ],
+    appliesTo: CLUSTERS,
+    checkObject: (r) => {
+        // The component's endpointPublicAccess defaults to true, as does the cluster's.
+        const problem = r.type === EKS_COMPONENT
+            ? endpointProblem(r.props.endpointPublicAccess ?? true, r.props.publicAccessCidrs)
+            : endpointProblem(r.props.vpcConfig?.endpointPublicAccess ?? true, r.props.vpcConfig?.publicAccessCidrs);
+        return problem ? [finding(r, problem)] : [];
+    },
 };
 
 const REQUIRED_LOGS = ["api", "audit", "authenticator"];
 
-export const eksControlPlaneLogging: PolicyDefinition = {
+export const eksControlPlaneLogging: ObjectPolicy = {
     name: "eks-control-plane-logging",
     description: "EKS ships at least the api, audit and authenticator control-plane logs.",
     severity: "medium",
     remediation: "enabledClusterLogTypes: [api, audit, authenticator, controllerManager, scheduler].",
     why: "Without audit logs nobody could say who deleted the Deployment at 3 a.m.",
     tags: ["checkov:CKV_AWS_37"],
-    check: ({ resources }) => of(resources, EKS_COMPONENT, EKS_CLUSTER).flatMap((r) => {
+    appliesTo: CLUSTERS,
+    checkObject: (r) => {
         const enabled: string[] = r.props.enabledClusterLogTypes ?? [];
         const missing = REQUIRED_LOGS.filter((l) => !enabled.includes(l));
         return missing.length ? [finding(r, `does not log ${missing.join(", ")}`)] : [];
-    }),
+    },
 };
 
 const REPOSITORY = "aws:ecr/repository:Repository";
 
-export const ecrImmutableTags: PolicyDefinition = {
+export const ecrImmutableTags: ObjectPolicy = {
     name: "ecr-immutable-tags",
     description: "ECR repositories make release tags immutable (exclusions may not cover version tags).",
     severity: "high",
     remediation: "imageTagMutability: IMMUTABLE (or IMMUTABLE_WITH_EXCLUSION for a cache tag only).",
     why: "A re-pushed tag swapped the code under running pods; the next restart ran something nobody deployed.",
     tags: ["checkov:CKV_AWS_51"],
-    check: ({ resources }) => of(resources, REPOSITORY).flatMap((r) => {
+    appliesTo: ofTypes(REPOSITORY),
+    checkObject: (r) => {
         const mode = r.props.imageTagMutability ?? "MUTABLE";
         if (mode === "IMMUTABLE") return [];
         if (mode === "IMMUTABLE_WITH_EXCLUSION") {
@@ -91,34 +89,32 @@ export const ecrImmutableTags: PolicyDefinition = {
             return loose.length ? [finding(r, `exclusion filters ${loose.join(", ")} make release tags mutable`)] : [];
         }
         return [finding(r, `tags are ${mode}`)];
-    }),
+    },
 };
 
-export const ecrScanOnPush: PolicyDefinition = {
+export const ecrScanOnPush: ObjectPolicy = {
     name: "ecr-scan-on-push",
     description: "ECR scans every pushed image.",
     severity: "medium",
     remediation: "imageScanningConfiguration: {scanOnPush: true}.",
     why: "Known CVEs in base images shipped for months because nobody looked.",
     tags: ["checkov:CKV_AWS_163"],
-    check: ({ resources }) => of(resources, REPOSITORY)
-        .filter((r) => r.props.imageScanningConfiguration?.scanOnPush !== true)
-        .map((r) => finding(r, "does not scan on push")),
+    appliesTo: ofTypes(REPOSITORY),
+    checkObject: (r) => r.props.imageScanningConfiguration?.scanOnPush === true ? [] : [finding(r, "does not scan on push")],
 };
 
-export const ecrKmsEncryption: PolicyDefinition = {
+export const ecrKmsEncryption: ObjectPolicy = {
     name: "ecr-kms-encryption",
     description: "ECR repositories are encrypted with KMS.",
     severity: "medium",
     remediation: "encryptionConfigurations: [{encryptionType: KMS, kmsKey: <key arn>}].",
     why: "Customer-managed keys keep image access auditable and revocable.",
     tags: ["checkov:CKV_AWS_136"],
-    check: ({ resources }) => of(resources, REPOSITORY)
-        .filter((r) => !(r.props.encryptionConfigurations ?? []).some((c: any) => c.encryptionType === "KMS"))
-        .map((r) => finding(r, "is not KMS-encrypted")),
+    appliesTo: ofTypes(REPOSITORY),
+    checkObject: (r) => (r.props.encryptionConfigurations ?? []).some((c: any) => c.encryptionType === "KMS") ? [] : [finding(r, "is not KMS-encrypted")],
 };
 
-export const ecrLifecyclePolicy: PolicyDefinition = {
+export const ecrLifecyclePolicy: StackPolicy = {
     name: "ecr-lifecycle-policy",
     description: "Every ECR repository has a lifecycle policy.",
     severity: "low",
@@ -126,10 +122,10 @@ export const ecrLifecyclePolicy: PolicyDefinition = {
     why: "Registries grew without bound: storage bills, and scans of thousands of dead images.",
     tags: [],
     check: ({ resources }) => {
-        const covered = new Set(of(resources, "aws:ecr/lifecyclePolicy:LifecyclePolicy").map((p) => String(p.props.repository)));
-        return of(resources, REPOSITORY)
-            .filter((r) => !covered.has(String(r.props.name)) && !covered.has(r.urn))
-            .map((r) => finding(r, "has no lifecycle policy"));
+        // In a preview a policy's repository may be unknown: the repositories it could cover are then not judged.
+        const policies = of(resources, "aws:ecr/lifecyclePolicy:LifecyclePolicy");
+        return eachKnown(of(resources, REPOSITORY), (r) =>
+            policies.some((p) => [String(r.props.name), r.urn].includes(String(p.props.repository))) ? [] : [finding(r, "has no lifecycle policy")]);
     },
 };
 
@@ -148,7 +144,7 @@ function metadataProblems(options: Record<string, any> | undefined): string[] {
     return problems;
 }
 
-export const nodesImdsV2: PolicyDefinition = {
+export const nodesImdsV2: ObjectPolicy = {
     name: "nodes-imdsv2",
     description: "Worker nodes require IMDSv2 (session tokens) with a response hop limit of 1, so pods cannot reach instance metadata.",
     severity: "high",
@@ -157,22 +153,23 @@ export const nodesImdsV2: PolicyDefinition = {
     why: "IMDSv1 hands the node role's credentials to any SSRF in any pod; with IMDSv2 and a hop limit of 2 any pod can still " +
         "fetch a token and take the node role (ECR pull, ENI management) for itself.",
     tags: ["checkov:CKV_AWS_79", "checkov:CKV_AWS_341"],
-    check: ({ resources }) => [
-        ...of(resources, "eks:index:ManagedNodeGroup").flatMap((r) => {
-            if (r.props.launchTemplate) return []; // judged by its launch template
-            // pulumi-eks builds the template with a hop limit of 2 (pulumi/pulumi-eks@v4.3.0:nodejs/eks/nodes/nodegroup.ts:2236-2242).
-            return [finding(r, r.props.enableIMDSv2 === true
-                ? "enableIMDSv2 sets a hop limit of 2: pods can reach IMDS and the node role's credentials"
-                : "does not require IMDSv2")];
-        }),
-        ...of(resources, "aws:eks/nodeGroup:NodeGroup")
-            .filter((r) => !r.props.launchTemplate)
-            .map((r) => finding(r, "has no launch template, so IMDSv1 stays enabled")),
-        ...of(resources, "aws:ec2/launchTemplate:LaunchTemplate").flatMap((r) => {
-            const problems = metadataProblems(r.props.metadataOptions);
-            return problems.length ? [finding(r, problems.join("; "))] : [];
-        }),
-    ],
+    appliesTo: ofTypes("eks:index:ManagedNodeGroup", "aws:eks/nodeGroup:NodeGroup", "aws:ec2/launchTemplate:LaunchTemplate"),
+    checkObject: (r) => {
+        switch (r.type) {
+            case "eks:index:ManagedNodeGroup":
+                if (r.props.launchTemplate) return []; // judged by its launch template
+                // pulumi-eks builds the template with a hop limit of 2 (pulumi/pulumi-eks@v4.3.0:nodejs/eks/nodes/nodegroup.ts:2236-2242).
+                return [finding(r, r.props.enableIMDSv2 === true
+                    ? "enableIMDSv2 sets a hop limit of 2: pods can reach IMDS and the node role's credentials"
+                    : "does not require IMDSv2")];
+            case "aws:eks/nodeGroup:NodeGroup":
+                return r.props.launchTemplate ? [] : [finding(r, "has no launch template, so IMDSv1 stays enabled")];
+            default: {
+                const problems = metadataProblems(r.props.metadataOptions);
+                return problems.length ? [finding(r, problems.join("; "))] : [];
+            }
+        }
+    },
 };
 
 /** Properties of `eks-version-supported`: the day the support calendar is read on. */
@@ -181,7 +178,22 @@ export interface EksVersionConfig {
     today?: string;
 }
 
-export const eksVersionSupported: PolicyDefinition<EksVersionConfig> = {
+/** What is wrong with a cluster's Kubernetes version on `today`, if anything. */
+function versionProblem(value: unknown, today: string): string | undefined {
+    const version = value === undefined || value === null ? undefined : String(value);
+    if (version === undefined) return "sets no version: EKS picks one, and nothing says when it leaves standard support";
+    const entry = EKS_VERSIONS.find((v) => v.version === version);
+    const status = supportStatus(version, today);
+    if (!entry || !status) return `Kubernetes ${version} is not in the EKS support calendar (${EKS_VERSIONS.map((v) => v.version).join(", ")})`;
+    if (status.phase === "standard") return undefined;
+    return status.phase === "extended"
+        ? `Kubernetes ${version} left standard support on ${entry.endOfStandardSupport} (phase: extended, ` +
+            `$0.60 instead of $0.10 per cluster-hour until ${entry.endOfExtendedSupport})`
+        : `Kubernetes ${version} left standard support on ${entry.endOfStandardSupport} (phase: unsupported, ` +
+            `extended support ended ${entry.endOfExtendedSupport}; EKS upgrades the control plane by itself)`;
+}
+
+export const eksVersionSupported: ObjectPolicy<EksVersionConfig> = {
     name: "eks-version-supported",
     description: "The EKS cluster runs a Kubernetes version in standard support (policies/lib/eksVersions.ts) and sets its upgrade policy explicitly.",
     severity: "high",
@@ -194,32 +206,18 @@ export const eksVersionSupported: PolicyDefinition<EksVersionConfig> = {
         defaults: {},
         schema: { properties: { today: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" } } },
     },
-    check: ({ resources, config }) => {
+    appliesTo: CLUSTERS,
+    checkObject: (r, config) => {
         const today = config.today ?? utcDate();
         if (!isIsoDate(today)) {
-            return [{ message: `config today ${JSON.stringify(today)} is not a date like 2026-11-27` }];
+            return [{ resource: r, message: `config today ${JSON.stringify(today)} is not a date like 2026-11-27` }];
         }
-        return of(resources, EKS_COMPONENT, EKS_CLUSTER).flatMap((r) => {
-            const problems: string[] = [];
-            const version = r.props.version === undefined || r.props.version === null ? undefined : String(r.props.version);
-            const entry = version === undefined ? undefined : EKS_VERSIONS.find((v) => v.version === version);
-            const status = version === undefined ? undefined : supportStatus(version, today);
-            if (version === undefined) {
-                problems.push("sets no version: EKS picks one, and nothing says when it leaves standard support");
-            } else if (!entry || !status) {
-                problems.push(`Kubernetes ${version} is not in the EKS support calendar (${EKS_VERSIONS.map((v) => v.version).join(", ")})`);
-            } else if (status.phase !== "standard") {
-                problems.push(status.phase === "extended"
-                    ? `Kubernetes ${version} left standard support on ${entry.endOfStandardSupport} (phase: extended, ` +
-                        `$0.60 instead of $0.10 per cluster-hour until ${entry.endOfExtendedSupport})`
-                    : `Kubernetes ${version} left standard support on ${entry.endOfStandardSupport} (phase: unsupported, ` +
-                        `extended support ended ${entry.endOfExtendedSupport}; EKS upgrades the control plane by itself)`);
-            }
-            if (!r.props.upgradePolicy?.supportType) {
-                problems.push("sets no upgradePolicy: EKS defaults to EXTENDED support, billed at six times the price once the version leaves standard support");
-            }
-            return problems.length ? [finding(r, problems.join("; "))] : [];
-        });
+        // The version and the upgrade policy are judged apart: in a preview either may be unknown.
+        const problems = [known(() => versionProblem(r.props.version, today), undefined), known(() => r.props.upgradePolicy?.supportType
+            ? undefined
+            : "sets no upgradePolicy: EKS defaults to EXTENDED support, billed at six times the price once the version leaves standard support", undefined)]
+            .filter((p): p is string => p !== undefined);
+        return problems.length ? [finding(r, problems.join("; "))] : [];
     },
 };
 

@@ -1,6 +1,6 @@
 import { loadInstanceCatalog } from "../lib/instanceTypes";
-import { capacityReport, CapacityReport, PodSize } from "../capacity";
-import type { PolicyDefinition } from "../framework";
+import { capacityReport, CapacityReport, PodSize, unreadableNodeGroups } from "../capacity";
+import type { StackPolicy } from "../framework";
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -21,7 +21,7 @@ function podsTooBig({ largestPod }: CapacityReport): string[] {
         `allocatable less its DaemonSets: ${what.join(", ")}`);
 }
 
-export const capacityFits: PolicyDefinition<{ hoursPerMonth: number }> = {
+export const capacityFits: StackPolicy<{ hoursPerMonth: number }> = {
     name: "capacity-fits",
     description: "At peak (every HPA at maxReplicas, plus the rollout surge) the pods' requests and count fit the node groups at maxSize, and the largest pod fits on one node.",
     severity: "critical",
@@ -30,6 +30,8 @@ export const capacityFits: PolicyDefinition<{ hoursPerMonth: number }> = {
     tags: [],
     config: { defaults: { hoursPerMonth: 730 }, schema: { properties: { hoursPerMonth: { type: "number", default: 730 } } } },
     check: ({ resources, config }) => {
+        // In a preview the demand is what is known (capacity.ts); the supply must be known whole, or no verdict.
+        if (unreadableNodeGroups(resources).length > 0) return [];
         const report = capacityReport(resources, loadInstanceCatalog(), config.hoursPerMonth);
         if (report.nodeGroups.length === 0 || report.fits) return [];
         const { peak, capacity } = report;

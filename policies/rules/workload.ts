@@ -3,32 +3,36 @@
  * resources, probes, images, and the restricted security profile.
  */
 import { cpuMillicores, isQuantity, memoryMiB } from "../lib/quantity";
-import { wildcardRegExp, type Finding, type PolicyContext, type PolicyDefinition, type StackResource } from "../framework";
-import { ContainerRef, containersOf, KubeIndex, podAnnotationsOf, podSpecOf, SERVING_KINDS } from "../kubernetes";
+import { eachKnown, known, wildcardRegExp, type Finding, type ObjectPolicy, type PolicyDefinition, type StackPolicy, type StackResource } from "../framework";
+import { knownItems } from "../unknowns";
+import { ContainerRef, containersOf, describeObject, kubernetesKinds, podAnnotationsOf, podLabelsOf, podSpecOf, SERVING_KINDS, WORKLOAD_KINDS } from "../kubernetes";
 
 type Check = (ref: ContainerRef, pod: Record<string, any>, workload: StackResource) => string | undefined;
 
-/** One finding per container that fails `check`, among the roles given. */
-function perContainer(kube: KubeIndex, roles: ContainerRef["role"][], check: Check, kinds?: readonly string[]): Finding[] {
+/** Every workload kind (the pod template's rules), and the serving ones (probes). */
+const WORKLOADS = kubernetesKinds(...WORKLOAD_KINDS);
+const SERVING = kubernetesKinds(...SERVING_KINDS);
+
+/**
+ * One finding per container of the workload that fails `check`, among the roles given. A container
+ * whose check touches an unknown value (an image still to be built) is not judged by that check.
+ */
+function perContainer(w: StackResource, roles: ContainerRef["role"][], check: Check): Finding[] {
+    const pod = podSpecOf(w.props) ?? {};
     const findings: Finding[] = [];
-    for (const w of kube.workloads) {
-        if (kinds && !kinds.includes(w.props.kind)) continue;
-        const pod = podSpecOf(w.props);
-        for (const ref of containersOf(pod)) {
-            if (!roles.includes(ref.role)) continue;
-            const problem = check(ref, pod ?? {}, w);
-            if (problem) findings.push({ resource: w, message: `${kube.describe(w)}: ${ref.role === "app" ? "container" : `${ref.role} container`} "${ref.container.name}" ${problem}` });
-        }
+    for (const ref of containersOf(pod)) {
+        if (!roles.includes(ref.role)) continue;
+        const problem = known(() => check(ref, pod, w), undefined);
+        const name = known(() => ref.container.name, "?");
+        if (problem) findings.push({ resource: w, message: `${describeObject(w)}: ${ref.role === "app" ? "container" : `${ref.role} container`} "${name}" ${problem}` });
     }
     return findings;
 }
 
 /** Per-pod checks (host namespaces, volumes). */
-function perPod(kube: KubeIndex, check: (pod: Record<string, any>, w: StackResource) => string | undefined): Finding[] {
-    return kube.workloads.flatMap((w) => {
-        const problem = check(podSpecOf(w.props) ?? {}, w);
-        return problem ? [{ resource: w, message: `${kube.describe(w)}: ${problem}` }] : [];
-    });
+function perPod(w: StackResource, check: (pod: Record<string, any>, w: StackResource) => string | undefined): Finding[] {
+    const problem = check(podSpecOf(w.props) ?? {}, w);
+    return problem ? [{ resource: w, message: `${describeObject(w)}: ${problem}` }] : [];
 }
 
 const ALL_ROLES: ContainerRef["role"][] = ["init", "sidecar", "app"];
@@ -36,7 +40,7 @@ const SERVING_ROLES: ContainerRef["role"][] = ["sidecar", "app"];
 const sc = (ref: ContainerRef) => ref.container.securityContext ?? {};
 const podSc = (pod: Record<string, any>) => pod.securityContext ?? {};
 
-function requirement(name: string, resource: "cpu" | "memory", field: "requests" | "limits", tags: string[], why: string): PolicyDefinition {
+function requirement(name: string, resource: "cpu" | "memory", field: "requests" | "limits", tags: string[], why: string): ObjectPolicy {
     return {
         name,
         description: `Every container sets a ${resource} ${field === "requests" ? "request" : "limit"}.`,
@@ -44,7 +48,8 @@ function requirement(name: string, resource: "cpu" | "memory", field: "requests"
         remediation: `Set resources.${field}.${resource} on every container (init containers included).`,
         why,
         tags,
-        check: ({ kube }) => perContainer(kube, ALL_ROLES, (ref) =>
+        appliesTo: WORKLOADS,
+        checkObject: (w) => perContainer(w, ALL_ROLES, (ref) =>
             ref.container.resources?.[field]?.[resource] === undefined ? `has no ${resource} ${field === "requests" ? "request" : "limit"}` : undefined),
     };
 }
@@ -59,7 +64,7 @@ export const memoryLimits = requirement("memory-limits", "memory", "limits",
     ["polaris:memoryLimitsMissing", "kube-score:container-resources", "checkov:CKV_K8S_13", "kyverno:require-pod-requests-limits"],
     "A leaking pod without a memory limit takes the node (and every neighbour) down instead of restarting alone.");
 
-export const cpuLimits: PolicyDefinition<{ required: boolean }> = {
+export const cpuLimits: ObjectPolicy<{ required: boolean }> = {
     name: "cpu-limits",
     description: "Every container sets a CPU limit, when the stack requires CPU limits (off by default).",
     severity: "low",
@@ -67,19 +72,21 @@ export const cpuLimits: PolicyDefinition<{ required: boolean }> = {
     why: "Some teams need hard CPU ceilings (noisy batch, chargeback); most services are better without CFS throttling, hence configurable.",
     tags: ["polaris:cpuLimitsMissing", "checkov:CKV_K8S_11", "kyverno:require-cpu-limits"],
     config: { defaults: { required: false }, schema: { properties: { required: { type: "boolean", default: false } } } },
-    check: ({ kube, config }) => config.required
-        ? perContainer(kube, ALL_ROLES, (ref) => (ref.container.resources?.limits?.cpu === undefined ? "has no cpu limit" : undefined))
+    appliesTo: WORKLOADS,
+    checkObject: (w, config) => config.required
+        ? perContainer(w, ALL_ROLES, (ref) => (ref.container.resources?.limits?.cpu === undefined ? "has no cpu limit" : undefined))
         : [],
 };
 
-export const requestsWithinLimits: PolicyDefinition = {
+export const requestsWithinLimits: ObjectPolicy = {
     name: "requests-within-limits",
     description: "No container requests more CPU or memory than its limit.",
     severity: "high",
     remediation: "Lower the request or raise the limit so request <= limit.",
     why: "The API server rejects such pods at rollout time; catching it at review keeps the deploy from failing halfway.",
     tags: ["kube-score:container-resources"],
-    check: ({ kube }) => perContainer(kube, ALL_ROLES, (ref) => {
+    appliesTo: WORKLOADS,
+    checkObject: (w) => perContainer(w, ALL_ROLES, (ref) => {
         const { requests = {}, limits = {} } = ref.container.resources ?? {};
         for (const [resource, parse] of [["cpu", cpuMillicores], ["memory", memoryMiB]] as const) {
             const req = requests[resource];
@@ -91,7 +98,7 @@ export const requestsWithinLimits: PolicyDefinition = {
     }),
 };
 
-function probe(name: string, field: "readinessProbe" | "livenessProbe", tags: string[], why: string): PolicyDefinition {
+function probe(name: string, field: "readinessProbe" | "livenessProbe", tags: string[], why: string): ObjectPolicy {
     return {
         name,
         description: `Every serving container (sidecars too) has a ${field === "readinessProbe" ? "readiness" : "liveness"} probe. Jobs and CronJobs are exempt.`,
@@ -99,7 +106,8 @@ function probe(name: string, field: "readinessProbe" | "livenessProbe", tags: st
         remediation: `Add a ${field} (an HTTP endpoint that answers only when the process can ${field === "readinessProbe" ? "take traffic" : "make progress"}).`,
         why,
         tags,
-        check: ({ kube }) => perContainer(kube, SERVING_ROLES, (ref) => (ref.container[field] ? undefined : `has no ${field}`), SERVING_KINDS),
+        appliesTo: SERVING,
+        checkObject: (w) => perContainer(w, SERVING_ROLES, (ref) => (ref.container[field] ? undefined : `has no ${field}`)),
     };
 }
 
@@ -110,17 +118,18 @@ export const livenessProbe = probe("liveness-probe", "livenessProbe",
     ["polaris:livenessProbeMissing", "kube-score:pod-probes", "checkov:CKV_K8S_8", "kyverno:require-probes"],
     "A wedged process kept its pod Running and its share of traffic failing; liveness restarts it.");
 
-export const probesDiffer: PolicyDefinition = {
+export const probesDiffer: ObjectPolicy = {
     name: "probes-differ",
     description: "Readiness and liveness probes of a container are not identical.",
     severity: "medium",
     remediation: "Point readiness at an endpoint that fails while draining or overloaded (/readyz) and liveness at one that fails only when the process is stuck (/healthz).",
     why: "Identical probes restart pods exactly when they should only stop taking traffic, turning an overload into a crash loop.",
     tags: ["kyverno:ensure-probes-different", "kube-score:pod-probes"],
-    check: ({ kube }) => perContainer(kube, SERVING_ROLES, (ref) => {
+    appliesTo: SERVING,
+    checkObject: (w) => perContainer(w, SERVING_ROLES, (ref) => {
         const { readinessProbe: r, livenessProbe: l } = ref.container;
         return r && l && JSON.stringify(r) === JSON.stringify(l) ? "has identical readiness and liveness probes" : undefined;
-    }, SERVING_KINDS),
+    }),
 };
 
 /** Splits an image reference into registry host, repository, tag and digest. */
@@ -137,14 +146,15 @@ export function parseImage(image: string): { registry: string; repository: strin
     return { registry, repository: tag === undefined ? rest : rest.slice(0, colon), tag, digest };
 }
 
-export const imageTag: PolicyDefinition = {
+export const imageTag: ObjectPolicy = {
     name: "image-tag",
     description: "Every image names a tag, and the tag is not `latest`.",
     severity: "high",
     remediation: "Tag images with the release version (v1.2.3-<sha>) and deploy that tag.",
     why: "`latest` (or no tag) made two pods of one Deployment run different code, and a rollback roll back nothing.",
     tags: ["polaris:tagNotSpecified", "kube-score:container-image-tag", "checkov:CKV_K8S_14", "kyverno:disallow-latest-tag"],
-    check: ({ kube }) => perContainer(kube, ALL_ROLES, (ref) => {
+    appliesTo: WORKLOADS,
+    checkObject: (w) => perContainer(w, ALL_ROLES, (ref) => {
         const image = String(ref.container.image ?? "");
         const { tag } = parseImage(image);
         if (!tag) return `image "${image}" has no tag`;
@@ -152,29 +162,24 @@ export const imageTag: PolicyDefinition = {
     }),
 };
 
-export const imageDigest: PolicyDefinition = {
+export const imageDigest: ObjectPolicy = {
     name: "image-digest",
     description: "Every image is pinned by digest (`@sha256:...`).",
     severity: "medium",
     remediation: "Deploy the digest-pinned reference the build produced (repo:tag@sha256:...).",
     why: "A tag can be re-pushed: pods restarted later would silently run different code than the ones that passed review.",
     tags: ["checkov:CKV_K8S_43"],
-    check: ({ kube }) => perContainer(kube, ALL_ROLES, (ref) =>
+    appliesTo: WORKLOADS,
+    checkObject: (w) => perContainer(w, ALL_ROLES, (ref) =>
         parseImage(String(ref.container.image ?? "")).digest ? undefined : `image "${ref.container.image}" is not pinned by digest`),
 };
 
-/** Registry host patterns (`*` wildcards); default: the ECR registries of this stack, else any ECR. */
-function allowedRegistries(ctx: PolicyContext<{ allowedRegistries: string[] }>): string[] {
-    if (ctx.config.allowedRegistries.length > 0) return ctx.config.allowedRegistries;
-    const own = ctx.resources
-        .filter((r) => r.type === "aws:ecr/repository:Repository" && typeof r.props.repositoryUrl === "string")
-        .map((r) => String(r.props.repositoryUrl).split("/")[0]);
-    return own.length > 0 ? [...new Set(own)] : ["*.dkr.ecr.*.amazonaws.com"];
-}
+/** Any ECR registry: the default of `allowedRegistries` (a stack may pull from the registry owner's account). */
+export const ANY_ECR = "*.dkr.ecr.*.amazonaws.com";
 
-export const imageRegistry: PolicyDefinition<{ allowedRegistries: string[] }> = {
+export const imageRegistry: ObjectPolicy<{ allowedRegistries: string[] }> = {
     name: "image-registry",
-    description: "Images come from allowed registries (default: this account's ECR).",
+    description: "Images come from allowed registries (default: any ECR registry; a stack's policy config names its own).",
     severity: "high",
     remediation: "Push the image to the stack's ECR repository, or add its registry to `allowedRegistries`.",
     why: "Public registries rate-limit pulls and can change under you; an outage of Docker Hub should not stop a rollout.",
@@ -183,23 +188,25 @@ export const imageRegistry: PolicyDefinition<{ allowedRegistries: string[] }> = 
         defaults: { allowedRegistries: [] },
         schema: { properties: { allowedRegistries: { type: "array", items: { type: "string" }, default: [] } } },
     },
-    check: (ctx) => {
-        const patterns = allowedRegistries(ctx).map((p) => wildcardRegExp(p, "[^/]*"));
-        return perContainer(ctx.kube, ALL_ROLES, (ref) => {
+    appliesTo: WORKLOADS,
+    checkObject: (w, config) => {
+        const patterns = (config.allowedRegistries.length > 0 ? config.allowedRegistries : [ANY_ECR]).map((p) => wildcardRegExp(p, "[^/]*"));
+        return perContainer(w, ALL_ROLES, (ref) => {
             const { registry } = parseImage(String(ref.container.image ?? ""));
             return patterns.some((p) => p.test(registry)) ? undefined : `image "${ref.container.image}" is from ${registry}, not an allowed registry`;
         });
     },
 };
 
-export const runAsNonRoot: PolicyDefinition = {
+export const runAsNonRoot: ObjectPolicy = {
     name: "run-as-non-root",
     description: "Every container runs as a non-root user (pod and container security contexts combined, the container's winning).",
     severity: "high",
     remediation: "Set securityContext.runAsNonRoot: true and a non-zero runAsUser (the image's USER).",
     why: "Root in a container is root on the node after one kernel or runtime escape.",
     tags: ["polaris:runAsRootAllowed", "kube-score:container-security-context-user-group-id", "checkov:CKV_K8S_23", "kyverno:require-run-as-nonroot", "kyverno:require-run-as-non-root-user"],
-    check: ({ kube }) => perContainer(kube, ALL_ROLES, (ref, pod) => {
+    appliesTo: WORKLOADS,
+    checkObject: (w) => perContainer(w, ALL_ROLES, (ref, pod) => {
         const nonRoot = sc(ref).runAsNonRoot ?? podSc(pod).runAsNonRoot;
         const user = sc(ref).runAsUser ?? podSc(pod).runAsUser;
         if (user === 0) return "runs as user 0 (root)";
@@ -208,61 +215,66 @@ export const runAsNonRoot: PolicyDefinition = {
     }),
 };
 
-export const notPrivileged: PolicyDefinition = {
+export const notPrivileged: ObjectPolicy = {
     name: "no-privileged",
     description: "No container runs privileged.",
     severity: "critical",
     remediation: "Remove securityContext.privileged; grant the one capability needed instead.",
     why: "A privileged container owns the node: every device, every other pod's files.",
     tags: ["polaris:runAsPrivileged", "kube-score:container-security-context-privileged", "checkov:CKV_K8S_16", "kyverno:disallow-privileged-containers"],
-    check: ({ kube }) => perContainer(kube, ALL_ROLES, (ref) => (sc(ref).privileged === true ? "is privileged" : undefined)),
+    appliesTo: WORKLOADS,
+    checkObject: (w) => perContainer(w, ALL_ROLES, (ref) => (sc(ref).privileged === true ? "is privileged" : undefined)),
 };
 
-export const noPrivilegeEscalation: PolicyDefinition = {
+export const noPrivilegeEscalation: ObjectPolicy = {
     name: "no-privilege-escalation",
     description: "Every container sets allowPrivilegeEscalation: false.",
     severity: "high",
     remediation: "Set securityContext.allowPrivilegeEscalation: false.",
     why: "setuid binaries in an image turn a compromised process into root in the container.",
     tags: ["polaris:privilegeEscalationAllowed", "checkov:CKV_K8S_20", "kyverno:disallow-privilege-escalation"],
-    check: ({ kube }) => perContainer(kube, ALL_ROLES, (ref) => (sc(ref).allowPrivilegeEscalation === false ? undefined : "does not set allowPrivilegeEscalation: false")),
+    appliesTo: WORKLOADS,
+    checkObject: (w) => perContainer(w, ALL_ROLES, (ref) => (sc(ref).allowPrivilegeEscalation === false ? undefined : "does not set allowPrivilegeEscalation: false")),
 };
 
-export const readOnlyRootFilesystem: PolicyDefinition = {
+export const readOnlyRootFilesystem: ObjectPolicy = {
     name: "read-only-root-filesystem",
     description: "Every container mounts its root filesystem read-only.",
     severity: "medium",
     remediation: "Set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where the app writes (/tmp).",
     why: "A writable image lets an intruder drop tools and persist across requests; it also hides disk growth until the node fills.",
     tags: ["polaris:notReadOnlyRootFilesystem", "kube-score:container-security-context-readonlyrootfilesystem", "checkov:CKV_K8S_22", "kyverno:require-ro-rootfs"],
-    check: ({ kube }) => perContainer(kube, ALL_ROLES, (ref) => (sc(ref).readOnlyRootFilesystem === true ? undefined : "does not set readOnlyRootFilesystem: true")),
+    appliesTo: WORKLOADS,
+    checkObject: (w) => perContainer(w, ALL_ROLES, (ref) => (sc(ref).readOnlyRootFilesystem === true ? undefined : "does not set readOnlyRootFilesystem: true")),
 };
 
 /** Capabilities Pod Security "baseline" allows a container to add. */
 const BASELINE_CAPABILITIES = ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"];
 const capName = (c: unknown) => String(c).toUpperCase().replace(/^CAP_/, "");
 
-export const noDangerousCapabilities: PolicyDefinition = {
+export const noDangerousCapabilities: ObjectPolicy = {
     name: "no-dangerous-capabilities",
     description: "No container adds a capability beyond Pod Security baseline (SYS_ADMIN, NET_ADMIN, ALL, ...).",
     severity: "critical",
     remediation: "Remove the added capability; if one is truly needed, it must be in the baseline set.",
     why: "SYS_ADMIN and friends are root by another name: one compromised pod rewrites the node's network or mounts.",
     tags: ["polaris:dangerousCapabilities", "checkov:CKV_K8S_39", "kyverno:disallow-capabilities"],
-    check: ({ kube }) => perContainer(kube, ALL_ROLES, (ref) => {
+    appliesTo: WORKLOADS,
+    checkObject: (w) => perContainer(w, ALL_ROLES, (ref) => {
         const bad = (sc(ref).capabilities?.add ?? []).map(capName).filter((c: string) => !BASELINE_CAPABILITIES.includes(c));
         return bad.length ? `adds capabilities ${bad.join(", ")}` : undefined;
     }),
 };
 
-export const dropAllCapabilities: PolicyDefinition = {
+export const dropAllCapabilities: ObjectPolicy = {
     name: "drop-all-capabilities",
     description: "Every container drops ALL capabilities and adds back at most NET_BIND_SERVICE (Pod Security restricted).",
     severity: "medium",
     remediation: "Set securityContext.capabilities: {drop: [ALL]} (add: [NET_BIND_SERVICE] only to bind ports below 1024).",
     why: "The runtime's default set (NET_RAW, CHOWN, ...) is what container breakouts and ARP spoofing start from.",
     tags: ["polaris:insecureCapabilities", "kube-score:container-security-context", "checkov:CKV_K8S_28", "checkov:CKV_K8S_37", "kyverno:require-drop-all", "kyverno:disallow-capabilities-strict"],
-    check: ({ kube }) => perContainer(kube, ALL_ROLES, (ref) => {
+    appliesTo: WORKLOADS,
+    checkObject: (w) => perContainer(w, ALL_ROLES, (ref) => {
         const caps = sc(ref).capabilities ?? {};
         if (!(caps.drop ?? []).map(capName).includes("ALL")) return "does not drop ALL capabilities";
         const added = (caps.add ?? []).map(capName).filter((c: string) => c !== "NET_BIND_SERVICE");
@@ -272,27 +284,29 @@ export const dropAllCapabilities: PolicyDefinition = {
 
 const STRICT_SECCOMP = ["RuntimeDefault", "Localhost"];
 
-export const seccompProfile: PolicyDefinition = {
+export const seccompProfile: ObjectPolicy = {
     name: "seccomp-profile",
     description: "Every container runs under the RuntimeDefault (or a Localhost) seccomp profile, set on the pod or the container.",
     severity: "medium",
     remediation: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod.",
     why: "Unconfined containers can call every syscall, including the ones behind most kernel escapes.",
     tags: ["checkov:CKV_K8S_31", "kyverno:restrict-seccomp-strict"],
-    check: ({ kube }) => perContainer(kube, ALL_ROLES, (ref, pod) => {
+    appliesTo: WORKLOADS,
+    checkObject: (w) => perContainer(w, ALL_ROLES, (ref, pod) => {
         const type = sc(ref).seccompProfile?.type ?? podSc(pod).seccompProfile?.type;
         return STRICT_SECCOMP.includes(type) ? undefined : `runs with seccomp profile ${type ?? "unset (Unconfined)"}`;
     }),
 };
 
-export const linuxHardening: PolicyDefinition = {
+export const linuxHardening: ObjectPolicy = {
     name: "linux-hardening",
     description: "Every container is hardened by at least one of: seccomp RuntimeDefault/Localhost, an AppArmor profile, SELinux options, or dropping ALL capabilities.",
     severity: "medium",
     remediation: "Set seccompProfile RuntimeDefault on the pod (the simplest), or drop ALL capabilities.",
     why: "An unhardened container exposes the node's whole kernel surface to the first RCE in the app.",
     tags: ["polaris:linuxHardening"],
-    check: ({ kube }) => perContainer(kube, ALL_ROLES, (ref, pod, w) => {
+    appliesTo: WORKLOADS,
+    checkObject: (w) => perContainer(w, ALL_ROLES, (ref, pod, w) => {
         const c = ref.container;
         const seccomp = sc(ref).seccompProfile?.type ?? podSc(pod).seccompProfile?.type;
         const apparmor = podAnnotationsOf(w.props)[`container.apparmor.security.beta.kubernetes.io/${c.name}`]
@@ -306,99 +320,105 @@ export const linuxHardening: PolicyDefinition = {
     }),
 };
 
-export const noHostNamespaces: PolicyDefinition = {
+export const noHostNamespaces: ObjectPolicy = {
     name: "no-host-namespaces",
     description: "No pod shares the node's network, PID or IPC namespace.",
     severity: "critical",
     remediation: "Remove hostNetwork, hostPID and hostIPC.",
     why: "Host namespaces let a pod sniff node traffic, signal other processes and read shared memory.",
     tags: ["polaris:hostNetworkSet", "polaris:hostPIDSet", "polaris:hostIPCSet", "checkov:CKV_K8S_17", "checkov:CKV_K8S_18", "checkov:CKV_K8S_19", "kyverno:disallow-host-namespaces"],
-    check: ({ kube }) => perPod(kube, (pod) => {
+    appliesTo: WORKLOADS,
+    checkObject: (w) => perPod(w, (pod) => {
         const set = ["hostNetwork", "hostPID", "hostIPC"].filter((k) => pod[k] === true);
         return set.length ? `uses ${set.join(", ")}` : undefined;
     }),
 };
 
-export const noHostPath: PolicyDefinition = {
+export const noHostPath: ObjectPolicy = {
     name: "no-host-path",
     description: "No pod mounts a hostPath volume.",
     severity: "high",
     remediation: "Use an emptyDir, a ConfigMap/Secret, or a PersistentVolumeClaim.",
     why: "A hostPath mount reaches the node's filesystem (kubelet credentials, container runtime socket).",
     tags: ["polaris:hostPathSet", "kyverno:disallow-host-path"],
-    check: ({ kube }) => perPod(kube, (pod) => {
+    appliesTo: WORKLOADS,
+    checkObject: (w) => perPod(w, (pod) => {
         const vols = (pod.volumes ?? []).filter((v: any) => v?.hostPath).map((v: any) => v.name);
         return vols.length ? `mounts hostPath volumes ${vols.join(", ")}` : undefined;
     }),
 };
 
-export const noHostPorts: PolicyDefinition = {
+export const noHostPorts: ObjectPolicy = {
     name: "no-host-ports",
     description: "No container binds a host port.",
     severity: "high",
     remediation: "Remove hostPort and expose the pod through a Service.",
     why: "Host ports cap a workload at one pod per node and bypass NetworkPolicies.",
     tags: ["polaris:hostPortSet", "checkov:CKV_K8S_26", "kyverno:disallow-host-ports"],
-    check: ({ kube }) => perContainer(kube, ALL_ROLES, (ref) => {
+    appliesTo: WORKLOADS,
+    checkObject: (w) => perContainer(w, ALL_ROLES, (ref) => {
         const ports = (ref.container.ports ?? []).filter((p: any) => p?.hostPort !== undefined && p.hostPort !== 0).map((p: any) => p.hostPort);
         return ports.length ? `binds host ports ${ports.join(", ")}` : undefined;
     }),
 };
 
-export const serviceAccountToken: PolicyDefinition = {
+export const serviceAccountToken: StackPolicy = {
     name: "no-service-account-token",
     description: "Pods do not get a service-account token unless they opt in (pod setting, else the ServiceAccount's, else Kubernetes' default: mounted).",
     severity: "medium",
     remediation: "Set automountServiceAccountToken: false on the pod or its ServiceAccount; true only where the app calls the Kubernetes API.",
     why: "A mounted token turns any RCE in the app into API access to the cluster.",
     tags: ["polaris:automountServiceAccountToken", "checkov:CKV_K8S_38", "kyverno:restrict-automount-sa-token"],
-    check: ({ kube }) => perPod(kube, (pod, w) => {
+    // A stack policy: the pod's ServiceAccount decides when the pod does not.
+    check: ({ kube }) => eachKnown(kube.workloads, (w) => perPod(w, (pod) => {
         const account = pod.serviceAccountName ?? pod.serviceAccount ?? "default";
         const sa = kube.serviceAccount(kube.namespaceOf(w.props), account);
         const mounted = pod.automountServiceAccountToken ?? sa?.props.automountServiceAccountToken ?? true;
         return mounted ? `mounts the service-account token of "${account}"` : undefined;
-    }),
+    })),
 };
 
 const SENSITIVE_NAME = /(pass(word|wd)?|secret|token|credential|api[_-]?key|access[_-]?key|private[_-]?key|key[_-]?content|_key$|^key$)/i;
 const SENSITIVE_VALUE = /BEGIN [A-Z ]*PRIVATE KEY|^AKIA[0-9A-Z]{16}$/;
 
-export const noSecretEnvLiterals: PolicyDefinition = {
+export const noSecretEnvLiterals: ObjectPolicy = {
     name: "no-secret-env-literals",
     description: "No container carries a secret as a literal environment value.",
     severity: "critical",
     remediation: "Move the value to AWS Secrets Manager and reference it through an ExternalSecret (envFrom / valueFrom.secretKeyRef).",
     why: "A literal in a manifest lives forever in git history, in Pulumi state and in every `kubectl get -o yaml`.",
     tags: ["polaris:sensitiveContainerEnvVar", "checkov:CKV_K8S_35"],
-    check: ({ kube }) => perContainer(kube, ALL_ROLES, (ref) => {
-        const literal = (ref.container.env ?? []).filter((e: any) => typeof e?.value === "string" && e.value !== ""
-            && (SENSITIVE_NAME.test(String(e.name)) || SENSITIVE_VALUE.test(e.value)));
+    appliesTo: WORKLOADS,
+    checkObject: (w) => perContainer(w, ALL_ROLES, (ref) => {
+        // An env var whose value is unknown in a preview is not judged; the others are.
+        const literal = knownItems<any>(() => ref.container.env).filter((e) => known(() => typeof e?.value === "string" && e.value !== ""
+            && (SENSITIVE_NAME.test(String(e.name)) || SENSITIVE_VALUE.test(e.value)), false));
         return literal.length ? `has secret-looking literal env ${literal.map((e: any) => e.name).join(", ")}` : undefined;
     }),
 };
 
-export const noDefaultNamespace: PolicyDefinition = {
+export const noDefaultNamespace: ObjectPolicy = {
     name: "no-default-namespace",
     description: "Workloads live in a namespace of their own, not `default`.",
     severity: "low",
     remediation: "Set metadata.namespace (the stack's namespace).",
     why: "The default namespace has no Pod Security labels, quotas or network policies of its own.",
     tags: ["kyverno:disallow-default-namespace", "checkov:CKV_K8S_21"],
-    check: ({ kube }) => kube.workloads
-        .filter((w) => kube.namespaceOf(w.props) === "default")
-        .map((w) => ({ resource: w, message: `${kube.describe(w)} is in the default namespace` })),
+    appliesTo: WORKLOADS,
+    checkObject: (w) => (w.props.metadata?.namespace ?? "default") === "default"
+        ? [{ resource: w, message: `${describeObject(w)} is in the default namespace` }] : [],
 };
 
-export const recommendedLabels: PolicyDefinition = {
+export const recommendedLabels: ObjectPolicy = {
     name: "recommended-labels",
     description: "Pods carry app.kubernetes.io/name.",
     severity: "low",
     remediation: "Label the pod template with app.kubernetes.io/name (and version, part-of).",
     why: "Dashboards, alerts and selectors all key on it: an unlabeled pod is invisible when it is eating the node.",
     tags: ["kyverno:require-labels"],
-    check: ({ kube }) => kube.workloads
-        .filter((w) => !(w.props.kind === "Pod" ? w.props.metadata?.labels : w.props.kind === "CronJob" ? w.props.spec?.jobTemplate?.spec?.template?.metadata?.labels : w.props.spec?.template?.metadata?.labels)?.["app.kubernetes.io/name"])
-        .map((w) => ({ resource: w, message: `${kube.describe(w)}: pods have no app.kubernetes.io/name label` })),
+    appliesTo: WORKLOADS,
+    checkObject: (w) => podLabelsOf(w.props)["app.kubernetes.io/name"]
+        ? [] : [{ resource: w, message: `${describeObject(w)}: pods have no app.kubernetes.io/name label` }],
 };
 
 export const workloadPolicies: PolicyDefinition<any>[] = [

@@ -3,6 +3,10 @@
  * Plans a stack offline and writes plan.json, manifests/, capacity.json and policy-report.json to DIR
  * (default out/<stack>), evaluating the policy pack at the environment's levels
  * (policies/config/<environment>.json). `--today` is the day the EKS support calendar is read on.
+ * `--registry FILE` is the emulated ECR registry (tools/plan/registry.ts): read if it exists (else
+ * empty), and written back with what the plan pushed. Without it, a stack that builds starts from an
+ * empty registry and one that only deploys finds the version its owner builds from this checkout
+ * (planStack.ts defaultRegistry).
  * Exit codes: 0 planned; 2 bad config or arguments (nothing written); 1 mandatory policy
  * violations; 3 the program itself failed.
  */
@@ -12,6 +16,8 @@ import { parseArgs } from "util";
 import { StackConfigError } from "../../config";
 import { GitError } from "../../apps/version";
 import { planStack, PlannedStack } from "./planStack";
+import { EmulatedRegistry } from "./registry";
+import { RunError } from "@pulumi/pulumi";
 import { planJson, summarize } from "./plan";
 import { withoutDebugStackTraces } from "./engine";
 import { formatViolations, hasMandatory } from "./report";
@@ -19,7 +25,7 @@ import { isIsoDate } from "../../policies/lib/eksVersions";
 
 withoutDebugStackTraces();
 
-const USAGE = "usage: npm run plan -- [--stack NAME] [--config FILE] [--out DIR] [--json] [--today YYYY-MM-DD]";
+const USAGE = "usage: npm run plan -- [--stack NAME] [--config FILE] [--out DIR] [--json] [--today YYYY-MM-DD] [--registry FILE]";
 
 function fail(code: number, lines: string[]): never {
     process.stderr.write(`${lines.join("\n")}\n`);
@@ -36,6 +42,7 @@ function parse(argv: string[]) {
                 out: { type: "string" },
                 json: { type: "boolean", default: false },
                 today: { type: "string" },
+                registry: { type: "string" },
                 help: { type: "boolean", short: "h", default: false },
             },
             allowPositionals: true,
@@ -53,7 +60,7 @@ function parse(argv: string[]) {
         if (today !== undefined && !isIsoDate(today)) {
             fail(2, [`plan: --today ${JSON.stringify(today)} is not a date like 2026-11-27`, USAGE]);
         }
-        return { stack, config: values.config, out: values.out ?? path.join("out", stack), json: values.json, today };
+        return { stack, config: values.config, out: values.out ?? path.join("out", stack), json: values.json, today, registry: values.registry };
     } catch (err) {
         return fail(2, [`plan: ${(err as Error).message}`, USAGE]);
     }
@@ -74,18 +81,28 @@ function write(out: string, planned: PlannedStack) {
 
 async function main() {
     const args = parse(process.argv.slice(2));
+    let registry: EmulatedRegistry | undefined;
+    try {
+        registry = args.registry === undefined ? undefined : fs.existsSync(args.registry) ? EmulatedRegistry.read(args.registry) : new EmulatedRegistry();
+    } catch (err) {
+        fail(2, [`plan: --registry ${(err as Error).message}`, USAGE]);
+    }
     let planned: PlannedStack;
     try {
-        planned = await planStack({ stack: args.stack, configFile: args.config && path.resolve(args.config), today: args.today });
+        planned = await planStack({ stack: args.stack, configFile: args.config && path.resolve(args.config), today: args.today, registry });
     } catch (err) {
         // Matched by name: the program's modules are loaded afresh for each run, so an error thrown
         // inside it is an instance of a different copy of its class.
         const name = (err as Error).name;
         if (name === StackConfigError.name) fail(2, [(err as Error).message]);
         if (name === GitError.name) fail(2, [`plan: no release version: ${(err as Error).message}`]);
-        fail(3, [`plan: the program failed: ${(err as Error).message ?? err}`]);
+        // A RunError is the program's own message (e.g. a release the registry lacks): without the
+        // property path the runtime prefixes when a resource input carried it (runtime/rpc.js).
+        const message = RunError.isInstance(err) ? err.message.replace(/^(error serializing property "[^"]*": )+/, "") : (err as Error).message ?? err;
+        fail(3, [`plan: the program failed: ${message}`]);
     }
     write(args.out, planned);
+    if (registry && args.registry) registry.write(args.registry);
     if (args.json) {
         process.stdout.write(planJson(planned.plan));
     } else {

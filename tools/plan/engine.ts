@@ -6,13 +6,15 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { toRuntimeConfig, StackFile } from "../../config/stackFile";
-import { EmulatedCloud, EMULATED_ACCOUNT_ID } from "./emulatedCloud";
+import { AccountOidcProvider, EmulatedCloud, EMULATED_ACCOUNT_ID, KubernetesObject } from "./emulatedCloud";
+import type { EmulatedRegistry } from "./registry";
 
 // MockMonitor is the runtime's own mock engine; it is not re-exported from the package index.
 const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: new (mocks: pulumi.runtime.Mocks) => MonitorBase };
 
 interface MonitorBase {
     registerResource(req: RegisterRequest, callback: (err: unknown, res: RegisterResponse | undefined) => void): Promise<void>;
+    readResource(req: ReadRequest, callback: (err: unknown, res: ReadResponse | undefined) => void): Promise<void>;
     registerResourceOutputs(req: OutputsRequest, callback: (err: unknown, res: unknown) => void): void;
 }
 interface Struct { toJavaScript(): Record<string, unknown> }
@@ -35,6 +37,8 @@ interface AliasMessage {
     } | undefined;
 }
 interface RegisterResponse { getUrn(): string; getObject(): Struct | undefined }
+interface ReadRequest { getType(): string; getName(): string; getParent(): string; getId(): string }
+interface ReadResponse { getUrn(): string; getProperties(): Struct | undefined }
 interface OutputsRequest { getUrn(): string; getOutputs(): Struct | undefined }
 
 /**
@@ -124,10 +128,35 @@ export interface ProgramRun {
     invokes: number;
     /** The same, by function token. */
     invokesByToken: Record<string, number>;
+    /** Reads of existing objects (`Resource.get`): the engine runs them in previews too. */
+    reads: RecordedRead[];
+}
+
+/** One read: the URN it gets in the state (an external resource, not one the stack manages), and what it found. */
+export interface RecordedRead {
+    urn: string;
+    type: string;
+    name: string;
+    parent?: string;
+    id: string;
+    outputs: Record<string, unknown>;
 }
 
 class RecordingMonitor extends MockMonitor {
     readonly recorded = new Map<string, RecordedResource>();
+    readonly reads: RecordedRead[] = [];
+
+    override async readResource(req: ReadRequest, callback: (err: unknown, res: ReadResponse | undefined) => void) {
+        await super.readResource(req, (err, res) => {
+            if (!err && res) {
+                this.reads.push({
+                    urn: res.getUrn(), type: req.getType(), name: req.getName(), parent: req.getParent() || undefined,
+                    id: req.getId(), outputs: res.getProperties()?.toJavaScript() ?? {},
+                });
+            }
+            callback(err, res);
+        });
+    }
 
     override async registerResource(req: RegisterRequest, callback: (err: unknown, res: RegisterResponse | undefined) => void) {
         await super.registerResource(req, (err, res) => {
@@ -165,6 +194,14 @@ export interface EngineOptions {
     accountId?: string;
     /** Outputs of the stack's previous update (blue/green reads which colour is live from them). */
     previousOutputs?: Record<string, unknown>;
+    /** The account's IAM OIDC providers before the run (`delivery.oidcProviders: lookup` finds them); default: none. */
+    oidcProviders?: AccountOidcProvider[];
+    /** The ECR registry the run pushes to and looks images up in (it is changed in place); default: an empty one. */
+    registry?: EmulatedRegistry;
+    /** The cluster's live objects, for reads (`Resource.get`); default: none. */
+    liveObjects?: KubernetesObject[];
+    /** Run as `pulumi preview` does (`pulumi.runtime.isDryRun()`); default: an update. */
+    preview?: boolean;
 }
 
 export interface RunOptions extends Omit<EngineOptions, "projectRoot"> {
@@ -197,17 +234,31 @@ function forgetProjectModules(root: string) {
 export async function runEmulated(options: EngineOptions, body: () => Promise<unknown>): Promise<ProgramRun> {
     const region = String(options.stackFile.values["aws:region"] ?? "us-east-1");
     const accountId = options.accountId ?? EMULATED_ACCOUNT_ID;
-    const cloud = new EmulatedCloud({ region, accountId, projectRoot: options.projectRoot, previousOutputs: options.previousOutputs });
+    const cloud = new EmulatedCloud({ region, accountId, projectRoot: options.projectRoot, previousOutputs: options.previousOutputs, registry: options.registry, liveObjects: options.liveObjects, oidcProviders: options.oidcProviders });
 
     pulumi.runtime.setAllConfig(toRuntimeConfig(options.stackFile.values), options.stackFile.secretKeys);
     // "organization" is what self-managed backends and personal accounts report.
-    await pulumi.runtime.setMocks(cloud, options.project, options.stack, false, "organization");
+    await pulumi.runtime.setMocks(cloud, options.project, options.stack, options.preview === true, "organization");
     const monitor = new RecordingMonitor(cloud);
-    pulumi.runtime.setMockOptions(monitor, options.project, options.stack, false, "organization");
+    pulumi.runtime.setMockOptions(monitor, options.project, options.stack, options.preview === true, "organization");
+    // A failure inside an apply (a read of a missing object, say) reaches no caller, and the registrations
+    // waiting on it never end: the language host fails the program on the first unhandled rejection
+    // (@pulumi/pulumi cmd/run/run.js uncaughtHandler), and so does this run, instead of waiting forever.
+    let fail: (reason: unknown) => void = () => {};
+    const failed = new Promise<never>((_, reject) => { fail = reject; });
+    const running = (async () => {
+        try {
+            await pulumi.runtime.runInPulumiStack(body);
+        } finally {
+            await pulumi.runtime.disconnect();
+        }
+    })();
+    for (const p of [failed, running]) p.catch(() => undefined); // whichever loses the race is not unhandled
+    process.on("unhandledRejection", fail);
     try {
-        await pulumi.runtime.runInPulumiStack(body);
+        await Promise.race([running, failed]);
     } finally {
-        await pulumi.runtime.disconnect();
+        process.off("unhandledRejection", fail);
     }
 
     const resources = [...monitor.recorded.values()];
@@ -221,6 +272,7 @@ export async function runEmulated(options: EngineOptions, body: () => Promise<un
         outputs: stack?.outputs ?? {},
         invokes: [...cloud.invokes.values()].reduce((a, b) => a + b, 0),
         invokesByToken: Object.fromEntries([...cloud.invokes].sort()),
+        reads: monitor.reads,
     };
 }
 

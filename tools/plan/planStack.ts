@@ -3,6 +3,7 @@ import { readStackFile, StackFile } from "../../config/stackFile";
 import { PROJECT_ROOT, validateStackConfig, StackConfig, StackConfigError } from "../../config";
 import { loadInstanceCatalog } from "../../policies/lib/instanceTypes";
 import { runProgram, ProgramRun } from "./engine";
+import type { AccountOidcProvider, KubernetesObject } from "./emulatedCloud";
 import { buildPlan, kubernetesManifests, Manifest, Plan } from "./plan";
 import * as fs from "fs";
 import { allPolicies } from "../../policies/all";
@@ -10,6 +11,11 @@ import { capacityReport, CapacityReport } from "../../policies/capacity";
 import { evaluate, PackConfig, StackResource, Violation } from "../../policies/framework";
 import { CALENDAR_DATE_ENV, utcDate } from "../../policies/lib/eksVersions";
 import { addonConfigProblems } from "../../infra/addons/catalog";
+import { EmulatedRegistry, repositoryUri } from "./registry";
+import { EMULATED_ACCOUNT_ID, emulatedImageDigest } from "./emulatedCloud";
+import { imageArchitectures, imageBuildArgs, imagePlatforms } from "../../apps/image";
+import { versionOf } from "../../apps/version";
+import { BUILD_CACHE_TAG } from "../../infra/registry";
 
 export const PROJECT = "eks-delivery";
 export const PROGRAM = path.join(PROJECT_ROOT, "index.ts");
@@ -24,6 +30,14 @@ export interface PlanRequest {
     previousOutputs?: Record<string, unknown>;
     /** The day (YYYY-MM-DD) the EKS support calendar is read on; default today (UTC). */
     today?: string;
+    /** The cluster's live objects, for the program's reads (blue/green reads the serving colour's scale). */
+    liveObjects?: KubernetesObject[];
+    /** Run as `pulumi preview` does; default: an update. */
+    preview?: boolean;
+    /** The ECR registry the plan pushes to and looks up in (changed in place); default: `defaultRegistry`. */
+    registry?: EmulatedRegistry;
+    /** The account's IAM OIDC providers before the run; default: none (a fresh account). */
+    oidcProviders?: AccountOidcProvider[];
 }
 
 export interface PlannedStack {
@@ -79,12 +93,51 @@ export async function runStack(request: PlanRequest): Promise<{ config: StackCon
     const previousDate = process.env[CALENDAR_DATE_ENV];
     process.env[CALENDAR_DATE_ENV] = request.today ?? utcDate();
     try {
-        const run = await runProgram({ project: PROJECT, stack: request.stack, stackFile, program: PROGRAM, previousOutputs: request.previousOutputs });
+        const registry = request.registry ?? defaultRegistry(config, catalog);
+        const run = await runProgram({ project: PROJECT, stack: request.stack, stackFile, program: PROGRAM, previousOutputs: request.previousOutputs,
+            liveObjects: request.liveObjects, preview: request.preview, registry, oidcProviders: request.oidcProviders });
         return { config, run };
     } finally {
         if (previousDate === undefined) delete process.env[CALENDAR_DATE_ENV];
         else process.env[CALENDAR_DATE_ENV] = previousDate;
     }
+}
+
+/**
+ * The registry a plan sees when none is given. A stack that builds finds it empty and pushes its version.
+ * A stack that only deploys (`registry.from`, or `release`) finds what the registry's owner pushed for the
+ * version it deploys from this checkout: for each of the owner's services, the digest the emulated build
+ * computes (emulatedImageDigest) with the owner's build args and platforms. So a prod plan deploys what
+ * the dev plan of the same version builds; plan with `--registry FILE` to deploy what earlier plans pushed.
+ */
+export function defaultRegistry(config: StackConfig, catalog: ReturnType<typeof loadInstanceCatalog>): EmulatedRegistry {
+    const registry = new EmulatedRegistry();
+    const from = config.registry.from;
+    if (!from && config.release === undefined) return registry;
+    const owner = from ? ownerConfig(from.prefix, catalog) : config;
+    const account = from ? from.account : EMULATED_ACCOUNT_ID;
+    const prefix = from ? from.prefix : `${PROJECT}-${config.stack}`;
+    const region = from?.region ?? config.region;
+    const version = config.release ?? config.version ?? versionOf(PROJECT_ROOT).version;
+    const platforms = imagePlatforms(imageArchitectures(owner.images, owner.nodes.arch));
+    for (const service of owner.services) {
+        const uri = repositoryUri(account, region, `${prefix}/${service.name}`);
+        registry.createRepository(uri, [BUILD_CACHE_TAG]);
+        registry.push(uri, version, emulatedImageDigest(PROJECT_ROOT, service.path, imageBuildArgs(version), platforms));
+    }
+    return registry;
+}
+
+/** The owner stack's config, from its stack file in this project (`<project>-<stack>` is its prefix). */
+function ownerConfig(prefix: string, catalog: ReturnType<typeof loadInstanceCatalog>): StackConfig {
+    const stack = prefix.startsWith(`${PROJECT}-`) ? prefix.slice(PROJECT.length + 1) : undefined;
+    const file = stack && stackFilePath(stack);
+    if (!file || !fs.existsSync(file)) {
+        throw new StackConfigError([`eks-delivery:registry.from.prefix: ${JSON.stringify(prefix)} is not a stack of this project (no Pulumi.<stack>.yaml to tell what its owner builds): ` +
+            "plan the owner first and pass its registry with --registry FILE"]);
+    }
+    const stackFile = readStackFile(file);
+    return validateStackConfig(stackFile.values, { project: PROJECT, stack, catalog, projectRoot: PROJECT_ROOT, file, secretKeys: stackFile.secretKeys, checks: [addonConfigProblems] });
 }
 
 /** Runs the stack offline, builds what `npm run plan` writes, and evaluates the policy pack over it. */

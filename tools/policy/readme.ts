@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { allPolicies } from "../../policies/all";
+import { isObjectPolicy } from "../../policies/framework";
 
 export const README = path.resolve(__dirname, "..", "..", "policies", "README.md");
 const BEGIN = "<!-- policy-table:begin -->";
@@ -13,8 +14,8 @@ const END = "<!-- policy-table:end -->";
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 export function policyTable(): string {
-    const rows = allPolicies.map((p) => `| \`${p.name}\` | ${p.severity} | ${cell(p.description)} | ${cell(p.why)} | ${p.tags.map((t) => `\`${t}\``).join(" ") || "-"} |`);
-    return ["| policy | severity | what it checks | why (the outage it prevents) | equivalents |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
+    const rows = allPolicies.map((p) => `| \`${p.name}\` | ${p.severity} | ${isObjectPolicy(p) ? "resource" : "stack"} | ${cell(p.description)} | ${cell(p.why)} | ${p.tags.map((t) => `\`${t}\``).join(" ") || "-"} |`);
+    return ["| policy | severity | runs as | what it checks | why (the outage it prevents) | equivalents |", "| --- | --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
 
 export function renderReadme(current: string): string {

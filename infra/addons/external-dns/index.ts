@@ -39,6 +39,29 @@ export function externalDnsSources(edge: "gateway" | "nginx"): string[] {
     return edge === "gateway" ? ["gateway-httproute", "service"] : ["ingress", "service"];
 }
 
+/**
+ * The flags that keep external-dns off the cutover's weighted record (infra/edge/cutover.ts) and nothing else,
+ * after kubernetes-sigs/external-dns@v0.21.0:
+ * - `--exclude-domains` excludes a name and every name below it (endpoint/domain_filter.go:135-160), and at the
+ *   apex the whole zone: not exact;
+ * - `--regex-domain-exclusion` is exact, but any regex flag switches the filter to regex mode, which drops
+ *   `--domain-filter` (domain_filter.go:107-133; pkg/apis/externaldns/types.go:584-585): so the zone filter is
+ *   restated as `--regex-domain-filter` (the same names: the zone and every name below it);
+ * - the same filter picks the zones (provider/aws/aws.go:429-436): excluding the apex would drop the zone
+ *   itself, unless `--aws-zone-match-parent` keeps it (MatchParent is true in regex mode; --zone-id-filter still
+ *   limits it to the stack's zone).
+ * The HTTPRoute keeps its hostname, so the ALB still serves the name; only its DNS record is left alone.
+ */
+export function cutoverExclusionArgs(zone: string, record: string | undefined): string[] {
+    if (record === undefined) return [];
+    const literal = (name: string) => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return [
+        `--regex-domain-filter=(^|\\.)${literal(zone)}$`,
+        `--regex-domain-exclusion=^${literal(record)}$`,
+        ...(record === zone ? ["--aws-zone-match-parent"] : []),
+    ];
+}
+
 export interface ExternalDnsArgs {
     zone: string;
     zoneId: pulumi.Input<string>;
@@ -59,7 +82,7 @@ export function externalDns(ctx: AddonContext, args: ExternalDnsArgs, opts: Addo
             serviceAccount: { create: true, name: SERVICE_ACCOUNT },
             sources: externalDnsSources(ctx.config.ingress.controller),
             domainFilters: [args.zone],
-            extraArgs: [pulumi.interpolate`--zone-id-filter=${args.zoneId}`, "--aws-zone-type=public"],
+            extraArgs: [pulumi.interpolate`--zone-id-filter=${args.zoneId}`, "--aws-zone-type=public", ...cutoverExclusionArgs(args.zone, ctx.config.cutover?.record)],
             // sync deletes what this cluster published once its source goes away, and only records whose
             // TXT owner record names this cluster (templates/deployment.yaml:98-101): nothing else in the zone.
             txtOwnerId: ctx.clusterName,
