@@ -50,6 +50,7 @@ const identities = config.delivery && new DeliveryIdentities("delivery", {
     stack: config.stack,
     accountId,
     region: config.region,
+    clusterName,
     tags,
     // These resources were DeliveryAutomation's children before: aliases keep the deploy role in place.
     previousParent: pulumi.createUrn("delivery", "eks-delivery:infra:DeliveryAutomation"),

@@ -39,6 +39,8 @@ const text = () => z.string({ error: "is not a string" });
 const list = <T extends z.ZodType>(item: T) => z.array(item, { error: "is not a list" });
 const object = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape, { error: "is not a mapping" });
 
+const oidcProviderMode = () => z.enum(["create", "lookup"], { error: "is not one of create, lookup" });
+
 function full(ctx: z.RefinementCtx, path: PropertyKey[], message: string) {
     ctx.addIssue({ code: "custom", path, message, params: { full: true } });
 }
@@ -347,8 +349,12 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
                 full(c, [], "is not a Slack incoming-webhook URL (https://hooks.slack.com/...)");
             }
         }).optional(),
-        // The account's GitHub and Pulumi OIDC providers: created by one stack per account, looked up by the others.
-        oidcProviders: z.enum(["create", "lookup"], { error: "is not one of create, lookup" }).default("create"),
+        // The account's GitHub and Pulumi OIDC providers, per issuer: created by one stack per account, looked
+        // up by the others. A single create|lookup is shorthand for both.
+        oidcProviders: z.union([
+            oidcProviderMode().transform((mode) => ({ github: mode, pulumi: mode })),
+            object({ github: oidcProviderMode().default("create"), pulumi: oidcProviderMode().default("create") }),
+        ], { error: "is not create, lookup, or {github: create|lookup, pulumi: create|lookup}" }).default({ github: "create", pulumi: "create" }),
         // The GitHub environment whose jobs may assume this stack's deploy role (repo:<owner>/<repo>:environment:<name>).
         githubEnvironment: text().regex(/^[A-Za-z0-9._-]{1,255}$/, { error: "is not a GitHub environment name" }).default(ctx.stack),
         // A Pulumi customer-managed agent pool inside the VPC: required when the API endpoint is not public.
@@ -443,6 +449,14 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
                 const endpoint = v.cluster.publicAccessCidrs.length === 0 ? "private" : `restricted to ${v.cluster.publicAccessCidrs.join(", ")}`;
                 full(c, ["delivery", "agentPoolId"], `is required: the API endpoint is ${endpoint}, so Pulumi-hosted Deployments cannot reach it ` +
                     "(run a customer-managed agent pool in the VPC and name it here; see docs/private-clusters.md)");
+            }
+            // The permissions boundary lets the stack's roles read secrets under <stack>/ only (infra/identities.ts).
+            const prefix = `${ctx.stack}/`;
+            v.services.forEach((svc, i) => svc.secrets.forEach((name, j) => {
+                if (!name.startsWith(prefix)) full(c, ["services", i, "secrets", j], `${showValue(name)} is not under ${prefix}: the permissions boundary of eks-delivery:delivery lets the stack read only secrets named ${prefix}...`);
+            }));
+            if (!v.monitoring.grafanaAdminSecret.startsWith(prefix)) {
+                full(c, ["monitoring", "grafanaAdminSecret"], `${showValue(v.monitoring.grafanaAdminSecret)} is not under ${prefix}: the permissions boundary of eks-delivery:delivery lets the stack read only secrets named ${prefix}...`);
             }
             // A build needs a Docker daemon: the agent's host, or a remote builder.
             const builds = v.registry.from === undefined && v.release === undefined;

@@ -93,11 +93,25 @@ export const BOUNDED_ROLE_WRITES = [
 ];
 /** Role writes without that condition key: allowed only on roles tagged with this stack. */
 export const STACK_ROLE_WRITES = [
-    "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:DeleteRole", "iam:TagRole", "iam:UntagRole",
+    "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:DeleteRole", "iam:TagRole", "iam:UntagRole",
 ];
+/**
+ * Trust changes, which the deploy role never makes (a role's trust is set by CreateRole): IAM cannot tell
+ * tagging a new role from tagging an old untagged one (see tagOnCreate), so a role the deploy role could
+ * tag as its stack's must not then be made to trust someone else. The program's trusts do not change
+ * between updates (Pod Identity's service principal; the CNI's IRSA issuer, fixed for the cluster's
+ * life); when one must, an administrator runs that update (docs/identities.md).
+ */
+export const TRUST_WRITES = ["iam:UpdateAssumeRolePolicy"];
+/**
+ * Actions that move or take on a role's identity: the deploy role needs none (the program assumes no
+ * role; the kubeconfig's `aws eks get-token` only signs GetCallerIdentity), so any role it could make
+ * trust it is still out of reach.
+ */
+export const ROLE_ASSUMPTION = ["sts:AssumeRole*"];
 /** Every write on a role: the deploy and preview roles are closed to all of them. */
 export const ROLE_WRITES = [
-    ...BOUNDED_ROLE_WRITES, ...STACK_ROLE_WRITES, "iam:DeleteRolePermissionsBoundary", "iam:PassRole",
+    ...BOUNDED_ROLE_WRITES, ...STACK_ROLE_WRITES, ...TRUST_WRITES, "iam:DeleteRolePermissionsBoundary", "iam:PassRole",
 ];
 /** Writes that would change what the boundary allows (the "NoBoundaryPolicyEdit" of the same AWS example). */
 export const POLICY_WRITES = [
@@ -117,12 +131,21 @@ export interface DeployPolicyArgs {
  * What `pulumi up` of the stack needs, and no way past the boundary: the services it manages; roles only
  * with the boundary (created, or changed, with it); role lifecycle only on the stack's own (tagged) roles;
  * PassRole only of those roles to the services that use them; the cluster's IRSA OIDC provider (not the
- * account's GitHub/Pulumi ones). Explicit denies: the boundary policy is read-only, no role sheds its
- * boundary, and the deploy and preview roles cannot be changed by the deploy role (itself included).
+ * account's GitHub/Pulumi ones). No instance profiles: the stack declares none (managed node groups get
+ * theirs from EKS). Explicit denies: the boundary policy is read-only, no role sheds its boundary, the
+ * deploy and preview roles cannot be changed by the deploy role (itself included), and it assumes no role.
  */
 export function deployRolePolicy(a: DeployPolicyArgs): string {
     const iam = (resource: string) => `arn:aws:iam::${a.accountId}:${resource}`;
     const ownRoles = { StringEquals: { [`aws:ResourceTag/${STACK_TAG}`]: a.stack } };
+    // CreateRole with tags is also authorized as iam:TagRole on the new role, which has no tags yet
+    // (iann0036/iamlive#97/#98: IAM.CreateRole -> iam:TagRole; AWS IAM user guide, access_iam-tags.md
+    // "Controlling access during IAM requests": aws:RequestTag). So the stack tag may be set when the
+    // request carries it, on a role with no stack tag or this stack's: never on another stack's role.
+    const tagOnCreate = {
+        StringEquals: { [`aws:RequestTag/${STACK_TAG}`]: a.stack },
+        StringEqualsIfExists: { [`aws:ResourceTag/${STACK_TAG}`]: a.stack },
+    };
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [
@@ -144,13 +167,16 @@ export function deployRolePolicy(a: DeployPolicyArgs): string {
                 Condition: { StringEquals: { "iam:PermissionsBoundary": a.boundaryArn } },
             },
             { Sid: "StackRolesLifecycle", Effect: "Allow", Action: STACK_ROLE_WRITES, Resource: iam("role/*"), Condition: ownRoles },
+            { Sid: "TagStackRolesOnCreate", Effect: "Allow", Action: ["iam:TagRole"], Resource: iam("role/*"), Condition: tagOnCreate },
             {
                 Sid: "PassStackRolesToTheirServices",
                 Effect: "Allow",
                 Action: ["iam:PassRole"],
                 Resource: iam("role/*"),
-                // pods.eks.amazonaws.com: EKS Pod Identity associations pass the controllers' roles to it.
-                Condition: { StringEquals: { ...ownRoles.StringEquals, "iam:PassedToService": ["eks.amazonaws.com", "ec2.amazonaws.com", "pods.eks.amazonaws.com"] } },
+                // eks.amazonaws.com: the cluster role and the managed node groups' node role (EKS makes their
+                // instance profiles); pods.eks.amazonaws.com: Pod Identity associations. Nothing the stack
+                // declares launches an instance with a role: Karpenter's controller does that, with its own.
+                Condition: { StringEquals: { ...ownRoles.StringEquals, "iam:PassedToService": ["eks.amazonaws.com", "pods.eks.amazonaws.com"] } },
             },
             {
                 Sid: "ClusterOidcProvider",
@@ -158,13 +184,6 @@ export function deployRolePolicy(a: DeployPolicyArgs): string {
                 Action: ["iam:CreateOpenIDConnectProvider", "iam:DeleteOpenIDConnectProvider", "iam:UpdateOpenIDConnectProviderThumbprint",
                     "iam:TagOpenIDConnectProvider", "iam:UntagOpenIDConnectProvider"],
                 Resource: iam(`oidc-provider/oidc.eks.${a.region}.amazonaws.com/id/*`),
-            },
-            {
-                Sid: "InstanceProfiles",
-                Effect: "Allow",
-                Action: ["iam:CreateInstanceProfile", "iam:DeleteInstanceProfile", "iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile",
-                    "iam:TagInstanceProfile", "iam:UntagInstanceProfile"],
-                Resource: iam("instance-profile/*"),
             },
             {
                 Sid: "ServiceLinkedRoles",
@@ -175,8 +194,26 @@ export function deployRolePolicy(a: DeployPolicyArgs): string {
             { Sid: "BoundaryIsReadOnly", Effect: "Deny", Action: POLICY_WRITES, Resource: a.boundaryArn },
             { Sid: "NoRoleShedsItsBoundary", Effect: "Deny", Action: ["iam:DeleteRolePermissionsBoundary"], Resource: "*" },
             { Sid: "DeliveryRolesAreNotSelfService", Effect: "Deny", Action: ROLE_WRITES, Resource: [a.deployRoleArn, a.previewRoleArn] },
+            { Sid: "NoRoleAssumption", Effect: "Deny", Action: ROLE_ASSUMPTION, Resource: "*" },
         ],
     });
+}
+
+export interface BoundaryArgs {
+    accountId: string;
+    region: string;
+    stack: string;
+    /** The EKS cluster's name: Karpenter tags its instance profiles `eks:eks-cluster-name: <name>`. */
+    clusterName: string;
+}
+
+/**
+ * The prefix of every Secrets Manager secret the stack's roles may read (services' `secrets`, the
+ * Grafana admin secret `<stack>/grafana-admin`): config/schema.ts refuses others under
+ * `eks-delivery:delivery`. The suffix `-??????` is the six characters Secrets Manager appends.
+ */
+export function stackSecretsArn(a: Pick<BoundaryArgs, "accountId" | "region" | "stack">): string {
+    return `arn:aws:secretsmanager:${a.region}:${a.accountId}:secret:${a.stack}/*`;
 }
 
 /**
@@ -184,9 +221,12 @@ export function deployRolePolicy(a: DeployPolicyArgs): string {
  * the VPC CNI, the EBS CSI driver and the platform controllers need (their managed policies and
  * `*Statements` functions), and no identity writes beyond instance profiles for Karpenter's nodes and
  * service-linked roles. No organizations, no account settings, no users or access keys, no policy edits.
+ * Data is scoped: secrets under `<stack>/` only, KMS data keys only through Secrets Manager and EC2
+ * (EBS), the node role passed to EC2 only if it is this stack's, instance profiles only of this cluster.
  */
-export function permissionsBoundaryPolicy(accountId: string): string {
-    const iam = (resource: string) => `arn:aws:iam::${accountId}:${resource}`;
+export function permissionsBoundaryPolicy(a: BoundaryArgs): string {
+    const iam = (resource: string) => `arn:aws:iam::${a.accountId}:${resource}`;
+    const clusterTag = "eks:eks-cluster-name";
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [
@@ -202,9 +242,8 @@ export function permissionsBoundaryPolicy(accountId: string): string {
                     "ssm:UpdateAssociationStatus", "ssm:UpdateInstanceAssociationStatus", "ssm:UpdateInstanceInformation",
                     "ssmmessages:*", "ec2messages:*",
                     "route53:ChangeResourceRecordSets", "route53:Get*", "route53:List*",
-                    "secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "secretsmanager:ListSecrets", "secretsmanager:BatchGetSecretValue",
-                    "secretsmanager:ListSecretVersionIds", "secretsmanager:GetResourcePolicy",
-                    "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:DescribeKey", "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant",
+                    // AmazonEKSClusterPolicy: the cluster reads its secrets key's metadata.
+                    "kms:DescribeKey",
                     "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes",
                     "pricing:GetProducts",
                     "acm:DescribeCertificate", "acm:ListCertificates", "acm:GetCertificate",
@@ -216,21 +255,46 @@ export function permissionsBoundaryPolicy(accountId: string): string {
                 ],
                 Resource: "*",
             },
-            { Sid: "IamRead", Effect: "Allow", Action: ["iam:Get*", "iam:List*"], Resource: "*" },
             {
-                // Karpenter manages its nodes' instance profiles and passes the (bounded) node role to EC2.
-                Sid: "NodeInstanceProfiles",
+                // external-secrets reads exactly the declared secrets (infra/addons/external-secrets), all under <stack>/.
+                Sid: "StackSecrets",
                 Effect: "Allow",
-                Action: ["iam:CreateInstanceProfile", "iam:DeleteInstanceProfile", "iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile",
-                    "iam:TagInstanceProfile"],
-                Resource: iam("instance-profile/*"),
+                Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                Resource: stackSecretsArn(a),
             },
             {
-                Sid: "PassNodeRoleToEc2",
+                // Customer-managed keys only through the services that use them: Secrets Manager decrypting a
+                // secret, EC2 encrypting an EBS volume (kms:ViaService, AWS KMS developer guide, conditions-kms).
+                Sid: "KmsThroughSecretsAndEbs",
+                Effect: "Allow",
+                Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+                Resource: "*",
+                Condition: { StringEquals: { "kms:ViaService": [`secretsmanager.${a.region}.amazonaws.com`, `ec2.${a.region}.amazonaws.com`] } },
+            },
+            { Sid: "IamRead", Effect: "Allow", Action: ["iam:Get*", "iam:List*"], Resource: "*" },
+            {
+                // Karpenter creates its nodes' instance profiles tagged with the cluster (its own policy requires
+                // the same request tags: aws/karpenter-provider-aws@v1.14.1 cloudformation.yaml).
+                Sid: "CreateClusterInstanceProfiles",
+                Effect: "Allow",
+                Action: ["iam:CreateInstanceProfile", "iam:TagInstanceProfile"],
+                Resource: iam("instance-profile/*"),
+                Condition: { StringEquals: { [`aws:RequestTag/${clusterTag}`]: a.clusterName } },
+            },
+            {
+                // Adding a role to a profile also needs PassRole of that role (below: this stack's roles only).
+                Sid: "ClusterInstanceProfiles",
+                Effect: "Allow",
+                Action: ["iam:DeleteInstanceProfile", "iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:TagInstanceProfile"],
+                Resource: iam("instance-profile/*"),
+                Condition: { StringEquals: { [`aws:ResourceTag/${clusterTag}`]: a.clusterName } },
+            },
+            {
+                Sid: "PassStackNodeRoleToEc2",
                 Effect: "Allow",
                 Action: ["iam:PassRole"],
                 Resource: iam("role/*"),
-                Condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } },
+                Condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com", [`aws:ResourceTag/${STACK_TAG}`]: a.stack } },
             },
             { Sid: "ServiceLinkedRoles", Effect: "Allow", Action: ["iam:CreateServiceLinkedRole"], Resource: iam("role/aws-service-role/*") },
         ],
@@ -245,6 +309,8 @@ export function permissionsBoundaryPolicy(accountId: string): string {
  * Kubernetes Secrets: Helm releases render client-side and diff against the state
  * (pulumi/pulumi-kubernetes@v4.32.0:provider/pkg/provider/helm_release.go:519-520,795); only a refresh
  * reads a release's history Secrets, which the `view` access entry does not allow.
+ * Each invoke's API calls, as terraform-provider-aws makes them, are listed in test/identities.test.ts
+ * (INVOKE_READS), which checks this policy against every invoke the emulated cloud answers.
  */
 export function previewRolePolicy(): string {
     return JSON.stringify({
@@ -254,13 +320,21 @@ export function previewRolePolicy(): string {
             Effect: "Allow",
             Action: [
                 "sts:GetCallerIdentity",
+                // getSubnet, getAvailabilityZones, pulumi-eks's look-ups.
                 "ec2:Describe*", "eks:Describe*", "eks:List*", "autoscaling:Describe*", "elasticloadbalancing:Describe*",
-                // Image look-ups and the registry login the image builds do at preview.
+                // Image look-ups (getImages: ListImages, getImage: DescribeImages, in the registry owner's
+                // account for a consumer) and the registry login the image builds do at preview.
                 "ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
                 "ecr:DescribeImages", "ecr:DescribeRepositories", "ecr:ListImages", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy", "ecr:ListTagsForResource",
                 "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:GetPolicy", "iam:GetPolicyVersion",
-                "iam:GetOpenIDConnectProvider", "iam:ListOpenIDConnectProviders", "iam:GetInstanceProfile",
+                // getOpenIdConnectProvider (lookup): ListOpenIDConnectProviders, then GetOpenIDConnectProvider,
+                // whose answer carries the tags (internal/service/iam/openid_connect_provider_data_source.go);
+                // ListOpenIDConnectProviderTags reads the same tags, for provider versions that list them apart.
+                "iam:GetOpenIDConnectProvider", "iam:ListOpenIDConnectProviders", "iam:ListOpenIDConnectProviderTags", "iam:GetInstanceProfile",
+                // getZone: ListHostedZones, GetHostedZone, ListTagsForResource (every look-up lists the zone's
+                // tags: hashicorp/terraform-provider-aws internal/service/route53/zone_data_source.go).
                 "route53:GetHostedZone", "route53:ListHostedZones", "route53:ListHostedZonesByName", "route53:ListResourceRecordSets", "route53:GetHealthCheck",
+                "route53:ListTagsForResource",
                 "acm:DescribeCertificate", "acm:ListCertificates",
                 "kms:DescribeKey", "kms:ListAliases",
                 "logs:DescribeLogGroups", "sns:GetTopicAttributes", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "events:DescribeRule",
@@ -274,7 +348,7 @@ export function previewRolePolicy(): string {
 /** The account's OIDC provider for an issuer: its ARN and who made it. */
 interface OidcProvider {
     arn: pulumi.Output<string>;
-    /** The resource, when this stack created it (`oidcProviders: create`). */
+    /** The resource, when this stack creates it (`oidcProviders.<issuer>: create`). */
     resource?: aws.iam.OpenIdConnectProvider;
 }
 
@@ -284,6 +358,8 @@ export interface DeliveryIdentitiesArgs {
     stack: string;
     accountId: pulumi.Input<string>;
     region: string;
+    /** The EKS cluster's name (index.ts): the boundary scopes Karpenter's instance profiles to it. */
+    clusterName: string;
     tags: Record<string, string>;
     /**
      * The URN this component's resources had as children of `DeliveryAutomation` (before identities got
@@ -313,11 +389,13 @@ export class DeliveryIdentities extends pulumi.ComponentResource {
         });
 
         // One provider per issuer and account (IAM refuses a second with the same URL): one stack per
-        // account creates them, the others look them up. `retainOnDelete`: a stack that moves to `lookup`,
-        // or is destroyed, leaves the account's providers to the other stacks.
-        const provider = (key: string, issuer: string, audience: string, existedBefore: boolean): OidcProvider => {
+        // account creates each, the others look it up; per issuer, since either may already exist.
+        // `retainOnDelete`: a destroyed stack leaves the account's providers to the others. It acts only
+        // once it is in the state: a switch to `lookup` must first run one `up` with `create` (see
+        // docs/identities.md), else the provider leaves the program with the old options and is deleted.
+        const provider = (key: keyof DeliveryConfig["oidcProviders"], issuer: string, audience: string, existedBefore: boolean): OidcProvider => {
             const url = `https://${issuer}`;
-            if (delivery.oidcProviders === "lookup") {
+            if (delivery.oidcProviders[key] === "lookup") {
                 return { arn: aws.iam.getOpenIdConnectProviderOutput({ url }, { parent: this }).arn };
             }
             const resourceName = `${name}-${key}-oidc`;
@@ -334,7 +412,7 @@ export class DeliveryIdentities extends pulumi.ComponentResource {
 
         const boundary = new aws.iam.Policy(`${name}-boundary`, {
             description: `Permissions boundary of every role ${project}/${stack} creates`,
-            policy: pulumi.output(args.accountId).apply(permissionsBoundaryPolicy),
+            policy: pulumi.output(args.accountId).apply((accountId) => permissionsBoundaryPolicy({ accountId, region: args.region, stack, clusterName: args.clusterName })),
             tags: args.tags,
         }, { parent: this });
 

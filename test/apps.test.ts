@@ -5,16 +5,17 @@ import { planJson, PlannedResource } from "../tools/plan/plan";
 import { planBlueGreen, stateAfter } from "../apps/service/blueGreen";
 import { SHUTDOWN } from "../apps/service/manifests";
 import { BLUE_GREEN_OUTPUT } from "../apps";
-import { liveDeployment, one, ofType, plan, stackValues, validateKubernetesObject, Values } from "./support";
+import { liveDeployment, liveService, one, ofType, plan, stackValues, validateKubernetesObject, Values } from "./support";
 
 const VERSION = "v5.3.25-5e15f0a";
 function values(stack = "dev", version = VERSION): Values {
     return { ...stackValues(stack), "eks-delivery:version": version };
 }
 const named = (resources: PlannedResource[], name: string) => resources.find((r) => (r.outputs.metadata as any)?.name === name);
-/** The blue/green Deployments as the cluster has them after update `p`, at these counts: what the next update reads. */
-const cluster = (p: { plan: { resources: PlannedResource[] } }, counts: Record<"blue" | "green", number>) => (["blue", "green"] as const)
-    .map((c) => liveDeployment(named(p.plan.resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment"), `web-${c}`)!.outputs, counts[c]));
+/** The blue/green Deployments (at these counts) and Service as the cluster has them after update `p`: what the next update reads. */
+const cluster = (p: { plan: { resources: PlannedResource[] } }, counts: Record<"blue" | "green", number>) => [...(["blue", "green"] as const)
+    .map((c) => liveDeployment(named(p.plan.resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment"), `web-${c}`)!.outputs, counts[c])),
+    liveService(named(p.plan.resources.filter((r) => r.type === "kubernetes:core/v1:Service"), "web")!.outputs)];
 
 test("a rolling service: zero-downtime Deployment, HPA, PDB, Service, HTTPRoute, ExternalSecret, NetworkPolicy", async () => {
     const dev = await plan(values(), "dev");
@@ -203,12 +204,13 @@ test("in a preview, before the image is built, a blue/green service's manifests 
     // What a preview hands the program for an image it has not built: an unknown output.
     const unknownImage = () => new (pulumi.Output as any)(new Set(), Promise.resolve(undefined), Promise.resolve(false), Promise.resolve(false), Promise.resolve([])) as import("@pulumi/pulumi").Output<string>;
     const previous = { live: "blue" as const, colours: { blue: { version: "v5.3.24-0000000", image: "r/web@sha256:old" }, green: { version: "v5.3.24-0000000", image: "r/web@sha256:old" } } };
-    // Blue serves at 4 pods: the preview reads it too.
-    const { deploymentManifest } = await import("../apps/service/manifests");
+    // Blue serves at 4 pods, selected by the Service: the preview reads them too.
+    const { deploymentManifest, serviceManifest } = await import("../apps/service/manifests");
     const serving = liveDeployment(deploymentManifest(web, { namespace: "dev", version: "v5.3.24-0000000", image: "r/web@sha256:old" }, { deployment: "web-blue", colour: "blue", replicas: 4 }), 4);
+    const selecting = liveService(serviceManifest(web, "dev", "v5.3.24-0000000", "blue") as Record<string, any>);
     const planned = await planComponent(() => {
         new ServiceDeployment("web", { service: web, namespace: "dev", version: VERSION, image: unknownImage(), previous, edge: { kind: "nginx" } });
-    }, "dev", { preview: true, liveObjects: [serving] });
+    }, "dev", { preview: true, liveObjects: [serving, selecting] });
     const deployment = (colour: string) => planned.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === `web-${colour}`)!.inputs as any;
     // Green gets this version (its image unknown); blue keeps serving the old one, fully known.
     const green = deployment("green");

@@ -12,7 +12,7 @@ import { planStack, PlannedStack } from "../tools/plan/planStack";
 import { EmulatedCloud } from "../tools/plan/emulatedCloud";
 import type { PlannedResource } from "../tools/plan/plan";
 import { boundaryTransform } from "../infra/identities";
-import { ofType, one, stackValues, TEST_DATE, Values } from "./support";
+import { ofType, one, stackValues, TEST_DATE, validate, Values } from "./support";
 
 const EXAMPLE = path.join(PROJECT_ROOT, "examples", "Pulumi.dev-delivery.yaml");
 const ACCOUNT = "123456789012";
@@ -149,7 +149,10 @@ test("the deploy role writes roles only with the boundary, never edits the bound
     // Every other allowed IAM write is limited: to the stack's own roles (tag), or to resources no role is.
     for (const s of statements(doc).filter((s) => s.Effect === "Allow" && s !== bounded)) {
         for (const action of actionsOf(s).filter((a) => a.startsWith("iam:") && !/^iam:(Get|List)/.test(a))) {
-            const scoped = s.Condition?.StringEquals?.["aws:ResourceTag/eks-delivery/stack"] === "dev"
+            // Tag-on-create: only the stack's own tag, and never on a role another stack's tag marks.
+            const onCreate = actionsOf(s).every((a) => a === "iam:TagRole") && s.Condition?.StringEquals?.["aws:RequestTag/eks-delivery/stack"] === "dev"
+                && s.Condition?.StringEqualsIfExists?.["aws:ResourceTag/eks-delivery/stack"] === "dev";
+            const scoped = s.Condition?.StringEquals?.["aws:ResourceTag/eks-delivery/stack"] === "dev" || onCreate
                 || [s.Resource].flat().every((r: string) => !r.includes(":role/") || r.includes(":role/aws-service-role/"));
             assert.ok(scoped, `${action} (${s.Sid}) is not limited to the stack's roles`);
         }
@@ -251,4 +254,215 @@ test("the boundary transform bounds the roles a remote component makes, and only
         { props: { assumeRolePolicy: "{}", permissionsBoundary: "arn:aws:iam::123456789012:policy/b" }, opts });
     assert.equal(transform({ type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: "x", custom: true, props: {}, opts }), undefined);
     assert.equal(transform({ type: "aws:iam/role:Role", name: "y", custom: true, props: { permissionsBoundary: "other" }, opts }), undefined);
+});
+
+// ---- Review of issue 12: tag-on-create, scoped boundary, per-issuer providers, preview reads ----
+
+type Context = Record<string, string>;
+/**
+ * IAM's decision for one request against one policy (explicit deny, then allow, else implicit deny), with
+ * the operators these policies use. A missing key fails StringEquals/StringLike and passes ...IfExists.
+ */
+function decide(doc: any, action: string, resource: string, context: Context = {}): "allow" | "deny" | "implicit" {
+    const values = (v: unknown) => [v].flat().map(String);
+    const conditionHolds = (condition: Record<string, Record<string, unknown>> = {}) => Object.entries(condition).every(([op, keys]) =>
+        Object.entries(keys).every(([key, want]) => {
+            const got = context[key];
+            switch (op) {
+                case "StringEquals": return got !== undefined && values(want).includes(got);
+                case "StringEqualsIfExists": return got === undefined || values(want).includes(got);
+                case "StringLike": return got !== undefined && values(want).some((p) => matches(p, got));
+                default: throw new Error(`decide: no support for ${op}`);
+            }
+        }));
+    const applies = (s: any) => actionsOf(s).some((p) => matches(p, action)) && [s.Resource].flat().some((p: string) => matches(p, resource)) && conditionHolds(s.Condition);
+    const hits = statements(doc).filter(applies);
+    return hits.some((s) => s.Effect === "Deny") ? "deny" : hits.some((s) => s.Effect === "Allow") ? "allow" : "implicit";
+}
+
+async function deployPolicyOf(variant: "example" | "prod" | "karpenter") {
+    const plan = await planned(variant);
+    const deploy = one(plan, "aws:iam/role:Role", "delivery-deploy");
+    return { plan, deploy, doc: json(ofType(plan, "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === deploy.outputs.name)!, "policy") };
+}
+
+test("the deploy role can create every role of the plan as planned: CreateRole with its boundary, TagRole of its tags at creation", async () => {
+    for (const variant of ["example", "prod", "karpenter"] as const) {
+        const { plan, doc } = await deployPolicyOf(variant);
+        const stack = variant === "prod" ? "prod" : "dev";
+        const boundaryArn = String(one(plan, "aws:iam/policy:Policy", "delivery-boundary").outputs.arn);
+        for (const role of ofType(plan, "aws:iam/role:Role").filter((r) => !r.name.startsWith("delivery-"))) {
+            const arn = String(role.outputs.arn);
+            const tags = role.inputs.tags as Record<string, string>;
+            assert.equal(tags["eks-delivery/stack"], stack, `${variant}: ${role.name} carries the stack tag`);
+            assert.equal(decide(doc, "iam:CreateRole", arn, { "iam:PermissionsBoundary": boundaryArn }), "allow", `${variant}: create ${role.name}`);
+            // IAM authorizes the tags of CreateRole as iam:TagRole on the new role, which has no tags yet.
+            const requestTags = Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v]));
+            assert.equal(decide(doc, "iam:TagRole", arn, requestTags), "allow", `${variant}: tag ${role.name} at creation`);
+            // Later tag edits of an own role, and deleting it.
+            assert.equal(decide(doc, "iam:TagRole", arn, { ...requestTags, "aws:ResourceTag/eks-delivery/stack": stack }), "allow");
+            assert.equal(decide(doc, "iam:DeleteRole", arn, { "aws:ResourceTag/eks-delivery/stack": stack }), "allow");
+        }
+    }
+    const { doc } = await deployPolicyOf("example");
+    const other = `arn:aws:iam::${ACCOUNT}:role/prod-node-role`;
+    assert.equal(decide(doc, "iam:CreateRole", other, {}), "implicit", "no role without the boundary");
+    assert.equal(decide(doc, "iam:TagRole", other, { "aws:RequestTag/eks-delivery/stack": "dev", "aws:ResourceTag/eks-delivery/stack": "prod" }), "implicit",
+        "another stack's role cannot be re-tagged as this stack's");
+    assert.equal(decide(doc, "iam:TagRole", other, { "aws:RequestTag/team": "x" }), "implicit", "no other tagging of roles");
+    assert.equal(decide(doc, "iam:DeleteRole", other, { "aws:ResourceTag/eks-delivery/stack": "prod" }), "implicit");
+    // IAM cannot tell tagging a new role from tagging an old untagged one: a role tagged that way
+    // (an administrator's, say) must still not be made to trust anyone new, nor get policies.
+    const admin = `arn:aws:iam::${ACCOUNT}:role/admin`;
+    assert.equal(decide(doc, "iam:TagRole", admin, { "aws:RequestTag/eks-delivery/stack": "dev" }), "allow", "the gap IAM leaves");
+    assert.equal(decide(doc, "iam:UpdateAssumeRolePolicy", admin, { "aws:ResourceTag/eks-delivery/stack": "dev" }), "implicit", "no trust rewrite");
+    assert.equal(decide(doc, "iam:AttachRolePolicy", admin, { "aws:ResourceTag/eks-delivery/stack": "dev" }), "implicit", "no policy without the boundary");
+});
+
+test("the deploy role passes only its stack's roles, to EKS and Pod Identity only, makes no instance profiles, and assumes no role", async () => {
+    const { plan, doc, deploy } = await deployPolicyOf("example");
+    const nodeRole = String(ofType(plan, "aws:iam/role:Role").find((r) => /nodes/.test(r.name))!.outputs.arn);
+    const own = { "aws:ResourceTag/eks-delivery/stack": "dev" };
+    assert.equal(decide(doc, "iam:PassRole", nodeRole, { ...own, "iam:PassedToService": "eks.amazonaws.com" }), "allow");
+    assert.equal(decide(doc, "iam:PassRole", nodeRole, { ...own, "iam:PassedToService": "pods.eks.amazonaws.com" }), "allow");
+    assert.equal(decide(doc, "iam:PassRole", nodeRole, { ...own, "iam:PassedToService": "ec2.amazonaws.com" }), "implicit");
+    assert.equal(decide(doc, "iam:PassRole", nodeRole, { "aws:ResourceTag/eks-delivery/stack": "prod", "iam:PassedToService": "eks.amazonaws.com" }), "implicit");
+    for (const a of ["iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile", "iam:TagInstanceProfile"]) {
+        assert.equal(decide(doc, a, `arn:aws:iam::${ACCOUNT}:instance-profile/x`, { "aws:RequestTag/eks-delivery/stack": "dev" }), "implicit", a);
+    }
+    for (const a of ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"]) {
+        assert.equal(decide(doc, a, `arn:aws:iam::${ACCOUNT}:role/admin`), "deny", a);
+    }
+    // The deny on the delivery roles outweighs tag-on-create: the deploy role cannot tag itself into anything.
+    assert.equal(decide(doc, "iam:TagRole", String(deploy.outputs.arn), { "aws:RequestTag/eks-delivery/stack": "dev" }), "deny");
+    assert.equal(decide(doc, "iam:UpdateAssumeRolePolicy", String(deploy.outputs.arn), own), "deny");
+});
+
+test("the boundary reads only the stack's secrets, uses KMS only through Secrets Manager and EC2, and passes only the stack's node role to EC2", async () => {
+    for (const variant of ["example", "karpenter"] as const) {
+        const plan = await planned(variant);
+        const boundary = json(one(plan, "aws:iam/policy:Policy", "delivery-boundary"), "policy");
+        const secret = (name: string) => `arn:aws:secretsmanager:ap-northeast-2:${ACCOUNT}:secret:${name}-AbCdEf`;
+        // Every secret external-secrets may read (its policy's resources) is inside the boundary; others are not.
+        const esoResources = ofType(plan, "aws:iam/rolePolicy:RolePolicy").flatMap((p) => statements(json(p, "policy")))
+            .filter((s) => actionsOf(s).includes("secretsmanager:GetSecretValue")).flatMap((s) => [s.Resource].flat());
+        assert.ok(esoResources.length >= 2, `${variant}: external-secrets reads the declared secrets`);
+        for (const r of esoResources) assert.equal(decide(boundary, "secretsmanager:GetSecretValue", r.replace("-??????", "-AbCdEf")), "allow", r);
+        assert.equal(decide(boundary, "secretsmanager:GetSecretValue", secret("dev/api")), "allow");
+        assert.equal(decide(boundary, "secretsmanager:GetSecretValue", secret("prod/api")), "implicit", "another stack's secret");
+        assert.equal(decide(boundary, "secretsmanager:GetSecretValue", secret("rds/master")), "implicit", "any other secret of the account");
+        const key = `arn:aws:kms:ap-northeast-2:${ACCOUNT}:key/1234`;
+        assert.equal(decide(boundary, "kms:Decrypt", key, { "kms:ViaService": "secretsmanager.ap-northeast-2.amazonaws.com" }), "allow");
+        assert.equal(decide(boundary, "kms:CreateGrant", key, { "kms:ViaService": "ec2.ap-northeast-2.amazonaws.com" }), "allow");
+        assert.equal(decide(boundary, "kms:Decrypt", key), "implicit", "no direct decrypt with any key");
+        const role = `arn:aws:iam::${ACCOUNT}:role/x`;
+        assert.equal(decide(boundary, "iam:PassRole", role, { "iam:PassedToService": "ec2.amazonaws.com", "aws:ResourceTag/eks-delivery/stack": "dev" }), "allow");
+        assert.equal(decide(boundary, "iam:PassRole", role, { "iam:PassedToService": "ec2.amazonaws.com" }), "implicit", "an untagged role");
+        assert.equal(decide(boundary, "iam:PassRole", role, { "iam:PassedToService": "ec2.amazonaws.com", "aws:ResourceTag/eks-delivery/stack": "prod" }), "implicit");
+        // Karpenter's instance profiles: created and tagged with this cluster's tag, changed only if they carry it.
+        const profile = `arn:aws:iam::${ACCOUNT}:instance-profile/eks-delivery-dev_123`;
+        assert.equal(decide(boundary, "iam:CreateInstanceProfile", profile, { "aws:RequestTag/eks:eks-cluster-name": "eks-delivery-dev" }), "allow");
+        assert.equal(decide(boundary, "iam:TagInstanceProfile", profile, { "aws:RequestTag/eks:eks-cluster-name": "eks-delivery-dev" }), "allow");
+        assert.equal(decide(boundary, "iam:CreateInstanceProfile", profile, { "aws:RequestTag/eks:eks-cluster-name": "other" }), "implicit");
+        assert.equal(decide(boundary, "iam:AddRoleToInstanceProfile", profile, { "aws:ResourceTag/eks:eks-cluster-name": "eks-delivery-dev" }), "allow");
+        assert.equal(decide(boundary, "iam:AddRoleToInstanceProfile", profile), "implicit", "a profile of no cluster");
+    }
+    // Karpenter's own policy asks for that cluster tag at creation, so the boundary lets it through.
+    const karpenter = ofType(await planned("karpenter"), "aws:iam/rolePolicy:RolePolicy").flatMap((p) => statements(json(p, "policy")))
+        .find((s) => s.Sid === "AllowScopedInstanceProfileCreationActions");
+    assert.equal(karpenter.Condition.StringEquals["aws:RequestTag/eks:eks-cluster-name"], "eks-delivery-dev");
+});
+
+test("a secret outside <stack>/ is refused under eks-delivery:delivery: the boundary would stop it", () => {
+    const values = stackValues("dev");
+    values["eks-delivery:delivery"] = { ...DELIVERY };
+    (values["eks-delivery:services"] as Values[])[0].secrets = ["shared/api"];
+    assert.throws(() => validate(values, "dev"), (e: any) => e.problems?.length === 1 &&
+        /^eks-delivery:services\[0\]\.secrets\[0\]: "shared\/api" is not under dev\/: the permissions boundary of eks-delivery:delivery lets the stack read only secrets named dev\/\.\.\.$/.test(e.problems[0]));
+    const grafana = stackValues("dev");
+    grafana["eks-delivery:delivery"] = { ...DELIVERY };
+    grafana["eks-delivery:monitoring"] = { ...(grafana["eks-delivery:monitoring"] as Values ?? {}), grafanaAdminSecret: "grafana" };
+    assert.throws(() => validate(grafana, "dev"), /eks-delivery:monitoring\.grafanaAdminSecret: "grafana" is not under dev\//);
+    // Without delivery (an administrator deploys, no boundary) any name stays allowed.
+    const plain = stackValues("dev");
+    (plain["eks-delivery:services"] as Values[])[0].secrets = ["shared/api"];
+    assert.deepEqual(validate(plain, "dev").services[0].secrets, ["shared/api"]);
+});
+
+test("oidcProviders per issuer: create one, look up the other; the string form is shorthand for both", async () => {
+    const values = stackValues("dev");
+    values["eks-delivery:delivery"] = { ...DELIVERY, oidcProviders: { github: "lookup", pulumi: "create" } };
+    const plan = await planStack({ stack: "dev", stackFile: { file: "mixed", values, secretKeys: [] }, today: TEST_DATE,
+        oidcProviders: [{ url: "token.actions.githubusercontent.com", clientIdList: ["sts.amazonaws.com"] }] });
+    assert.deepEqual(ofType(plan, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").map((p) => p.inputs.url), ["https://api.pulumi.com/oidc"]);
+    assert.equal(plan.run.invokesByToken["aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider"], 1);
+    assert.deepEqual(json(one(plan, "aws:iam/role:Role", "delivery-deploy"), "assumeRolePolicy").Statement.map((s: any) => s.Principal.Federated), [GITHUB_ARN, PULUMI_ARN]);
+
+    const parse = (oidcProviders: unknown) => {
+        const v = stackValues("dev");
+        v["eks-delivery:delivery"] = { ...DELIVERY, oidcProviders };
+        return validate(v, "dev").delivery!.oidcProviders;
+    };
+    assert.deepEqual(parse("lookup"), { github: "lookup", pulumi: "lookup" });
+    assert.deepEqual(parse({ pulumi: "lookup" }), { github: "create", pulumi: "lookup" });
+    assert.deepEqual(validate(stackValuesWithDelivery(), "dev").delivery!.oidcProviders, { github: "create", pulumi: "create" });
+    assert.throws(() => parse("lookups"), (e: any) =>
+        e.problems?.join("|") === 'eks-delivery:delivery.oidcProviders: "lookups" is not create, lookup, or {github: create|lookup, pulumi: create|lookup}');
+    assert.throws(() => parse({ gitlab: "create" }), /eks-delivery:delivery\.oidcProviders\.gitlab: unknown key/);
+});
+function stackValuesWithDelivery(): Values {
+    const v = stackValues("dev");
+    v["eks-delivery:delivery"] = { ...DELIVERY };
+    return v;
+}
+
+/**
+ * What each invoke costs in IAM, as terraform-provider-aws's data sources call AWS (internal/service/...):
+ * route53/zone_data_source.go ListHostedZones (by name), GetHostedZone (name servers), ListTagsForResource
+ * (always: the tags attribute); iam/openid_connect_provider_data_source.go ListOpenIDConnectProviders (by
+ * url), GetOpenIDConnectProvider; ecr/images_data_source.go ListImages; ecr/image_data_source.go
+ * DescribeImages; ecr authorization token GetAuthorizationToken; ec2 subnet DescribeSubnets; availability
+ * zones DescribeAvailabilityZones; caller identity GetCallerIdentity. getRegion, getPartition and the load
+ * balancer zone table call nothing (meta/region_data_source*.go resolves from the endpoints table).
+ */
+const INVOKE_READS: Record<string, string[]> = {
+    "aws:index/getRegion:getRegion": [],
+    "aws:index/getPartition:getPartition": [],
+    "aws:lb/getHostedZoneId:getHostedZoneId": [],
+    "aws:index/getCallerIdentity:getCallerIdentity": ["sts:GetCallerIdentity"],
+    "aws:index/getAvailabilityZones:getAvailabilityZones": ["ec2:DescribeAvailabilityZones"],
+    "aws:ec2/getSubnet:getSubnet": ["ec2:DescribeSubnets"],
+    "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": ["iam:ListOpenIDConnectProviders", "iam:GetOpenIDConnectProvider"],
+    "aws:ecr/getAuthorizationToken:getAuthorizationToken": ["ecr:GetAuthorizationToken"],
+    "aws:ecr/getImages:getImages": ["ecr:ListImages"],
+    "aws:ecr/getImage:getImage": ["ecr:DescribeImages"],
+    "aws:route53/getZone:getZone": ["route53:ListHostedZones", "route53:GetHostedZone", "route53:ListTagsForResource"],
+};
+/** Reads of a preview that are no invoke: the AWS provider's configure (account id), the cluster's kubeconfig token. */
+const PREVIEW_READS = ["sts:GetCallerIdentity", "eks:DescribeCluster"];
+
+test("the preview role may make every read the dev and prod previews make: each invoke's API calls, and the provider's own", async () => {
+    // Every invoke the emulated cloud can answer has its IAM actions on file here.
+    const source = fs.readFileSync(path.join(PROJECT_ROOT, "tools", "plan", "emulatedCloud.ts"), "utf8");
+    const body = source.slice(source.indexOf("call(args: pulumi.runtime.MockCallArgs)"));
+    const tokens = [...body.slice(0, body.indexOf("default:")).matchAll(/case "([^"]+)":/g)].map((m) => m[1]);
+    assert.ok(tokens.length >= 10, "the emulator's invoke switch was found");
+    assert.deepEqual(tokens.filter((t) => !(t in INVOKE_READS)), [], "an invoke without its IAM actions on file");
+
+    const lookup = stackValuesWithDelivery();
+    (lookup["eks-delivery:delivery"] as Values).oidcProviders = "lookup";
+    const plans = [await planned("example"), await planned("prod"), await planned("karpenter"),
+        await planStack({ stack: "dev", stackFile: { file: "lookup", values: lookup, secretKeys: [] }, today: TEST_DATE,
+            oidcProviders: [{ url: "token.actions.githubusercontent.com", clientIdList: ["sts.amazonaws.com"] }, { url: "api.pulumi.com/oidc", clientIdList: ["acme"] }] })];
+    const answered = new Set(plans.flatMap((p) => Object.keys(p.run.invokesByToken)));
+    for (const t of ["aws:route53/getZone:getZone", "aws:ecr/getImages:getImages", "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider"]) assert.ok(answered.has(t), t);
+    const policy = json(one(plans[0], "aws:iam/rolePolicy:RolePolicy", "delivery-preview"), "policy");
+    for (const token of answered) {
+        for (const action of INVOKE_READS[token]) assert.equal(decide(policy, action, "*"), "allow", `${token} needs ${action}`);
+    }
+    for (const action of PREVIEW_READS) assert.equal(decide(policy, action, "*"), "allow", action);
+    // ...and it still writes nothing.
+    for (const a of ["route53:ChangeResourceRecordSets", "iam:TagRole", "ecr:PutImage", "secretsmanager:GetSecretValue", "kms:Decrypt"]) {
+        assert.equal(decide(policy, a, "*"), "implicit", a);
+    }
 });

@@ -105,8 +105,8 @@ test("dev: VPC, encrypted and logged EKS cluster, node group, ECR", async () => 
     const rules = JSON.parse(String(lifecycle[0].inputs.policy)).rules;
     assert.deepEqual(rules.map((r: any) => r.rulePriority), [1, 2]);
     assert.deepEqual(rules[0].selection, { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 7 });
-    assert.deepEqual(rules[1].selection, { tagStatus: "tagged", tagPrefixList: ["v"], countType: "imageCountMoreThan", countNumber: 30 },
-        "the last 30 release tags; no `any` rule, so buildcache never expires");
+    assert.deepEqual(rules[1].selection, { tagStatus: "tagged", tagPrefixList: ["v"], countType: "imageCountMoreThan", countNumber: 100 },
+        "the last 100 release tags (Pulumi.dev.yaml); no `any` rule, so buildcache never expires");
 
     assert.equal(dev.plan.outputs.kubeconfig, "[secret]");
     assert.equal(dev.plan.outputs.maxPodsPerNode, 110);

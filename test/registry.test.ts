@@ -148,8 +148,11 @@ test("the owner's repositories grant exactly pullAccounts cross-account pull and
 test("lifecycle: ECR accepts the policy; it keeps the last 30 release tags, never the build cache's tag, and expires untagged images", async () => {
     const { v1 } = await history();
     const policy = String(one(v1, "aws:ecr/lifecyclePolicy:LifecyclePolicy", "registry-api").inputs.policy);
-    assert.equal(policy, lifecyclePolicy({ keepImages: 30, untaggedExpiryDays: 7 }));
+    assert.equal(policy, lifecyclePolicy({ keepImages: 100, untaggedExpiryDays: 7 }), "Pulumi.dev.yaml keeps 100 releases");
     assert.deepEqual(lifecyclePolicyProblems(policy), []);
+    // From here, the smallest depth the config accepts.
+    const minimum = lifecyclePolicy({ keepImages: 30, untaggedExpiryDays: 7 });
+    assert.deepEqual(lifecyclePolicyProblems(minimum), []);
 
     // 40 releases, a build cache re-pushed after each (the old cache goes untagged), then ECR's lifecycle run.
     const registry = new EmulatedRegistry();
@@ -160,7 +163,7 @@ test("lifecycle: ECR accepts the policy; it keeps the last 30 release tags, neve
         registry.push(uri, `v1.${n}.0-abcdef${n % 10}`, digest(n, "a"));
         registry.push(uri, "buildcache", digest(n, "c"));
     }
-    const expired = registry.applyLifecycle(uri, policy, registry.now() + 8 * 86400);
+    const expired = registry.applyLifecycle(uri, minimum, registry.now() + 8 * 86400);
     const left = registry.images(uri)!;
     const releases = left.filter((i) => i.tags.some((t) => t.startsWith("v")));
     assert.equal(releases.length, 30, "the last 30 releases stay");
@@ -169,7 +172,7 @@ test("lifecycle: ECR accepts the policy; it keeps the last 30 release tags, neve
     assert.equal(left.length, 31, "nothing else");
     assert.equal(expired.filter((i) => i.tags.length === 0).length, 39, "old caches, untagged, expire after 7 days");
     // Before the untagged images are 7 days old, only releases beyond 30 go.
-    assert.equal(lifecycleExpired(policy, [...left, { digest: "sha256:x", tags: [], pushedAt: registry.now(), sizeInBytes: 1 }], registry.now() + 86400).length, 0);
+    assert.equal(lifecycleExpired(minimum, [...left, { digest: "sha256:x", tags: [], pushedAt: registry.now(), sizeInBytes: 1 }], registry.now() + 86400).length, 0);
 
     // What the previous policy did: an `any` rule counted the cache and untagged images among the 30.
     const old = JSON.stringify({ rules: [

@@ -163,6 +163,33 @@ export function liveDeployment(manifest: Record<string, any>, replicas: number):
     };
 }
 
+/**
+ * A Service as the API server returns it once `manifest` (a planned Service's inputs) is applied: server-set
+ * metadata and the fields it defaults for a ClusterIP Service (kubernetes/kubernetes pkg/apis/core/v1/defaults.go
+ * SetDefaults_Service; the cluster IP from the service CIDR; ipFamilies/ipFamilyPolicy from the allocator).
+ */
+export function liveService(manifest: Record<string, any>): import("../tools/plan/emulatedCloud").KubernetesObject & import("kubernetes-models/v1/Service").IService {
+    const time = `${TEST_DATE}T00:00:00Z`;
+    const { name, namespace } = manifest.metadata;
+    const clusterIP = `172.20.${parseInt(stableHex(2, namespace, name), 16)}.${parseInt(stableHex(2, name, namespace), 16)}`;
+    return {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: {
+            ...manifest.metadata,
+            uid: [8, 4, 4, 4, 12].map((n, i) => stableHex(n, namespace, name, "svc", String(i))).join("-"),
+            resourceVersion: "48190",
+            creationTimestamp: time,
+        },
+        spec: {
+            ...manifest.spec,
+            clusterIP, clusterIPs: [clusterIP],
+            internalTrafficPolicy: "Cluster", ipFamilies: ["IPv4"], ipFamilyPolicy: "SingleStack", sessionAffinity: "None",
+        },
+        status: { loadBalancer: {} },
+    };
+}
+
 /** The Pod Identity of a planned add-on: its role's trust, its policy statements and its association. */
 export function podIdentity(plan: import("../tools/plan/plan").Plan): { role: PlannedResource; trust: any; statements: any[]; association: PlannedResource } {
     const only = (type: string) => {

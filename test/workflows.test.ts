@@ -88,7 +88,7 @@ test("the pull-request workflow runs the tests, the offline plan of every stack,
     assert.ok(pr.jobs.test.steps.some((s: any) => s.run === "npm test"));
     assert.deepEqual(pr.jobs.plan.strategy.matrix.stack, ["dev", "prod"]);
     assert.ok(pr.jobs.plan.steps.some((s: any) => /GITHUB_STEP_SUMMARY/.test(s.run ?? "")));
-    const preview = pr.jobs.preview.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
+    const preview = pr.jobs.preview.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@") && s.with?.command);
     assert.equal(preview.with.command, "preview");
     assert.equal(preview.with.policyPacks, "policies");
     assert.equal(preview.with["comment-on-pr"], true);
@@ -106,7 +106,8 @@ test("the pull-request workflow runs the tests, the offline plan of every stack,
 // ---- Private clusters, environments, roles, releases and Slack (issue 12) ----
 
 const wf = (file: string) => parse(workflows.find((w) => w.file === file)!.text);
-const pulumiStep = (job: any) => job.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
+/** The step that runs pulumi (a `command`); a pulumi/actions step without one only installs the CLI. */
+const pulumiStep = (job: any) => job.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@") && s.with?.command);
 /** The jobs that talk to a cluster's API: the PR preview, the dev deploy, and promotion/rollback. */
 const clusterJobs = () => [
     { name: "pull-request.yml/preview", job: wf("pull-request.yml").jobs.preview },
@@ -131,8 +132,12 @@ test("jobs that touch a cluster run on runners from the CLUSTER_RUNNER_LABELS va
 
 test("deploy jobs use the GitHub environment the deploy role trusts; the PR preview uses none, with the preview role", () => {
     const dev = wf("release.yml").jobs["deploy-dev"];
-    assert.equal(dev.environment, "dev");
-    assert.equal(dev.environment, stackFacts("dev", stackValues("dev")).githubEnvironment);
+    // As promote: the environment comes from dev's stack file (delivery.githubEnvironment, default dev),
+    // read by the job before it, since a job's environment is fixed before its steps run.
+    assert.equal(dev.environment, "${{ needs.version.outputs.dev-github-environment }}");
+    assert.equal(wf("release.yml").jobs.version.outputs["dev-github-environment"], "${{ steps.dev.outputs.github-environment }}");
+    assert.match(wf("release.yml").jobs.version.steps.find((s: any) => s.id === "dev").run, /tools\/ci\/stack\.ts facts --stack dev >> "\$GITHUB_OUTPUT"/);
+    assert.equal(stackFacts("dev", stackValues("dev")).githubEnvironment, "dev");
     // promote: the environment comes from the stack file (delivery.githubEnvironment, default the stack).
     const promote = wf("promote.yml");
     assert.equal(promote.jobs.deploy.environment, "${{ needs.check.outputs.github-environment }}");
@@ -254,4 +259,102 @@ test("the test matrix covers Node 20, 22 and 24", () => {
     assert.deepEqual(wf("pull-request.yml").jobs.test.strategy.matrix.node, [20, 22, 24]);
     const engines = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")).engines.node;
     for (const major of [20, 22, 24]) assert.match(engines, new RegExp(`\\^${major}\\.`), `engines allow ${major}`);
+});
+
+// ---- Pulumi tokens, the live release of a pulling stack, session lengths (review of issue 12) ----
+
+const tokenStep = (job: any) => job.steps.find((s: any) => /tools\/ci\/pulumi-oidc-token\.sh/.test(s.run ?? ""));
+
+test("PR previews exchange their token for a TEAM token; only deploy jobs in an environment ask for an organization token", () => {
+    const preview = wf("pull-request.yml").jobs.preview;
+    const step = tokenStep(preview);
+    assert.equal(step.run, 'bash tools/ci/pulumi-oidc-token.sh team "team:$PREVIEW_TEAM"');
+    assert.equal(step.env.PREVIEW_TEAM, "${{ vars.PULUMI_PREVIEW_TEAM }}");
+    // Nothing in the PR workflow asks for an organization (admin) token.
+    assert.doesNotMatch(workflows.find((w) => w.file === "pull-request.yml")!.text, /pulumi-oidc-token\.sh organization|access_token:organization/);
+    for (const [file, job] of [["release.yml", wf("release.yml").jobs["deploy-dev"]], ["promote.yml", wf("promote.yml").jobs.deploy]] as const) {
+        assert.equal(tokenStep(job).run, "bash tools/ci/pulumi-oidc-token.sh organization", file);
+        assert.match(String(job.environment), /^\$\{\{ needs\..+ \}\}$/, `${file}: an organization token only under an environment: subject`);
+    }
+    // Every job that exchanges a token is one of those three.
+    const exchanging = workflows.flatMap(({ file }) => Object.entries<any>(wf(file).jobs).filter(([, job]) => tokenStep(job)).map(([name]) => `${file}/${name}`));
+    assert.deepEqual(exchanging.sort(), ["promote.yml/deploy", "pull-request.yml/preview", "release.yml/deploy-dev"]);
+});
+
+/** Runs tools/ci/pulumi-oidc-token.sh with a `curl` that records its arguments and answers as GitHub and Pulumi do. */
+function exchange(args: string[]) {
+    const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "oidc-"));
+    const log = path.join(dir, "curl.log");
+    fs.writeFileSync(path.join(dir, "curl"), `#!/usr/bin/env bash\nprintf '%s\\n' "$@" >> "${log}"\nprintf '%s\\n' ---- >> "${log}"\n` +
+        `case "$*" in *api.pulumi.com*) echo '{"access_token":"pul-xyz"}' ;; *) echo '{"value":"gh-jwt"}' ;; esac\n`, { mode: 0o755 });
+    const out = path.join(dir, "out");
+    fs.writeFileSync(out, "");
+    const r = require("child_process").spawnSync("bash", [path.join(PROJECT_ROOT, "tools", "ci", "pulumi-oidc-token.sh"), ...args], {
+        env: { PATH: `${dir}:${process.env.PATH}`, ORGANIZATION: "acme", GITHUB_OUTPUT: out, ACTIONS_ID_TOKEN_REQUEST_TOKEN: "t", ACTIONS_ID_TOKEN_REQUEST_URL: "https://gh/token?x=1" },
+        encoding: "utf8",
+    });
+    const requests = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("----\n").filter(Boolean).map((r) => r.trim().split("\n")) : [];
+    return { status: r.status as number, stderr: r.stderr as string, output: fs.readFileSync(out, "utf8"), requests };
+}
+
+test("tools/ci/pulumi-oidc-token.sh asks for the token type and scope it is given, as Pulumi's token exchange takes them", () => {
+    const team = exchange(["team", "team:previewers"]);
+    assert.equal(team.status, 0, team.stderr);
+    assert.equal(team.output, "token=pul-xyz\n");
+    const pulumi = team.requests[1];
+    assert.ok(pulumi.includes("https://api.pulumi.com/api/oauth/token"));
+    assert.ok(pulumi.includes("requested_token_type=urn:pulumi:token-type:access_token:team"), pulumi.join(" "));
+    assert.ok(pulumi.includes("scope=team:previewers"));
+    assert.ok(pulumi.includes("audience=urn:pulumi:org:acme") && pulumi.includes("subject_token=gh-jwt"));
+
+    const org = exchange(["organization"]);
+    assert.equal(org.status, 0, org.stderr);
+    assert.ok(org.requests[1].includes("requested_token_type=urn:pulumi:token-type:access_token:organization"));
+    assert.ok(!org.requests[1].some((a) => a.startsWith("scope=")), "an organization token takes no scope");
+
+    // Refused before any request: no type, a team without its team, a scope on an organization token.
+    for (const [args, message] of [[[], /usage: pulumi-oidc-token\.sh organization \| team/], [["team", "team:"], /a team token needs the scope team:<name> .*PULUMI_PREVIEW_TEAM/],
+        [["organization", "admin"], /an organization token takes no scope/], [["personal", "bob"], /user:<login>/]] as const) {
+        const r = exchange([...args]);
+        assert.equal(r.status, 2, args.join(" "));
+        assert.match(r.stderr, message);
+        assert.deepEqual(r.requests, []);
+    }
+});
+
+test("the preview of a stack that pulls its images pins the live release first, or says it was never deployed and skips", () => {
+    const steps = wf("pull-request.yml").jobs.preview.steps;
+    const at = (p: (s: any) => boolean) => steps.findIndex(p);
+    const facts = at((s) => s.id === "facts");
+    const pin = at((s) => s.id === "pin");
+    const token = at((s) => tokenStep({ steps: [s] }));
+    const install = at((s) => String(s.uses).startsWith("pulumi/actions@") && s.with === undefined);
+    const creds = at((s) => String(s.uses).startsWith("aws-actions/configure-aws-credentials@"));
+    const preview = at((s) => String(s.uses).startsWith("pulumi/actions@") && s.with?.command === "preview");
+    assert.ok(facts >= 0 && facts < pin && token < pin && install < pin && pin < creds && creds < preview, JSON.stringify({ facts, token, install, pin, creds, preview }));
+    assert.match(steps[facts].run, /tools\/ci\/stack\.ts facts --stack "\$STACK" >> "\$GITHUB_OUTPUT"/);
+    // Only stacks that pull and commit no release; the version is the live releaseVersion output.
+    assert.equal(steps[pin].if, "steps.facts.outputs.pulls == 'true' && steps.facts.outputs.release == ''");
+    assert.match(steps[pin].run, /pulumi stack output --json --stack "\$ORGANIZATION\/\$STACK"/);
+    assert.match(steps[pin].run, /jq -r '\.releaseVersion \/\/ empty'/);
+    assert.match(steps[pin].run, /tools\/ci\/stack\.ts release --stack "\$STACK" --version "\$live"/);
+    assert.match(steps[pin].run, /never been deployed.*preview skipped/);
+    assert.match(steps[pin].run, /echo "skip=true" >> "\$GITHUB_OUTPUT"/);
+    for (const i of [creds, preview]) assert.equal(steps[i].if, "steps.pin.outputs.skip != 'true'");
+    // PR code runs on its own runner group when one is named (docs/identities.md).
+    assert.match(wf("pull-request.yml").jobs.preview["runs-on"], /^\$\{\{ fromJSON\(vars\[format\('PREVIEW_RUNNER_LABELS_\{0\}', matrix\.stack\)\] \|\| vars\[format\('CLUSTER_RUNNER_LABELS_/);
+
+    // prod pulls and commits no release, so its preview takes this path; dev builds, so it does not.
+    const prod = stackFacts("prod", stackValues("prod"));
+    const dev = stackFacts("dev", stackValues("dev"));
+    assert.deepEqual([prod.pulls, prod.release, dev.pulls], [true, undefined, false]);
+    assert.equal(stackFacts("prod", { ...stackValues("prod"), "eks-delivery:release": "v1.2.3-abcdef0" }).release, "v1.2.3-abcdef0");
+});
+
+test("deploy jobs ask for a 2-hour AWS session (the deploy role's maximum), not the 1-hour default", () => {
+    for (const [file, job] of [["release.yml", wf("release.yml").jobs["deploy-dev"]], ["promote.yml", wf("promote.yml").jobs.deploy]] as const) {
+        const creds = job.steps.find((s: any) => String(s.uses).startsWith("aws-actions/configure-aws-credentials@"));
+        assert.equal(creds.with["role-duration-seconds"], 7200, file);
+        assert.ok(job["timeout-minutes"] <= 120, file);
+    }
 });

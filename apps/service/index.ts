@@ -90,7 +90,10 @@ export class ServiceDeployment extends pulumi.ComponentResource {
             // only waits for its parent's URN (runtime/resource.js prepareResource), which the parent gets once its
             // own dependsOn are done (runtime/dependsOn.js getAllTransitivelyReferencedResourceURNs): the Apps
             // component's waits (inCluster, the add-ons) come before every read this way.
-            const readOpts = { ...child, dependsOn: [...waitFor, pulumi.all([args.image, previous]).apply((): pulumi.Resource[] => [])] };
+            // An Output in dependsOn adds the resources behind it (runtime/dependsOn.js gatherExplicitDependencies; the
+            // type wants an Output of one resource, the runtime takes an empty list too).
+            const inputs = pulumi.all([args.image, previous]).apply((): pulumi.Resource[] => []) as unknown as pulumi.Output<pulumi.Resource>;
+            const readOpts = { ...child, dependsOn: [...waitFor, inputs] };
             const cluster = previous.apply((p): pulumi.Input<{ selected?: Colour; live: Partial<Record<Colour, LiveColour>> }> => {
                 if (!servingColour(p)) return { live: {} };
                 // The Service says which colour serves, whatever the state says (manifests.ts COLOUR_LABEL).

@@ -6,7 +6,9 @@
  *                                                          endpoint (RUNNER_LABELS: the labels it ran on)
  *   `tsx tools/ci/stack.ts release --stack NAME --version V`
  *       sets `eks-delivery:release: V` in the stack file, as `pulumi config set` would: the offline plan
- *       and `pulumi up` that follow deploy that version's pushed digests and build nothing.
+ *       and `pulumi up` that follow deploy that version's pushed digests and build nothing. The PR
+ *       preview of a stack that pulls (registry.from) pins it to the live `releaseVersion` output: the
+ *       PR's own version was never pushed, so its look-up would fail.
  * Exit codes: 0 done; 1 the check failed; 2 bad arguments or stack file.
  */
 import * as fs from "fs";
@@ -36,6 +38,10 @@ export interface StackFacts {
     endpoint: Endpoint;
     /** images.builder: a remote buildx builder the deploy registers first. */
     builder?: string;
+    /** registry.from: the stack deploys digests another stack pushed, and builds nothing. */
+    pulls: boolean;
+    /** eks-delivery:release as committed in the stack file, if any. */
+    release?: string;
 }
 
 function section(values: Record<string, unknown>, key: string): Record<string, unknown> {
@@ -50,12 +56,15 @@ export function stackFacts(stack: string, values: Record<string, unknown>): Stac
     const endpoint: Endpoint = list.includes("0.0.0.0/0") ? "open" : list.length === 0 ? "private" : "restricted";
     const githubEnvironment = section(values, "delivery").githubEnvironment;
     const builder = section(values, "images").builder;
+    const release = values[`${NS}:release`];
     return {
         stack,
         environment: String(values[`${NS}:environment`] ?? ""),
         githubEnvironment: typeof githubEnvironment === "string" ? githubEnvironment : stack,
         endpoint,
         ...(typeof builder === "string" ? { builder } : {}),
+        pulls: section(values, "registry").from !== undefined,
+        ...(typeof release === "string" ? { release } : {}),
     };
 }
 
@@ -121,6 +130,8 @@ function main(argv: string[]): number {
                 `github-environment=${facts.githubEnvironment}`,
                 `endpoint=${facts.endpoint}`,
                 `builder=${facts.builder ?? ""}`,
+                `pulls=${facts.pulls}`,
+                `release=${facts.release ?? ""}`,
             ].join("\n") + "\n");
             return 0;
         case "check-runner": {

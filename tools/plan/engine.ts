@@ -37,7 +37,7 @@ interface AliasMessage {
     } | undefined;
 }
 interface RegisterResponse { getUrn(): string; getObject(): Struct | undefined }
-interface ReadRequest { getType(): string; getName(): string; getParent(): string; getId(): string }
+interface ReadRequest { getType(): string; getName(): string; getParent(): string; getId(): string; getDependenciesList(): string[] }
 interface ReadResponse { getUrn(): string; getProperties(): Struct | undefined }
 interface OutputsRequest { getUrn(): string; getOutputs(): Struct | undefined }
 
@@ -91,6 +91,8 @@ export interface RecordedResource {
     inputs: Record<string, unknown>;
     outputs: Record<string, unknown>;
     options: UpdateOptions;
+    /** Every URN the registration waited for (dependsOn and its inputs' resources), as the engine records them. */
+    dependencies: string[];
 }
 
 /** Reads the update-relevant options off a registration request. */
@@ -139,6 +141,8 @@ export interface RecordedRead {
     name: string;
     parent?: string;
     id: string;
+    /** The URNs the read waited for (its dependsOn, components expanded to their resources): the engine records them. */
+    dependencies: string[];
     outputs: Record<string, unknown>;
 }
 
@@ -151,7 +155,7 @@ class RecordingMonitor extends MockMonitor {
             if (!err && res) {
                 this.reads.push({
                     urn: res.getUrn(), type: req.getType(), name: req.getName(), parent: req.getParent() || undefined,
-                    id: req.getId(), outputs: res.getProperties()?.toJavaScript() ?? {},
+                    id: req.getId(), dependencies: [...new Set(req.getDependenciesList())].sort(), outputs: res.getProperties()?.toJavaScript() ?? {},
                 });
             }
             callback(err, res);
@@ -172,6 +176,7 @@ class RecordingMonitor extends MockMonitor {
                     inputs: req.getObject()?.toJavaScript() ?? {},
                     outputs: res.getObject()?.toJavaScript() ?? {},
                     options: updateOptions(req),
+                    dependencies: [...new Set(req.getDependenciesList())].sort(),
                 });
             }
             callback(err, res);
