@@ -13,6 +13,7 @@ import { StackConfigError, showValue } from "./errors";
 import { NAMESPACE, StackConfig } from "./types";
 import { ADDON_PINS, EKS_VERSIONS, PinnedAddon } from "../policies/lib/eksVersions";
 import { SECRET_PLACEHOLDER } from "./stackFile";
+import { serviceNameProblems, stackNameProblems } from "./names";
 
 export interface ValidationContext {
     project: string;
@@ -45,6 +46,30 @@ function full(ctx: z.RefinementCtx, path: PropertyKey[], message: string) {
     ctx.addIssue({ code: "custom", path, message, params: { full: true } });
 }
 
+/** Whether the fields at these paths (a key, or a path under the value) parsed without a problem. */
+type Parsed = (...paths: Array<PropertyKey | PropertyKey[]>) => boolean;
+
+/**
+ * A cross-field rule that runs even when other fields are wrong, so every problem is reported at once.
+ * Zod skips a refinement once any issue aborted the parse, unless the check has `when`
+ * (zod@4.6.7: v4/core/schemas.js runChecks, v4/core/api.d.ts $ZodSuperRefineParams);
+ * with it the rule sees the parsed fields typed and the failed ones raw, so it reads a field only after
+ * `parsed(...)` says that field (or list item) had no problem. Unknown keys do not count: they change no value.
+ */
+function crossField<S extends z.ZodType>(schema: S, rule: (value: z.output<S>, c: z.RefinementCtx, parsed: Parsed) => void): S {
+    return schema.superRefine((value, c) => {
+        const issues = c.issues.filter((i) => i.code !== "unrecognized_keys");
+        const parsed: Parsed = (...paths) => paths.every((p) => {
+            const path = Array.isArray(p) ? p : [p];
+            return !issues.some((i) => {
+                const at = i.path ?? [];
+                return at.slice(0, Math.min(at.length, path.length)).every((segment, k) => segment === path[k]);
+            });
+        });
+        rule(value as z.output<S>, c, parsed);
+    }, { when: (payload) => typeof payload.value === "object" && payload.value !== null }) as S;
+}
+
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
@@ -68,6 +93,16 @@ export const ADDON_NAMES = [
     "metrics-server", "aws-load-balancer-controller", "external-dns", "cert-manager", "external-secrets", "reloader",
     "cluster-autoscaler", "karpenter", "kube-prometheus-stack", "ingress-nginx", "istio-base", "istio-cni", "istiod", "kiali", "jaeger",
 ] as const;
+
+/**
+ * The most services one stack deploys. They all live in the stack's one namespace, and Kubernetes' SIG
+ * Scalability thresholds put #Services per namespace at 5000 (kubernetes/community:
+ * sig-scalability/configs-and-limits/thresholds.md): the Service named after each service. 5000 is
+ * also the size the offline plan is required to complete (issue 13). Blue/green services add two more
+ * Services each, and the same table's per-namespace #Pods (3000) and #Deployments (2000) are lower:
+ * those are where performance degrades, not where the API refuses, so they are left to the plan's policies.
+ */
+export const MAX_SERVICES = 5000;
 
 /** The edges a stack can serve its hosts through. */
 export const INGRESS_CONTROLLERS = ["gateway", "nginx"] as const;
@@ -120,7 +155,7 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
     const { catalog } = ctx;
     const production = input.environment === "production";
 
-    const cluster = object({
+    const cluster = crossField(object({
         kubernetesVersion: z.union([text(), number()], { error: 'is not a version like "1.33"' })
             .superRefine((v, c) => {
                 if (typeof v === "number") {
@@ -168,14 +203,15 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         logRetentionDays: whole().min(1, { error: "is less than 1" }).default(90),
         natGateways: z.enum(["single", "one-per-az"], { error: "is not one of single, one-per-az" })
             .default(production ? "one-per-az" : "single"),
-    }).superRefine((cl, c) => {
+    }), (cl, c, parsed) => {
         // pulumi-eks makes the creator an admin (bootstrapClusterCreatorAdminPermissions is hard-coded,
         // pulumi/pulumi-eks@v4.3.0:nodejs/eks/cluster/cluster.ts:733-741); production needs admins by name.
-        if (production && input.delivery === undefined && !cl.access.some((e) => e.policy === "admin" && !e.namespaces)) {
+        if (production && input.delivery === undefined && parsed("access") && !cl.access.some((e) => e.policy === "admin" && !e.namespaces)) {
             full(c, ["access"], "names no cluster-wide admin: production needs one besides whoever created the cluster " +
                 "(add {principalArn: role/<name>, policy: admin}, or configure eks-delivery:delivery, whose deploy role is admin)");
         }
         // kube-proxy must match the control plane's minor: a minor without pins needs explicit versions.
+        if (!parsed("kubernetesVersion", "addonVersions")) return; // reported on the key
         if (!EKS_VERSIONS.some((e) => e.version === cl.kubernetesVersion)) return; // reported on the version
         const proxy = cl.addonVersions["kube-proxy"];
         if (proxy && !proxy.startsWith(`v${cl.kubernetesVersion}.`)) {
@@ -189,7 +225,7 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         }
     });
 
-    const nodes = object({
+    const nodes = crossField(object({
         instanceTypes: list(text().superRefine((name, c) => {
             if (!catalog.find(name)) {
                 const hint = nearest(name, catalog.names());
@@ -213,14 +249,15 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
             error: "is not an AL2023 EKS AMI release like \"1.36.2-20260714\" (aws ssm get-parameter --name /aws/service/eks/optimized-ami/<version>/amazon-linux-2023/x86_64/standard/recommended/release_version)",
         }),
         diskSizeGiB: whole().min(20, { error: "is less than 20 (the AL2023 image needs 20 GiB)" }).max(16384, { error: "is more than 16384" }).default(50),
-    }).superRefine((n, c) => {
-        if (n.minSize > n.maxSize) full(c, ["minSize"], `${n.minSize} is greater than maxSize ${n.maxSize}`);
-        if (n.desiredSize < n.minSize) full(c, ["desiredSize"], `${n.desiredSize} is less than minSize ${n.minSize}`);
-        if (n.desiredSize > n.maxSize) full(c, ["desiredSize"], `${n.desiredSize} is greater than maxSize ${n.maxSize}`);
-        if (n.autoscaler === "cpu-target") {
+    }), (n, c, parsed) => {
+        if (parsed("minSize", "maxSize") && n.minSize > n.maxSize) full(c, ["minSize"], `${n.minSize} is greater than maxSize ${n.maxSize}`);
+        if (parsed("minSize", "desiredSize") && n.desiredSize < n.minSize) full(c, ["desiredSize"], `${n.desiredSize} is less than minSize ${n.minSize}`);
+        if (parsed("maxSize", "desiredSize") && n.desiredSize > n.maxSize) full(c, ["desiredSize"], `${n.desiredSize} is greater than maxSize ${n.maxSize}`);
+        if (parsed("autoscaler") && n.autoscaler === "cpu-target") {
             if (n.cpuTargetPercent === undefined) full(c, ["cpuTargetPercent"], "is required when autoscaler is cpu-target");
             if (n.alertEmail === undefined) full(c, ["alertEmail"], "is required when autoscaler is cpu-target (scale events are e-mailed)");
         }
+        if (!parsed("instanceTypes", "maxPods", "prefixDelegation")) return; // reported on the key
         const instances = n.instanceTypes.map((t) => catalog.find(t));
         if (instances.some((t) => !t)) return; // reported on the element
         const arches = new Set(instances.map((t) => t!.arch));
@@ -262,7 +299,7 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         hoursPerMonth: number().positive({ error: "is not positive" }).max(744, { error: "is more than the 744 hours of the longest month" }).default(730),
     });
 
-    const service = object({
+    const service = crossField(object({
         name: text().regex(DNS_LABEL, { error: "is not a DNS-1123 label (lower-case letters, digits and '-')" })
             .max(40, { error: "is longer than 40 characters (it prefixes Kubernetes and AWS names)" }),
         path: text().min(1, { error: "is empty" }).superRefine((context, c) => {
@@ -300,8 +337,11 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         ], { error: 'is not a surge like "25%" (1..100%) or a pod count >= 1' }).default("25%"),
         host: text().toLowerCase().regex(HOSTNAME, { error: "is not a DNS host name" }).optional(),
         secrets: list(text().regex(SECRET_NAME, { error: "is not a Secrets Manager secret name" })).default([]),
-    }).superRefine((s, c) => {
-        if (s.healthPath === s.readinessPath) {
+    }), (s, c, parsed) => {
+        if (parsed("name", "strategy")) {
+            for (const problem of serviceNameProblems(s.name, s.strategy === "blue-green")) full(c, ["name"], problem);
+        }
+        if (parsed("healthPath", "readinessPath") && s.healthPath === s.readinessPath) {
             full(c, ["readinessPath"], `${showValue(s.readinessPath)} is the same as healthPath: readiness must be able to fail (drain) while liveness passes`);
         }
     });
@@ -381,7 +421,7 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         healthCheckPath: text().startsWith("/", { error: "does not start with /" }).optional(),
     });
 
-    return z.strictObject({
+    return crossField(z.strictObject({
         region: text().regex(REGION, { error: "is not an AWS region like ap-northeast-2" }),
         environment: z.enum(ENVIRONMENTS, { error: `is not one of ${ENVIRONMENTS.join(", ")}` }),
         delivery: delivery.optional(),
@@ -396,7 +436,8 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         cutover: cutover.optional(),
         images: images.default({ buildOnPreview: false, multiArch: false }),
         cluster,
-        nodes: nodes.superRefine((n, c) => {
+        nodes: crossField(nodes, (n, c, parsed) => {
+            if (!parsed("amiReleaseVersion")) return;
             const clusterVersion = (input.cluster as { kubernetesVersion?: unknown } | undefined)?.kubernetesVersion;
             const minor = AMI_RELEASE.exec(n.amiReleaseVersion)?.[1];
             const known = EKS_VERSIONS.some((e) => e.version === clusterVersion); // else reported on the version
@@ -406,10 +447,14 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         }),
         registry: registry.default({ keepImages: 30, untaggedExpiryDays: 7, pullAccounts: [] }),
         cost: cost.default({ hoursPerMonth: 730 }),
-        services: list(service).min(1, { error: "is empty: list at least one service" }).superRefine((services, c) => {
+        services: crossField(list(service).min(1, { error: "is empty: list at least one service" }), (services, c, parsed) => {
+            if (!Array.isArray(services)) return;
+            if (services.length > MAX_SERVICES) {
+                full(c, [], `lists ${services.length} services: one stack deploys at most ${MAX_SERVICES} (all in its one namespace; see README, Configuration)`);
+            }
             const zone = (input.dns as { zone?: unknown } | undefined)?.zone;
             services.forEach((s, i) => {
-                if (!s.host) return;
+                if (!parsed([i, "host"]) || !s.host) return;
                 if (typeof zone !== "string") full(c, [i, "host"], `${showValue(s.host)} needs eks-delivery:dns.zone (the Route53 zone it lives in)`);
                 else if (s.host !== zone.toLowerCase() && !s.host.endsWith(`.${zone.toLowerCase()}`)) {
                     full(c, [i, "host"], `${showValue(s.host)} is not under the stack's DNS zone ${showValue(zone)}`);
@@ -417,22 +462,23 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
             });
             const seen = new Map<string, number>();
             services.forEach((s, i) => {
+                if (!parsed([i, "name"])) return;
                 if (seen.has(s.name)) full(c, [i, "name"], `${showValue(s.name)} is already the name of services[${seen.get(s.name)}]`);
                 else seen.set(s.name, i);
             });
             const hosts = new Map<string, number>();
             services.forEach((s, i) => {
-                if (!s.host) return;
+                if (!parsed([i, "host"]) || !s.host) return;
                 if (hosts.has(s.host)) full(c, [i, "host"], `${showValue(s.host)} is already the host of services[${hosts.get(s.host)}]`);
                 else hosts.set(s.host, i);
             });
         }),
-    }).superRefine((v, c) => {
-        if (v.version !== undefined && v.release !== undefined) {
+    }), (v, c, parsed) => {
+        if (parsed("version", "release") && v.version !== undefined && v.release !== undefined) {
             full(c, ["release"], `${showValue(v.release)} and version ${showValue(v.version)} are both set: version names a build, release deploys one already pushed`);
         }
-        const zone = v.dns?.zone;
-        if (v.cutover) {
+        const zone = parsed("dns") ? v.dns?.zone : undefined;
+        if (parsed("cutover", "dns", "ingress") && v.cutover) {
             if (!zone) full(c, ["cutover", "record"], `${showValue(v.cutover.record)} needs eks-delivery:dns.zone (the Route53 zone it lives in)`);
             else if (v.cutover.record !== zone && !v.cutover.record.endsWith(`.${zone}`)) {
                 full(c, ["cutover", "record"], `${showValue(v.cutover.record)} is not under the stack's DNS zone ${showValue(zone)}`);
@@ -442,24 +488,25 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
                 full(c, ["cutover", "legacy", "zoneId"], "is required for the zone apex: a CNAME cannot sit there, so the legacy target must be an alias");
             }
         }
-        if (v.delivery) {
+        if (!parsed("delivery") || !v.delivery) return;
+        {
             // Hosted Deployments runners reach only a public endpoint open to every address.
-            const open = v.cluster.publicAccessCidrs.includes("0.0.0.0/0");
-            if (!open && v.delivery.agentPoolId === undefined) {
+            const open = parsed(["cluster", "publicAccessCidrs"]) && v.cluster.publicAccessCidrs.includes("0.0.0.0/0");
+            if (parsed(["cluster", "publicAccessCidrs"]) && !open && v.delivery.agentPoolId === undefined) {
                 const endpoint = v.cluster.publicAccessCidrs.length === 0 ? "private" : `restricted to ${v.cluster.publicAccessCidrs.join(", ")}`;
                 full(c, ["delivery", "agentPoolId"], `is required: the API endpoint is ${endpoint}, so Pulumi-hosted Deployments cannot reach it ` +
                     "(run a customer-managed agent pool in the VPC and name it here; see docs/private-clusters.md)");
             }
             // The permissions boundary lets the stack's roles read secrets under <stack>/ only (infra/identities.ts).
             const prefix = `${ctx.stack}/`;
-            v.services.forEach((svc, i) => svc.secrets.forEach((name, j) => {
+            if (Array.isArray(v.services)) v.services.forEach((svc, i) => parsed(["services", i, "secrets"]) && svc.secrets.forEach((name, j) => {
                 if (!name.startsWith(prefix)) full(c, ["services", i, "secrets", j], `${showValue(name)} is not under ${prefix}: the permissions boundary of eks-delivery:delivery lets the stack read only secrets named ${prefix}...`);
             }));
-            if (!v.monitoring.grafanaAdminSecret.startsWith(prefix)) {
+            if (parsed("monitoring") && !v.monitoring.grafanaAdminSecret.startsWith(prefix)) {
                 full(c, ["monitoring", "grafanaAdminSecret"], `${showValue(v.monitoring.grafanaAdminSecret)} is not under ${prefix}: the permissions boundary of eks-delivery:delivery lets the stack read only secrets named ${prefix}...`);
             }
             // A build needs a Docker daemon: the agent's host, or a remote builder.
-            const builds = v.registry.from === undefined && v.release === undefined;
+            const builds = parsed("registry", "release", "images") && v.registry.from === undefined && v.release === undefined;
             if (builds && v.delivery.agentPoolId === undefined && v.images.builder === undefined) {
                 full(c, ["images", "builder"], "is required: this stack builds images under Pulumi Deployments, whose hosted runners have no Docker daemon " +
                     "(name a remote buildx builder, or set delivery.agentPoolId to build on your agents; see docs/private-clusters.md)");
@@ -478,6 +525,12 @@ function buildContextProblem(projectRoot: string, context: string): string | und
     if (!fs.existsSync(path.join(dir, "Dockerfile"))) return `${showValue(context)} has no Dockerfile`;
     return undefined;
 }
+
+/**
+ * Config namespaces of the providers and tools a stack may configure: their own keys pass unread.
+ * Any other namespace close to one of these (or to the project's) is a typo; anything else is left alone.
+ */
+export const PROVIDER_NAMESPACES = ["aws", "kubernetes", "pulumi", "eks", "docker", "docker-build", "pulumiservice", "tls", "random", "command"] as const;
 
 /** The keys this project reads; anything else under `eks-delivery:` is a typo. */
 export const KNOWN_KEYS = ["environment", "cluster", "nodes", "registry", "cost", "services", "images", "version", "release", "dns", "mesh", "ingress", "addons", "monitoring", "delivery", "cutover"] as const;
@@ -523,12 +576,34 @@ function withSuggestion(problem: string, known: readonly string[]): string {
 export function validateStackConfig(values: Record<string, unknown>, ctx: ValidationContext): StackConfig {
     const problems: string[] = [];
     const input: Record<string, unknown> = { region: values["aws:region"] };
+    const namespaces = [NAMESPACE, ...PROVIDER_NAMESPACES];
+    const fullKeys = ["aws:region", ...KNOWN_KEYS.map((k) => `${NAMESPACE}:${k}`)];
     for (const [key, value] of Object.entries(values)) {
-        if (!key.startsWith(`${NAMESPACE}:`)) continue;
-        const name = key.slice(NAMESPACE.length + 1);
+        const colon = key.indexOf(":");
+        if (colon < 0) {
+            // Pulumi refuses these (pulumi/pulumi@v3.248.0:sdk/go/common/resource/config/key.go ParseKey).
+            const guess = nearest(key, fullKeys);
+            problems.push(`${key}: is not a configuration key: keys are <namespace>:<name>${guess ? ` (did you mean ${guess}?)` : ""}`);
+            continue;
+        }
+        const namespace = key.slice(0, colon);
+        const name = key.slice(colon + 1);
+        if (namespace !== NAMESPACE) {
+            const guess = namespaces.includes(namespace) ? undefined : nearest(namespace, namespaces);
+            if (guess) problems.push(`${key}: unknown configuration namespace ${showValue(namespace)} (did you mean ${guess}:${name}?)`);
+            else if (namespace === "aws" && name !== "region" && distance(name, "region") <= 2) problems.push(`${key}: is not read (did you mean aws:region?)`);
+            continue;
+        }
         if ((KNOWN_KEYS as readonly string[]).includes(name)) input[name] = value;
         else problems.push(withSuggestion(`${key}: unknown key`, KNOWN_KEYS));
     }
+    const raw = (key: string) => values[`${NAMESPACE}:${key}`] as Record<string, unknown> | undefined;
+    problems.push(...stackNameProblems({
+        project: ctx.project,
+        stack: ctx.stack,
+        karpenter: typeof raw("nodes") === "object" && raw("nodes")?.autoscaler === "karpenter",
+        delivery: raw("delivery") !== undefined,
+    }));
     for (const key of REQUIRED_KEYS) {
         if (input[key] === undefined) problems.push(`${NAMESPACE}:${key}: is required`);
     }
@@ -585,11 +660,13 @@ function withNodeFacts(config: z.output<ReturnType<typeof stackSchema>>, ctx: Va
 
 /** Field names the schema allows at a path, for "did you mean" on unknown keys. */
 function knownFieldsAt(root: z.ZodType, issuePath: readonly PropertyKey[]): string[] {
-    type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType };
+    type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; options?: z.ZodType[] };
     const def = (schema: z.ZodType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
     const unwrap = (schema: z.ZodType): z.ZodType => {
         const d = def(schema);
-        const inner = d.innerType ?? (d.type === "pipe" ? d.in : undefined);
+        // A union of a shorthand and a mapping (delivery.oidcProviders): the unknown key was in the mapping.
+        const mapping = d.type === "union" ? d.options?.map(unwrap).find((o) => def(o).shape) : undefined;
+        const inner = d.innerType ?? (d.type === "pipe" ? d.in : undefined) ?? mapping;
         return inner ? unwrap(inner) : schema;
     };
     let node: z.ZodType | undefined = unwrap(root);

@@ -21,5 +21,5 @@ test("bench plans synthetic stacks and prints one row per size", () => {
 test("bench refuses a bad --sizes with one line and exit 2", () => {
     const result = bench("--sizes", "10,-1");
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /^bench: --sizes "10,-1" is not a list of service counts like 1,10,50\nusage:/);
+    assert.match(result.stderr, /^bench: --sizes "10,-1" is not a list of service counts like 1,10,50 \(usage: [^\n]*\)\n$/);
 });

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { StackConfigError } from "../config";
+import { MAX_SERVICES } from "../config/schema";
 import { stackValues, validate, Values } from "./support";
 
 /** Validates, expecting failure; returns the problem lines. */
@@ -147,6 +148,30 @@ const rules: Array<[string, Mutation, string | RegExp, string?]> = [
         'eks-delivery:delivery.agentPoolId: "prod-pool" is not a Pulumi agent pool id (a UUID)'],
     ["a builder name a shell would split", (v) => { v["eks-delivery:images"] = { builder: "remote; rm -rf /" }; },
         'eks-delivery:images.builder: "remote; rm -rf /" is not a buildx builder name'],
+    // Stack names as Pulumi validates them, and the names built from them (config/names.ts).
+    ["a stack name Pulumi refuses", () => {}, 'stack "a/b": a stack name may only contain alphanumeric, hyphens, underscores, or periods: invalid character "/" at position 1', "a/b"],
+    ["a stack name over 100 characters", () => {}, /^stack "x{76}\.\.\.: a stack name cannot exceed 100 characters$/, "x".repeat(101)],
+    ["a stack name that is not a namespace", () => {}, /^stack "Feature_X": is not a DNS-1123 label .*, and it names the services' Kubernetes namespace: use e\.g\. "feature-x"$/, "Feature_X"],
+    ["a stack name of dots", () => {}, /^stack "\.\.": is not a DNS-1123 label/, ".."],
+    ["a stack name too long for a namespace", () => {}, /^stack "d{64}": is 64 characters: a DNS-1123 label has at most 63/, "d".repeat(64)],
+    ["a stack name too long for Karpenter's queue", (v) => { nodes(v).autoscaler = "karpenter"; },
+        /^stack "k{60}": makes Karpenter's SQS queue "eks-delivery-k{60}-karpenter" of 83 characters: SQS allows at most 80$/, "k".repeat(60)],
+    ["a stack name too long for the Deployments session", (v) => { v["eks-delivery:delivery"] = { organization: "acme", repository: "acme/eks-delivery" }; },
+        /^stack "s{50}": makes the Deployments role session "pulumi-deployments-s{50}" of 69 characters: STS allows at most 64$/, "s".repeat(50)],
+    ["a service name that makes an invalid Kubernetes Service name", (v) => { api(v).name = "1api"; api(v).strategy = "blue-green"; },
+        'eks-delivery:services[0].name: "1api" makes the Kubernetes name "1api", which is not a DNS-1035 label (lower-case letters, digits and \'-\', starting with a letter and ending with a letter or digit)'],
+    // Namespaces and keys close to known ones.
+    ["a misspelt project namespace", (v) => { v["eks-delivry:services"] = []; }, 'eks-delivry:services: unknown configuration namespace "eks-delivry" (did you mean eks-delivery:services?)'],
+    ["a misspelt provider namespace", (v) => { v["kubernets:context"] = "x"; }, 'kubernets:context: unknown configuration namespace "kubernets" (did you mean kubernetes:context?)'],
+    ["a key without a namespace", (v) => { v["aws-region"] = "ap-northeast-2"; }, "aws-region: is not a configuration key: keys are <namespace>:<name> (did you mean aws:region?)"],
+    ["a misspelt aws:region", (v) => { v["aws:regoin"] = "ap-northeast-2"; }, "aws:regoin: is not read (did you mean aws:region?)"],
+    ["a misspelt key in a list item's mapping", (v) => { cluster(v).access = [{ principalArn: "role/a", polcy: "view" }]; }, "eks-delivery:cluster.access[0].polcy: unknown key (did you mean policy?)"],
+    ["a misspelt key two levels down", (v) => { api(v).resources.requets = {}; }, "eks-delivery:services[0].resources.requets: unknown key (did you mean requests?)"],
+    ["a misspelt key in an optional section", (v) => { v["eks-delivery:registry"] = { from: { acount: "123456789012", prefix: "eks-delivery-dev" } }; }, "eks-delivery:registry.from.acount: unknown key (did you mean account?)"],
+    ["a misspelt key in a union", (v) => { v["eks-delivery:delivery"] = { organization: "acme", repository: "acme/eks-delivery", agentPoolId: "0f3c6a2e-8d1b-4e5f-9a7c-2b4d6e8f0a1c", oidcProviders: { gihub: "lookup" } }; },
+        "eks-delivery:delivery.oidcProviders.gihub: unknown key (did you mean github?)"],
+    ["more services than one stack deploys", (v) => { v["eks-delivery:services"] = Array.from({ length: MAX_SERVICES + 1 }, (_, i) => ({ ...api(v), name: `s${i}`, host: undefined })); },
+        `eks-delivery:services: lists ${MAX_SERVICES + 1} services: one stack deploys at most ${MAX_SERVICES} (all in its one namespace; see README, Configuration)`],
 ];
 
 for (const [name, mutate, expected, stack] of rules) {
@@ -194,6 +219,48 @@ test("config reports every independent problem at once, one per line", () => {
     api(values).resources.requests.cpu = "lots";
     const lines = problems(values);
     assert.equal(lines.length, 4, lines.join("\n"));
+});
+
+test("field errors, a duplicate service name and cross-field problems are all reported in one run", () => {
+    const values = stackValues("dev");
+    values["eks-delivry:services"] = [];                                      // a namespace typo
+    cluster(values).availabilityZones = 1;                                    // field errors...
+    api(values).port = "eighty";                                              // type errors abort zod's own refinements
+    nodes(values).diskSizeGiB = "big";
+    nodes(values).instanceTypes = ["t3.mediun"];
+    Object.assign(nodes(values), { minSize: 5, desiredSize: 5, maxSize: 3 }); // ...a cross-field one beside a field error
+    const services = values["eks-delivery:services"] as any[];
+    services[1].name = "api";                                                 // a duplicate, while services[0] is wrong
+    values["eks-delivery:version"] = "v1";                                    // and the root's cross-field rule
+    values["eks-delivery:release"] = "v2";
+    const lines = problems(values, "Feature_X");
+    const expected = [
+        /^eks-delivry:services: unknown configuration namespace/,
+        /^stack "Feature_X": is not a DNS-1123 label/,
+        /^stack "Feature_X": makes the ECR repository prefix "eks-delivery-Feature_X", which ECR refuses/,
+        /^eks-delivery:cluster\.availabilityZones: 1 is less than 2/,
+        /^eks-delivery:services\[0\]\.port: "eighty" is not a number$/,
+        /^eks-delivery:nodes\.diskSizeGiB: "big" is not a number$/,
+        /^eks-delivery:nodes\.instanceTypes\[0\]: unknown instance type "t3\.mediun"/,
+        /^eks-delivery:nodes\.minSize: 5 is greater than maxSize 3$/,
+        /^eks-delivery:nodes\.desiredSize: 5 is greater than maxSize 3$/,
+        /^eks-delivery:services\[1\]\.name: "api" is already the name of services\[0\]$/,
+        /^eks-delivery:release: "v2" and version "v1" are both set/,
+    ];
+    for (const e of expected) assert.ok(lines.some((l) => e.test(l)), `expected ${e} among:\n  ${lines.join("\n  ")}`);
+    assert.equal(lines.length, expected.length, lines.join("\n"));
+});
+
+test("stack names Pulumi and every derived name accept pass: dots and underscores are Pulumi's, not Kubernetes'", async () => {
+    const { pulumiStackNameProblem } = await import("../config/names");
+    for (const ok of ["dev", "Feature_X", "..", "a.b-c_d", "x".repeat(100)]) assert.equal(pulumiStackNameProblem(ok), undefined, ok);
+    assert.doesNotThrow(() => validate(stackValues("dev"), "d".repeat(63)), "a 63-character stack is a namespace and a cluster name");
+    const other = stackValues("dev");
+    other["kubernetes:context"] = "x"; other["aws:profile"] = "p"; other["random:x"] = 1; other["acme:anything"] = true;
+    assert.doesNotThrow(() => validate(other), "other namespaces pass unread");
+    const many = stackValues("dev");
+    many["eks-delivery:services"] = Array.from({ length: MAX_SERVICES }, (_, i) => ({ ...api(many), name: `s${i}`, host: undefined }));
+    assert.equal(validate(many).services.length, MAX_SERVICES);
 });
 
 test("the dev and prod stack files are valid, and defaults are applied", () => {

@@ -64,11 +64,11 @@ test("--json prints the plan; --config takes another stack file", () => {
     const out = tmp("json");
     const file = path.join(out, "Pulumi.staging.yaml");
     fs.writeFileSync(file, fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml")));
-    const result = runPlan(["--config", file, "--out", out, "--json"]);
+    const result = runPlan(["--config", file, "--out", path.join(out, "plan"), "--json"]);
     assert.equal(result.code, 0, result.stderr);
     const printed = JSON.parse(result.stdout);
     assert.equal(printed.stack, "staging", "stack name taken from Pulumi.<stack>.yaml");
-    assert.equal(result.stdout, fs.readFileSync(path.join(out, "plan.json"), "utf8"));
+    assert.equal(result.stdout, fs.readFileSync(path.join(out, "plan", "plan.json"), "utf8"));
 });
 
 const badFiles: Array<[string, string, RegExp]> = [

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT_ROOT } from "../config";
-import { bumpFrom, highestTag, versionOf } from "../apps/version";
+import { bumpFrom, highestTag, isVersionTag, releaseVersion, versionOf, versionProblem } from "../apps/version";
 
 function repo(): { dir: string; git: (...args: string[]) => string; commit: (message: string) => string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eks-delivery-git-"));
@@ -23,8 +23,9 @@ function repo(): { dir: string; git: (...args: string[]) => string; commit: (mes
     return { dir, git, commit };
 }
 
-function cli(args: string[]) {
-    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "tools/version/cli.ts"), ...args], { encoding: "utf8" });
+function cli(args: string[], stdin?: string | Buffer | number) {
+    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "tools/version/cli.ts"), ...args],
+        { encoding: "utf8", cwd: PROJECT_ROOT, ...(typeof stdin === "number" ? { stdio: [stdin, "pipe", "pipe"] } : { input: stdin ?? "" }) });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -168,4 +169,161 @@ test("not a repository, an empty repository, a shallow clone without tags: clear
     assert.match(result.stderr, /shallow clone without tags/);
 
     assert.equal(cli(["--bogus"]).code, 2);
+});
+
+// ---- Untrusted text (issue 13): linear time, option-like titles, label-safe versions, one-line refusals ----
+
+/** 100 KB of each hostile shape: what a title, a commit message or a tag name may hold. */
+export const HOSTILE_SHAPES: Record<string, string> = (() => {
+    const n = 100_000;
+    const fill = (unit: string) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
+    return {
+        spaces: fill(" "), newlines: fill("\n"), crlf: fill("\r\n"), "blank lines": fill(" \t\n"), "lone CRs": fill("\r"),
+        "nested brackets": fill("[").slice(0, n / 2) + fill("]").slice(0, n / 2), "unclosed scopes": "feat" + fill("("),
+        "list markers": fill("- "), "almost markers": fill("[majo"), "almost breaking": fill(" BREAKING CHANGE\n"),
+        unicode: fill("결제 ✓ \u202e\u{1F600}"), "lone surrogates": fill("\uD800"), NUL: fill("\0"), digits: fill("1"),
+        "dotted digits": fill("1."), "semver-ish": "1.2.3-" + fill("a."),
+    };
+})();
+
+test("titles, messages and tags of 100 KB in hostile shapes: linear time (a generous bound; figures: tools/version/bench.ts)", () => {
+    const facts = { sha: "0123456789abcdef", headTags: [], reachableTags: ["v1.2.3"], message: "", dirty: false };
+    for (const [shape, text] of Object.entries(HOSTILE_SHAPES)) {
+        const start = performance.now();
+        bumpFrom(text);
+        releaseVersion({ ...facts, message: text });
+        isVersionTag(`v${text}`);
+        isVersionTag(`v1.2.3-${text}`);
+        highestTag([`v${text}`, `v1.2.3-${text}`, text], true);
+        versionProblem(`v1.2.3-${text}`);
+        releaseVersion({ ...facts, reachableTags: [`v${text}`, text], headTags: [`v1.${text}`] }, text);
+        const ms = performance.now() - start;
+        // The per-line BREAKING scan over the whole text took 10 s on 100 KB of newlines; linear is ~10 ms.
+        assert.ok(ms < 1500, `${shape}: ${ms.toFixed(0)} ms`);
+    }
+    // Markers still count at the end of a long hostile title.
+    assert.equal(bumpFrom(HOSTILE_SHAPES.newlines + "BREAKING CHANGE: gone").bump, "major");
+    assert.equal(bumpFrom(HOSTILE_SHAPES["blank lines"] + "  * feat(x): y").bump, "minor");
+    assert.equal(bumpFrom(HOSTILE_SHAPES.NUL + "[Minor]").bump, "minor");
+});
+
+test("version tags are v + semver exactly as written; every other tag is ignored", () => {
+    for (const tag of ["v1.2.3", "v1.2.3-rc.1", "v1.2.3-5e15f0a", "v1.2.3--"]) assert.ok(isVersionTag(tag), tag);
+    // Build metadata (`+b`) is semver but no label value or Docker tag: ignored with the rest.
+    for (const tag of ["v1.2.3+build.5", "1.2.3", "vv1.2.3", "v=1.2.3", "v 1.2.3", "v1.2.3 ", "v01.2.3", "v1.2", "vnext", "release-2025", "v1.2.3-", "v1.2.3-a..b", `v1.2.3-${"a".repeat(300)}`, "v99999999999999999.0.0"]) {
+        assert.ok(!isVersionTag(tag), tag);
+    }
+});
+
+test("a version that is not a Kubernetes label value or a Docker tag: the reason", () => {
+    const table: [string, RegExp | undefined][] = [
+        ["v1.2.3-5e15f0a", undefined], ["v1.2.3-5e15f0a.dirty", undefined], ["V_1", undefined], ["x".repeat(63), undefined],
+        ["", /is empty/], ["x".repeat(64), /is 64 characters: a Kubernetes label value has at most 63/],
+        ["v1.2.3+build", /contains "\+": .*letters, digits, '-', '_' and '.'/], ["v1.2.3 ", /contains " "/], ["v1\u00e9", /contains "é"/],
+        ["v1.2.3--", /ends with '-': a Kubernetes label value starts and ends with a letter or digit/], ["_v1", /starts with '_'/], ["v1.", /ends with '\.'/],
+    ];
+    for (const [version, reason] of table) {
+        const problem = versionProblem(version);
+        if (reason) assert.match(problem ?? "", reason, version);
+        else assert.equal(problem, undefined, version);
+    }
+});
+
+test("tags that give no label value are refused with the reason; huge bases that overflow too", () => {
+    const facts = { sha: "0123456789abcdef", headTags: [] as string[], reachableTags: [] as string[], message: "", dirty: false };
+    const refused = (f: typeof facts, reason: RegExp) => assert.throws(() => releaseVersion(f), (e: Error) => e.name === "GitError" && reason.test(e.message), reason.source);
+    refused({ ...facts, headTags: [`v1.2.3-${"a".repeat(60)}`] }, /version "v1\.2\.3-a+" \(from HEAD's tag "v1\.2\.3-a+"\) is 67 characters: a Kubernetes label value has at most 63/);
+    refused({ ...facts, headTags: ["v1.2.3--"] }, /\(from HEAD's tag "v1\.2\.3--"\) ends with '-'/);
+    refused({ ...facts, headTags: [`v1.2.3-${"a".repeat(50)}`], dirty: true }, /is 7\d characters/);
+    const big = "1234567890123456";
+    refused({ ...facts, reachableTags: [`v${big}.${big}.${big}`], dirty: true }, /\(from the bump of "v1234567890123456\.1234567890123456\.1234567890123456"\) is 6\d characters/);
+    refused({ ...facts, reachableTags: ["v9007199254740991.0.0"], message: "[major]" }, /the major bump of v9007199254740991\.0\.0 overflows/);
+    // Not semver: ignored, so the version is bumped from the highest real release.
+    assert.equal(releaseVersion({ ...facts, headTags: ["vv1.2.3", "v1.2", "release-2025", "v2.0.0+b"], reachableTags: ["v1.4.0", "v01.9.0"] }).version, "v1.4.1-0123456");
+    // An empty title is no title: the commit message decides.
+    assert.equal(releaseVersion({ ...facts, message: "feat: x" }, "").bump, "minor");
+});
+
+test("the CLI refuses a HEAD tag that is no label value: one line naming --repo and the reason, exit 2", () => {
+    const r = repo();
+    r.commit("a");
+    r.git("tag", "v1.2.3--");
+    const out = cli(["--repo", r.dir]);
+    assert.equal(out.code, 2);
+    assert.match(out.stderr, /^version: --repo ".*": version "v1\.2\.3--" \(from HEAD's tag "v1\.2\.3--"\) ends with '-': a Kubernetes label value starts and ends with a letter or digit\n$/);
+});
+
+test("option-like titles: --title=<value>, or on stdin with --title -, any content", () => {
+    const r = repo();
+    const sha = r.commit("a");
+    for (const title of ["-x [minor]", "--json [minor]", "--title [minor]", "-- [minor]", "-"]) {
+        const attached = cli(["--repo", r.dir, `--title=${title}`]);
+        assert.equal(attached.code, 0, attached.stderr);
+        if (title !== "-") assert.equal(attached.stdout, `v0.1.0-${sha}\n`, title);
+        const piped = cli(["--repo", r.dir, "--title", "-"], title);
+        assert.equal(piped.code, 0, piped.stderr);
+        assert.equal(piped.stdout, title === "-" ? `v0.0.1-${sha}\n` : `v0.1.0-${sha}\n`, title);
+    }
+    // Stdin takes what no argument can: NUL, newlines, 100 KB; one final newline is not part of it.
+    assert.equal(cli(["--repo", r.dir, "--title", "-"], `\0${HOSTILE_SHAPES.newlines}feat!: x\n`).stdout, `v1.0.0-${sha}\n`);
+    assert.equal(cli(["--repo", r.dir, "--title=" + HOSTILE_SHAPES.spaces + "[major]"]).stdout, `v1.0.0-${sha}\n`);
+    // Empty stdin (no PR found) = no title: the commit message decides, as release.yml relies on.
+    const feat = r.commit("feat: y");
+    assert.equal(cli(["--repo", r.dir, "--title", "-", "--json"], "").stdout, `${JSON.stringify({ version: `v0.1.0-${feat}`, base: "v0.0.0", bump: "minor", sha: feat, dirty: false })}\n`);
+});
+
+test("every bad flag or input: one line naming the flag and the value, exit 2, no stack trace", () => {
+    const r = repo();
+    r.commit("a");
+    const file = path.join(r.dir, "file.txt");
+    const dirFd = fs.openSync(os.tmpdir(), "r");
+    const table: [string[], RegExp, (string | Buffer | number)?][] = [
+        [["--bogus"], /^unknown flag "--bogus" \(usage: /],
+        [["-t", "x"], /^unknown flag "-t"/],
+        [["--JSON"], /^unknown flag "--JSON"/],
+        [["--ti\ntle=x"], /^unknown flag "--ti\\ntle"/],
+        [["--title"], /^--title needs a value$/],
+        [["--repo"], /^--repo needs a value$/],
+        [["--repo="], /^--repo is empty/],
+        [["--title", "-x"], /^--title "-x": a value that starts with '-' is given as --title=<value> \(or --title - to read it from stdin\)$/],
+        [["--title", "--json"], /^--title "--json": a value that starts with '-'/],
+        [["--repo", "--json"], /^--repo "--json": a value that starts with '-' is given as --repo=<value>$/],
+        [["--json=yes"], /^--json takes no value \(got "yes"\)$/],
+        [["--json", "--json"], /^--json is given twice$/],
+        [["--title=a", "--title", "b"], /^--title is given twice$/],
+        [["stray"], /^unexpected argument "stray"/],
+        [["--", "--title"], /^unexpected argument "--title"/],
+        [["--repo", "/nonexistent/eks-delivery"], /^--repo "\/nonexistent\/eks-delivery": .* is not a git repository/],
+        [["--repo", file], /^--repo ".*file\.txt": .* is not a git repository/],
+        [["--repo", "x".repeat(5000)], /^--repo "x{80}"\.\.\. \(5000 characters\): .* is not a git repository/],
+        [["--repo", r.dir, "--title", "-"], /^--title -: stdin is not UTF-8 text$/, Buffer.from([0x5b, 0xff, 0xfe])],
+        [["--repo", r.dir, "--title", "-"], /^--title -: stdin is over 1048576 bytes \(the limit for a title\)$/, Buffer.alloc(1024 * 1024 + 1, 0x20)],
+        [["--repo", r.dir, "--title", "-"], /^--title -: stdin is a directory$/, dirFd],
+    ];
+    assert.ok(table.length >= 15);
+    try {
+        for (const [args, message, stdin] of table) {
+            const out = cli(args, stdin);
+            const label = JSON.stringify(args).slice(0, 100);
+            assert.equal(out.code, 2, `${label}: ${out.stderr}`);
+            assert.equal(out.stdout, "", label);
+            assert.match(out.stderr, /^version: [^\n]*\n$/, `${label}: one line: ${out.stderr}`);
+            assert.match(out.stderr.slice("version: ".length, -1), message, label);
+            assert.doesNotMatch(out.stderr, /\bat .*\.(ts|js):\d+/, label);
+        }
+    } finally {
+        fs.closeSync(dirFd);
+    }
+});
+
+test("--title - on a stdin that never ends stops at the time limit, exit 2", async () => {
+    const { spawn } = await import("child_process");
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "tools/version/cli.ts"), "--title", "-"], { cwd: PROJECT_ROOT, stdio: ["pipe", "pipe", "pipe"] });
+    child.stdin.write("[minor] and then silence");
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    child.stdin.destroy();
+    assert.equal(code, 2);
+    assert.equal(stderr, "version: --title -: stdin did not end within 5 s\n");
 });

@@ -80,7 +80,9 @@ test("user-controlled text (PR titles, inputs, branch names) is never interpolat
     const release = parse(workflows.find((w) => w.file === "release.yml")!.text);
     const compute = release.jobs.version.steps.find((s: any) => s.id === "version");
     assert.equal(compute.env.PR_TITLE, "${{ steps.pr.outputs.title }}");
-    assert.match(compute.run, /--title "\$PR_TITLE"/);
+    // On stdin, never an argument: a title like "--json" or "-x" is not a flag (test/version.test.ts runs it).
+    assert.match(compute.run, /^printf '%s' "\$PR_TITLE" \| npm run --silent version -- --title - --json > version\.json$/m);
+    assert.doesNotMatch(compute.run, /--title[ =]+"?\$/);
 });
 
 test("the pull-request workflow runs the tests, the offline plan of every stack, and a policy-checked preview", () => {

@@ -4,16 +4,9 @@
  */
 import { execFileSync } from "child_process";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
-import type { GitFacts } from "./semantics";
+import { GitError, type GitFacts } from "./semantics";
 
-/** A RunError, so `pulumi up` prints the message without a stack trace. */
-export class GitError extends pulumi.RunError {
-    constructor(message: string) {
-        super(message);
-        this.name = "GitError";
-    }
-}
+export { GitError };
 
 function git(repo: string, args: string[]): string {
     try {

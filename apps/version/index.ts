@@ -2,7 +2,7 @@ import { readGitFacts } from "./git";
 import { releaseVersion, ReleaseVersion } from "./semantics";
 
 export * from "./semantics";
-export { GitError, readGitFacts } from "./git";
+export { readGitFacts } from "./git";
 
 /** The release version of `repo`'s HEAD, bumped by `title` (a PR title) or the HEAD commit message. */
 export function versionOf(repo: string, title?: string): ReleaseVersion {

@@ -100,18 +100,23 @@ async function measure(n: number) {
     };
 }
 
-const USAGE = "usage: npm run bench -- [--json] [--sizes 1,10,50,200]";
+const USAGE = "usage: npm run bench -- [--json] [--sizes 1,10,50,200] [--help]";
 
 function parse(argv: string[]): { json: boolean; sizes: number[] } {
     try {
-        const { values } = parseArgs({ args: argv, options: { json: { type: "boolean", default: false }, sizes: { type: "string" } }, strict: true });
+        const { values } = parseArgs({ args: argv, options: { json: { type: "boolean", default: false }, sizes: { type: "string" }, help: { type: "boolean", short: "h", default: false } }, strict: true });
+        if (values.help) {
+            process.stdout.write(`${USAGE}\nexit codes: 0 measured, 1 a run failed, 2 bad flags\n`);
+            return process.exit(0);
+        }
         const sizes = values.sizes === undefined ? SIZES : values.sizes.split(",").map((part) => {
             if (!/^[1-9]\d{0,4}$/.test(part)) throw new Error(`--sizes ${JSON.stringify(values.sizes)} is not a list of service counts like 1,10,50`);
             return Number(part);
         });
         return { json: values.json!, sizes };
     } catch (err) {
-        process.stderr.write(`bench: ${(err as Error).message}\n${USAGE}\n`);
+        // One line, exit 2: bad flags are bad input (the usage is in the same line).
+        process.stderr.write(`bench: ${(err as Error).message.replace(/[\x00-\x1f\x7f]/g, " ")} (${USAGE})\n`);
         return process.exit(2);
     }
 }

@@ -7,21 +7,25 @@
  * empty), and written back with what the plan pushed. Without it, a stack that builds starts from an
  * empty registry and one that only deploys finds the version its owner builds from this checkout
  * (planStack.ts defaultRegistry).
+ * DIR must be new, empty, or one the plan wrote (its `.eks-delivery-plan` marker lists what it wrote):
+ * never `/`, `.`, the repository, the home directory or an ancestor of them. A rerun replaces only the
+ * files the marker lists; anything else in DIR is left alone (tools/plan/outDir.ts).
  * Exit codes: 0 planned; 2 bad config or arguments (nothing written); 1 mandatory policy
  * violations; 3 the program itself failed.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { StackConfigError } from "../../config";
+import { PROJECT_ROOT, StackConfigError } from "../../config";
 import { GitError } from "../../apps/version";
 import { planStack, PlannedStack } from "./planStack";
 import { EmulatedRegistry } from "./registry";
 import { RunError } from "@pulumi/pulumi";
-import { planJson, summarize } from "./plan";
+import { planFiles, planJson, planReport } from "./plan";
 import { withoutDebugStackTraces } from "./engine";
-import { formatViolations, hasMandatory } from "./report";
+import { hasMandatory } from "./report";
 import { isIsoDate } from "../../policies/lib/eksVersions";
+import { outContext, outDirProblem, writeOwned } from "./outDir";
 
 withoutDebugStackTraces();
 
@@ -60,23 +64,20 @@ function parse(argv: string[]) {
         if (today !== undefined && !isIsoDate(today)) {
             fail(2, [`plan: --today ${JSON.stringify(today)} is not a date like 2026-11-27`, USAGE]);
         }
-        return { stack, config: values.config, out: values.out ?? path.join("out", stack), json: values.json, today, registry: values.registry };
+        const out = values.out ?? path.join("out", stack);
+        const problem = outDirProblem(out, outContext(PROJECT_ROOT));
+        if (problem) fail(2, [`plan: --out ${JSON.stringify(out)} ${problem}: nothing written`]);
+        return { stack, config: values.config, out, json: values.json, today, registry: values.registry };
     } catch (err) {
         return fail(2, [`plan: ${(err as Error).message}`, USAGE]);
     }
 }
 
-/** Replaces DIR's plan files (not anything else a user keeps there). */
+/** Replaces the plan files the plan wrote in DIR before (not anything else a user keeps there). */
 function write(out: string, planned: PlannedStack) {
-    fs.mkdirSync(out, { recursive: true });
-    const manifestsDir = path.join(out, "manifests");
-    fs.rmSync(manifestsDir, { recursive: true, force: true });
-    fs.mkdirSync(manifestsDir);
-    fs.writeFileSync(path.join(out, "plan.json"), planJson(planned.plan));
-    for (const m of planned.manifests) fs.writeFileSync(path.join(manifestsDir, m.file), m.yaml);
-    fs.writeFileSync(path.join(out, "capacity.json"), `${JSON.stringify(planned.capacity, null, 2)}\n`);
-    const violations = planned.violations.map(({ policy, enforcementLevel, urn, kind, name, message }) => ({ policy, enforcementLevel, urn, kind, name, message }));
-    fs.writeFileSync(path.join(out, "policy-report.json"), `${JSON.stringify({ violations }, null, 2)}\n`);
+    const problem = writeOwned(out, planFiles(planned), outContext(PROJECT_ROOT));
+    // Checked again: the directory may have changed while the plan ran.
+    if (problem) fail(2, [`plan: --out ${JSON.stringify(out)} ${problem}: nothing written`]);
 }
 
 async function main() {
@@ -106,12 +107,8 @@ async function main() {
     if (args.json) {
         process.stdout.write(planJson(planned.plan));
     } else {
-        const { peak, capacity, fits, monthlyUsd } = planned.capacity;
-        process.stdout.write(`${summarize(planned.plan, planned.run)}\n\n`);
-        process.stdout.write(`Capacity at peak: CPU ${peak.cpuMillicores}m of ${capacity.cpuMillicores}m, memory ${peak.memoryMiB}Mi of ${capacity.memoryMiB}Mi, ` +
-            `pods ${peak.pods} of ${capacity.pods}: ${fits ? "fits" : "DOES NOT FIT"}; USD/month ${monthlyUsd.totalMin}..${monthlyUsd.totalMax}\n\n`);
         const policyConfig = planned.policyConfigFile ? path.relative(process.cwd(), planned.policyConfigFile) : "pack defaults";
-        process.stdout.write(`${formatViolations(planned.violations, (v) => v.urn ?? "")}\n(enforcement: ${policyConfig})\n\n`);
+        process.stdout.write(planReport(planned, policyConfig));
         process.stdout.write(`Wrote ${["plan.json", "capacity.json", "policy-report.json"].map((f) => path.join(args.out, f)).join(", ")} and ${planned.manifests.length} manifests in ${path.join(args.out, "manifests")}\n`);
     }
     if (hasMandatory(planned.violations)) {

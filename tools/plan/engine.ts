@@ -18,9 +18,13 @@ interface MonitorBase {
     registerResourceOutputs(req: OutputsRequest, callback: (err: unknown, res: unknown) => void): void;
 }
 interface Struct { toJavaScript(): Record<string, unknown> }
+// The protobuf Struct the runtime's messages carry (what the mock monitor builds its responses with).
+const { Struct: StructMessage } = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi")] })) as { Struct: { fromJavaScript(value: Record<string, unknown>): Struct } };
 interface RegisterRequest {
     getType(): string; getName(): string; getParent(): string; getProvider(): string; getCustom(): boolean;
     getObject(): Struct | undefined;
+    /** Optional only so hand-built requests in tests need not carry it; the SDK always sets it. */
+    getAdditionalsecretoutputsList?(): string[];
     getProtect(): boolean | undefined; getRetainondelete(): boolean | undefined; getDeletebeforereplace(): boolean;
     getDependenciesList(): string[]; getPropertydependenciesMap(): { forEach(f: (deps: { getUrnsList(): string[] }) => void): void };
     getIgnorechangesList(): string[]; getReplaceonchangesList(): string[];
@@ -36,9 +40,9 @@ interface AliasMessage {
         getParenturn(): string; getNoparent(): boolean;
     } | undefined;
 }
-interface RegisterResponse { getUrn(): string; getObject(): Struct | undefined }
-interface ReadRequest { getType(): string; getName(): string; getParent(): string; getId(): string; getDependenciesList(): string[] }
-interface ReadResponse { getUrn(): string; getProperties(): Struct | undefined }
+interface RegisterResponse { getUrn(): string; getObject(): Struct | undefined; setObject(value: Struct): void }
+interface ReadRequest { getType(): string; getName(): string; getParent(): string; getId(): string; getDependenciesList(): string[]; getAdditionalsecretoutputsList(): string[] }
+interface ReadResponse { getUrn(): string; getProperties(): Struct | undefined; setProperties(value: Struct): void }
 interface OutputsRequest { getUrn(): string; getOutputs(): Struct | undefined }
 
 /**
@@ -146,6 +150,76 @@ export interface RecordedRead {
     outputs: Record<string, unknown>;
 }
 
+const { specialSigKey, specialSecretSig } = pulumi.runtime;
+
+/** A value in wire form marked secret. */
+export function isSecretValue(value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[specialSigKey] === specialSecretSig;
+}
+
+function containsSecrets(value: unknown): boolean {
+    if (isSecretValue(value)) return true;
+    if (Array.isArray(value)) return value.some(containsSecrets);
+    return typeof value === "object" && value !== null && Object.values(value).some(containsSecrets);
+}
+
+export function markSecret(value: unknown): unknown {
+    return isSecretValue(value) ? value : { [specialSigKey]: specialSecretSig, value };
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !(specialSigKey in v);
+
+/**
+ * What the engine stores for a resource's outputs, which the mock monitor does not do: an output whose
+ * input (same key; objects key by key) holds a secret is secret (pulumi/pulumi
+ * pkg/resource/plugin/provider_plugin.go annotateSecrets: a whole array if any element was), and every
+ * output named in `additionalSecretOutputs` is secret, as the provider's schema asks through the SDK
+ * (pkg/resource/deploy/step_executor.go).
+ */
+export function engineSecrets(outputs: Record<string, unknown>, inputs: Record<string, unknown> | undefined, additionalSecretOutputs: string[]): Record<string, unknown> {
+    const annotate = (outs: Record<string, unknown>, ins: Record<string, unknown>): Record<string, unknown> => {
+        const result = { ...outs };
+        for (const [key, inValue] of Object.entries(ins)) {
+            if (!(key in outs)) continue;
+            const outValue = outs[key];
+            if (isPlainObject(outValue) && isPlainObject(inValue)) result[key] = annotate(outValue, inValue);
+            else if (containsSecrets(inValue)) result[key] = markSecret(outValue);
+        }
+        return result;
+    };
+    const result = inputs ? annotate(outputs, inputs) : { ...outputs };
+    for (const key of additionalSecretOutputs) if (key !== "id" && key in result) result[key] = markSecret(result[key]);
+    return result;
+}
+
+/**
+ * Values that grant access to the cluster but that their provider does not mark secret, so a real
+ * state holds them in clear: the plan records them secret all the same (never in a plan or a manifest).
+ * - eks.Cluster's `kubeconfig`/`kubeconfigJson` (pulumi/pulumi-eks@v4.3.0: plain in
+ *   provider/cmd/pulumi-resource-eks/schema.json and nodejs/eks/cluster/cluster.ts 2166), and the CA
+ *   bundle inside its `eksCluster` output: really a reference to the aws.eks.Cluster (a plan shows its
+ *   URN), the emulator gives its outputs, and that bundle is the kubeconfig's certificate data.
+ * - the Kubernetes provider's `kubeconfig` input (and the output the engine echoes): a credential.
+ * Paths are property paths in the recorded inputs or outputs.
+ */
+export const CREDENTIALS: Record<string, { inputs?: string[][]; outputs?: string[][] }> = {
+    "eks:index:Cluster": { outputs: [["kubeconfig"], ["kubeconfigJson"], ["eksCluster", "certificateAuthority"]] },
+    "pulumi:providers:kubernetes": { inputs: [["kubeconfig"]], outputs: [["kubeconfig"]] },
+};
+
+/** `value` with the property at `path` marked secret (unchanged if absent). */
+function markAt(value: Record<string, unknown>, path: string[]): Record<string, unknown> {
+    const [key, ...rest] = path;
+    if (!(key in value)) return value;
+    const inner = value[key];
+    if (rest.length === 0) return { ...value, [key]: markSecret(inner) };
+    return isPlainObject(inner) ? { ...value, [key]: markAt(inner, rest) } : value;
+}
+
+export function markCredentials(type: string, kind: "inputs" | "outputs", value: Record<string, unknown>): Record<string, unknown> {
+    return (CREDENTIALS[type]?.[kind] ?? []).reduce(markAt, value);
+}
+
 class RecordingMonitor extends MockMonitor {
     readonly recorded = new Map<string, RecordedResource>();
     readonly reads: RecordedRead[] = [];
@@ -153,9 +227,11 @@ class RecordingMonitor extends MockMonitor {
     override async readResource(req: ReadRequest, callback: (err: unknown, res: ReadResponse | undefined) => void) {
         await super.readResource(req, (err, res) => {
             if (!err && res) {
+                const outputs = engineSecrets(res.getProperties()?.toJavaScript() ?? {}, undefined, req.getAdditionalsecretoutputsList());
+                res.setProperties(StructMessage.fromJavaScript(outputs));
                 this.reads.push({
                     urn: res.getUrn(), type: req.getType(), name: req.getName(), parent: req.getParent() || undefined,
-                    id: req.getId(), dependencies: [...new Set(req.getDependenciesList())].sort(), outputs: res.getProperties()?.toJavaScript() ?? {},
+                    id: req.getId(), dependencies: [...new Set(req.getDependenciesList())].sort(), outputs: markCredentials(req.getType(), "outputs", outputs),
                 });
             }
             callback(err, res);
@@ -166,15 +242,22 @@ class RecordingMonitor extends MockMonitor {
         await super.registerResource(req, (err, res) => {
             if (!err && res) {
                 const urn = res.getUrn();
+                const inputs = req.getObject()?.toJavaScript() ?? {};
+                // The program sees outputs as the engine returns them (secret where it marks them);
+                // the record also marks the credentials no provider marks (CREDENTIALS).
+                const outputs = engineSecrets(res.getObject()?.toJavaScript() ?? {}, req.getCustom() ? inputs : undefined, req.getAdditionalsecretoutputsList?.() ?? []);
+                res.setObject(StructMessage.fromJavaScript(outputs));
+                const type = req.getType();
+                const recordedInputs = markCredentials(type, "inputs", inputs);
                 this.recorded.set(urn, {
                     urn,
-                    type: req.getType(),
+                    type,
                     name: req.getName(),
                     parent: req.getParent() || undefined,
                     provider: req.getProvider() ? req.getProvider().replace(/::[^:]*$/, "") : undefined,
                     custom: req.getCustom(),
-                    inputs: req.getObject()?.toJavaScript() ?? {},
-                    outputs: res.getObject()?.toJavaScript() ?? {},
+                    inputs: recordedInputs,
+                    outputs: markCredentials(type, "outputs", engineSecrets(outputs, req.getCustom() ? recordedInputs : undefined, [])),
                     options: updateOptions(req),
                     dependencies: [...new Set(req.getDependenciesList())].sort(),
                 });
@@ -185,7 +268,7 @@ class RecordingMonitor extends MockMonitor {
 
     override registerResourceOutputs(req: OutputsRequest, callback: (err: unknown, res: unknown) => void) {
         const recorded = this.recorded.get(req.getUrn());
-        if (recorded) recorded.outputs = req.getOutputs()?.toJavaScript() ?? {};
+        if (recorded) recorded.outputs = markCredentials(recorded.type, "outputs", req.getOutputs()?.toJavaScript() ?? {});
         super.registerResourceOutputs(req, callback);
     }
 }

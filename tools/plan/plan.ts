@@ -7,6 +7,8 @@ import { stringify } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { isKubernetesType } from "../../policies/kubernetes";
 import type { ProgramRun, UpdateOptions } from "./engine";
+import type { PlannedStack } from "./planStack";
+import { formatViolations } from "./report";
 
 export const REDACTED = "[secret]";
 
@@ -120,4 +122,24 @@ export function summarize(plan: Plan, context: { region: string; accountId: stri
         for (const key of outputs) lines.push(`  ${key}: ${JSON.stringify(plan.outputs[key])}`);
     }
     return lines.join("\n");
+}
+
+/** Every file `npm run plan` writes, as paths relative to its output directory. */
+export function planFiles(planned: PlannedStack): Array<{ file: string; content: string }> {
+    const violations = planned.violations.map(({ policy, enforcementLevel, urn, kind, name, message }) => ({ policy, enforcementLevel, urn, kind, name, message }));
+    return [
+        { file: "plan.json", content: planJson(planned.plan) },
+        { file: "capacity.json", content: `${JSON.stringify(planned.capacity, null, 2)}\n` },
+        { file: "policy-report.json", content: `${JSON.stringify({ violations }, null, 2)}\n` },
+        ...planned.manifests.map((m) => ({ file: `manifests/${m.file}`, content: m.yaml })),
+    ];
+}
+
+/** What `npm run plan` prints: the summary, capacity and policy verdicts (`policyConfig`: where the levels came from). */
+export function planReport(planned: PlannedStack, policyConfig: string): string {
+    const { peak, capacity, fits, monthlyUsd } = planned.capacity;
+    return `${summarize(planned.plan, planned.run)}\n\n` +
+        `Capacity at peak: CPU ${peak.cpuMillicores}m of ${capacity.cpuMillicores}m, memory ${peak.memoryMiB}Mi of ${capacity.memoryMiB}Mi, ` +
+        `pods ${peak.pods} of ${capacity.pods}: ${fits ? "fits" : "DOES NOT FIT"}; USD/month ${monthlyUsd.totalMin}..${monthlyUsd.totalMax}\n\n` +
+        `${formatViolations(planned.violations, (v) => v.urn ?? "")}\n(enforcement: ${policyConfig})\n\n`;
 }

@@ -2,21 +2,39 @@
  * `npm run policy -- [--json] [--each-file] [--only a,b] [--config FILE] PATH...`
  * `npm run policy -- --list [--json]`
  * Evaluates the pack over existing Kubernetes YAML, the documents together as one stack (or each file
- * alone). Exit 0 clean, 1 mandatory violations, 2 unreadable input or unknown policy name.
+ * alone). Every input is untrusted: whatever it is, the answer is a report or one line on stderr.
  */
-import * as fs from "fs";
+import Ajv from "ajv";
 import { parseArgs } from "util";
 import { allPolicies } from "../../policies/all";
-import { enforcementLevelOf, evaluate, PackConfig, Violation } from "../../policies/framework";
+import { checkResource, enforcementLevelOf, evaluate, isObjectPolicy, PackConfig, PolicyDefinition, propertiesOf, StackResource, Violation } from "../../policies/framework";
 import { formatViolations, hasMandatory } from "../plan/report";
-import { InputError, readPaths } from "./documents";
+import { checkShapes, describeValue, InputError, MAX_FILE_BYTES, originOf, READ_TIMEOUT_MS, readPaths, readText } from "./documents";
+
+/** Exit codes, as --help and the README list them. */
+const EXIT = { clean: 0, violations: 1, badInput: 2, internal: 3 } as const;
 
 const USAGE = "usage: npm run policy -- [--json] [--each-file] [--only a,b] [--config FILE] PATH...\n       npm run policy -- --list [--json]";
+const HELP = `${USAGE}
 
-function fail(message: string): never {
-    process.stderr.write(`policy: ${message}\n${USAGE}\n`);
-    process.exit(2);
+PATH is a YAML file or a folder (its *.yaml and *.yml files, recursively).
+Input limits: regular files only, ${MAX_FILE_BYTES / 1048576} MiB per file, UTF-8, ${READ_TIMEOUT_MS / 1000} s to read everything.
+
+exit codes:
+  0  no mandatory violation
+  1  mandatory violations (the report says which)
+  2  bad input: a flag, --config, a path, or a document (one line names the file, document and path)
+  3  internal error (a policy failed on valid input: a bug to report)`;
+
+/** One line whatever the text holds: control characters (a newline in a file name) are escaped. */
+const oneLine = (s: string) => s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+
+class Exit extends Error {
+    constructor(readonly code: number, message: string) {
+        super(message);
+    }
 }
+const badInput = (message: string) => new Exit(EXIT.badInput, message);
 
 function parse() {
     try {
@@ -34,31 +52,88 @@ function parse() {
             strict: true,
         });
     } catch (err) {
-        return fail((err as Error).message);
+        throw badInput(`${(err as Error).message} (see npm run policy -- --help)`);
     }
 }
 
+/** Pulumi's enforcement levels (@pulumi/policy EnforcementLevel); `remediate` counts as mandatory here (no policy remediates). */
+const LEVELS = ["advisory", "mandatory", "remediate", "disabled"];
+
+/**
+ * Policy config as `--policy-pack-config` takes it, checked as Pulumi checks it
+ * (pulumi/pulumi@18817b6 pkg/resource/analyzer/config.go: validatePolicyPackConfig, convertSchema): each
+ * policy's properties against `{type: object, properties, required}` of its config schema (other
+ * properties pass, as there), the enforcement level against Pulumi's levels.
+ */
 function readConfig(file: string | undefined): PackConfig {
-    if (!file) return {};
+    if (file === undefined) return {};
+    let config: unknown;
     try {
-        const config = JSON.parse(fs.readFileSync(file, "utf8"));
-        if (typeof config !== "object" || config === null || Array.isArray(config)) throw new Error("not a JSON object");
-        return config as PackConfig;
+        config = JSON.parse(readText(file));
     } catch (err) {
-        return fail(`--config ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
+        if (err instanceof InputError) throw badInput(`--config ${err.message}`);
+        throw badInput(`--config ${file}: not JSON (${(err as Error).message})`);
     }
+    if (typeof config !== "object" || config === null || Array.isArray(config)) throw badInput(`--config ${file}: is ${describeValue(config)}, not a JSON object`);
+    const byName = new Map<string, PolicyDefinition<any>>(allPolicies.map((p) => [p.name, p]));
+    const unknown = Object.keys(config).filter((k) => k !== "all" && !byName.has(k));
+    if (unknown.length) throw badInput(`--config names unknown policies: ${unknown.join(", ")}`);
+    const ajv = new Ajv({ strict: false, allErrors: false });
+    for (const [key, entry] of Object.entries(config)) {
+        const level = typeof entry === "string" ? entry : typeof entry === "object" && entry !== null && !Array.isArray(entry) ? (entry as Record<string, unknown>).enforcementLevel : null;
+        const at = typeof entry === "string" ? key : `${key}.enforcementLevel`;
+        if (typeof entry !== "string" && (typeof entry !== "object" || entry === null || Array.isArray(entry))) {
+            throw badInput(`--config ${file}: ${key}: is ${describeValue(entry)}, not an enforcement level or an object`);
+        }
+        if (level !== undefined && !LEVELS.includes(level as string)) throw badInput(`--config ${file}: ${at}: is ${JSON.stringify(level)}, not one of ${LEVELS.join(", ")}`);
+        if (typeof entry === "string") continue;
+        const { enforcementLevel: _level, ...properties } = entry as Record<string, unknown>;
+        for (const policy of key === "all" ? allPolicies : [byName.get(key)!]) {
+            const schema = policy.config?.schema;
+            if (!schema) continue;
+            // `all`'s properties reach every policy here (propertiesOf): each checks the ones it has.
+            const validate = ajv.compile({ type: "object", properties: schema.properties, required: schema.required ?? [] });
+            if (!validate(properties)) {
+                const e = validate.errors![0];
+                const where = [key, ...e.instancePath.split("/").slice(1)].join(".");
+                throw badInput(`--config ${file}: ${where}: ${e.message} (policy ${policy.name})`);
+            }
+        }
+    }
+    return config as PackConfig;
 }
 
-function main() {
+/** Which policy and document made evaluation throw: named in the internal error's one line. */
+function culprit(policies: PolicyDefinition<any>[], resources: StackResource[], config: PackConfig): string {
+    for (const policy of policies) {
+        try {
+            evaluate([policy], resources, config);
+            continue;
+        } catch (err) {
+            if (isObjectPolicy(policy)) {
+                for (const r of resources) {
+                    try {
+                        checkResource(policy, r, propertiesOf(policy, config));
+                    } catch {
+                        const o = originOf(r);
+                        return `policy ${policy.name} failed on ${o ? `${o.file}[${o.document}]${o.path ? ` ${o.path}` : ""}` : r.urn}: ${(err as Error).message}`;
+                    }
+                }
+            }
+            return `policy ${policy.name} failed: ${(err as Error).message}`;
+        }
+    }
+    return "evaluation failed";
+}
+
+async function main() {
     const { values, positionals } = parse();
     if (values.help) {
-        process.stdout.write(`${USAGE}\n`);
+        process.stdout.write(`${HELP}\n`);
         return;
     }
     const config = readConfig(values.config);
     const known = allPolicies.map((p) => p.name);
-    const unknownInConfig = Object.keys(config).filter((k) => k !== "all" && !known.includes(k));
-    if (unknownInConfig.length) fail(`--config names unknown policies: ${unknownInConfig.join(", ")}`);
 
     if (values.list) {
         const list = allPolicies.map((p) => ({ name: p.name, description: p.description, enforcementLevel: enforcementLevelOf(p.name, config), severity: p.severity, tags: p.tags }));
@@ -68,20 +143,31 @@ function main() {
     }
 
     const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
+    if (only && only.length === 0) throw badInput(`--only ${JSON.stringify(values.only)} names no policy (see npm run policy -- --list)`);
     const unknown = (only ?? []).filter((n) => !known.includes(n));
-    if (unknown.length) fail(`unknown policy ${unknown.join(", ")} (see npm run policy -- --list)`);
+    if (unknown.length) throw badInput(`unknown policy ${unknown.join(", ")} (see npm run policy -- --list)`);
     const policies = only ? allPolicies.filter((p) => only.includes(p.name)) : allPolicies;
-    if (positionals.length === 0) fail("no PATH given");
+    if (positionals.length === 0) throw badInput("no PATH given");
+    const empty = positionals.find((p) => p.trim() === "");
+    if (empty !== undefined) throw badInput(`PATH ${JSON.stringify(empty)} is empty`);
 
-    let byFile;
+    let byFile: Map<string, StackResource[]>;
     try {
         byFile = readPaths(positionals);
+        await checkShapes([...byFile.values()].flat());
     } catch (err) {
-        if (err instanceof InputError) fail(err.message);
+        if (err instanceof InputError) throw badInput(err.message);
         throw err;
     }
     const groups = values["each-file"] ? [...byFile.values()] : [[...byFile.values()].flat()];
-    const violations: Violation[] = groups.flatMap((resources) => evaluate(policies, resources, config));
+    const violations: Violation[] = [];
+    for (const resources of groups) {
+        try {
+            violations.push(...evaluate(policies, resources, config));
+        } catch {
+            throw new Exit(EXIT.internal, `internal error: ${culprit(policies, resources, config)}`);
+        }
+    }
     const evaluated = [...byFile.values()].reduce((n, docs) => n + docs.length, 0);
 
     if (values.json) {
@@ -91,7 +177,14 @@ function main() {
         process.stdout.write(`Evaluated ${evaluated} document${evaluated === 1 ? "" : "s"} from ${byFile.size} file${byFile.size === 1 ? "" : "s"} against ${policies.length} policies\n`);
         process.stdout.write(`${formatViolations(violations, (v) => v.file ?? "")}\n`);
     }
-    if (hasMandatory(violations)) process.exit(1);
+    if (hasMandatory(violations)) process.exitCode = EXIT.violations;
 }
 
-main();
+// A reader that went away (`| head`) ends the run quietly.
+process.stdout.on("error", () => process.exit(process.exitCode ?? EXIT.clean));
+
+main().catch((err) => {
+    const exit = err instanceof Exit ? err : new Exit(EXIT.internal, `internal error: ${(err as Error)?.message ?? String(err)}`);
+    process.stderr.write(`policy: ${oneLine(exit.message)}\n`);
+    process.exitCode = exit.code;
+});

@@ -1,4 +1,9 @@
-/** Kubernetes YAML (files or folders, multi-document, `List`s expanded) as resources the pack evaluates. */
+/**
+ * Kubernetes YAML (files or folders, multi-document, `List`s expanded) as resources the pack evaluates.
+ * Input is untrusted: only regular files are read (a FIFO, socket, device or directory named as a file is
+ * refused before any byte is read, so nothing blocks), up to MAX_FILE_BYTES each and READ_TIMEOUT_MS in
+ * all; text must be UTF-8; every problem is one InputError naming the file, the document and the path.
+ */
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
@@ -6,17 +11,185 @@ import type { StackResource } from "../../policies/framework";
 
 export class InputError extends Error {}
 
-function yamlFiles(target: string): string[] {
+/** Largest file read (bigger ones are refused unread). */
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** Time allowed for reading and parsing all the input. */
+export const READ_TIMEOUT_MS = 30_000;
+
+/** Where a resource came from: its file, document index (from 0) and path within the document (`items[2]` in a List). */
+export interface Origin {
+    file: string;
+    document: number;
+    path: string;
+}
+const origins = new WeakMap<StackResource, Origin>();
+export const originOf = (r: StackResource): Origin | undefined => origins.get(r);
+
+/** `file[doc] path: problem`, the one line every bad document gets. */
+export function located(o: Origin, subpath: string, problem: string): string {
+    const where = [o.path, subpath].filter(Boolean).join(".").replace(/\.\[/g, "[");
+    return `${o.file}[${o.document}]${where ? ` ${where}` : ""}: ${problem}`;
+}
+
+function errnoText(err: unknown): string {
+    const code = (err as NodeJS.ErrnoException).code;
+    switch (code) {
+        case "ENOENT": return "no such file or directory";
+        case "EACCES": case "EPERM": return "permission denied";
+        case "ELOOP": return "too many levels of symbolic links (a symlink loop)";
+        case "ENOTDIR": return "a part of the path is not a directory";
+        case "ENAMETOOLONG": return "file name too long";
+        case "ENXIO": return "not a regular file (no such device or address)";
+        case "EISDIR": return "is a directory";
+        default: return `cannot read (${code ?? (err as Error).message})`;
+    }
+}
+
+function fileKind(stat: fs.Stats): string {
+    if (stat.isDirectory()) return "a directory";
+    if (stat.isFIFO()) return "a FIFO";
+    if (stat.isSocket()) return "a socket";
+    if (stat.isCharacterDevice()) return "a character device";
+    if (stat.isBlockDevice()) return "a block device";
+    return "not a regular file";
+}
+
+const tooBig = (file: string, bytes: number) =>
+    new InputError(`${file}: is ${(bytes / 1048576).toFixed(1)} MiB or more, above the ${MAX_FILE_BYTES / 1048576} MiB limit per file`);
+
+class Deadline {
+    private readonly end = Date.now() + READ_TIMEOUT_MS;
+    check(file: string) {
+        if (Date.now() > this.end) throw new InputError(`${file}: reading the input took longer than ${READ_TIMEOUT_MS / 1000} s; stopped`);
+    }
+}
+
+function yamlFiles(target: string, deadline: Deadline, seen = new Set<string>()): string[] {
     let stat: fs.Stats;
     try {
         stat = fs.statSync(target);
-    } catch {
-        throw new InputError(`${target}: no such file or directory`);
+    } catch (err) {
+        throw new InputError(`${target}: ${errnoText(err)}`);
     }
-    if (stat.isFile()) return [target];
-    return fs.readdirSync(target, { withFileTypes: true })
-        .sort((a, b) => (a.name < b.name ? -1 : 1))
-        .flatMap((e) => (e.isDirectory() ? yamlFiles(path.join(target, e.name)) : /\.ya?ml$/.test(e.name) ? [path.join(target, e.name)] : []));
+    if (!stat.isDirectory()) return [target]; // special files are refused when read, with what they are
+    deadline.check(target);
+    const real = fs.realpathSync(target);
+    if (seen.has(real)) return []; // a symlinked folder already walked (or a loop back to a parent)
+    seen.add(real);
+    let entries: fs.Dirent[];
+    try {
+        entries = fs.readdirSync(target, { withFileTypes: true });
+    } catch (err) {
+        throw new InputError(`${target}: ${errnoText(err)}`);
+    }
+    return entries.sort((a, b) => (a.name < b.name ? -1 : 1)).flatMap((e) => {
+        const full = path.join(target, e.name);
+        if (e.isDirectory()) return yamlFiles(full, deadline, seen);
+        if (!/\.ya?ml$/.test(e.name)) return [];
+        // A symlink named *.yaml: followed (a loop is refused when read); a folder behind it is walked.
+        if (e.isSymbolicLink()) {
+            try {
+                if (fs.statSync(full).isDirectory()) return yamlFiles(full, deadline, seen);
+            } catch { /* reported when read */ }
+        }
+        return [full];
+    });
+}
+
+/** The file's bytes: refused unread unless it is a regular file within MAX_FILE_BYTES. */
+function readBytes(file: string, deadline: Deadline): Buffer {
+    let fd: number;
+    try {
+        // Non-blocking: opening a FIFO with no writer must not wait; fstat below then refuses it.
+        fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    } catch (err) {
+        let kind: string | undefined;
+        try {
+            const stat = fs.statSync(file);
+            if (!stat.isFile()) kind = fileKind(stat);
+        } catch { /* the open error says it */ }
+        throw new InputError(`${file}: ${kind ? `is ${kind}, not a regular file` : errnoText(err)}`);
+    }
+    try {
+        const stat = fs.fstatSync(fd);
+        if (!stat.isFile()) throw new InputError(`${file}: is ${fileKind(stat)}, not a regular file`);
+        if (stat.size > MAX_FILE_BYTES) throw tooBig(file, stat.size);
+        // Read to the limit (plus one byte, to notice a file that grew): never more, whatever fstat said.
+        const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
+        let length = 0;
+        for (;;) {
+            deadline.check(file);
+            let n: number;
+            try {
+                n = fs.readSync(fd, buffer, length, Math.min(1 << 20, buffer.length - length), null);
+            } catch (err) {
+                throw new InputError(`${file}: ${errnoText(err)}`);
+            }
+            if (n === 0) break;
+            length += n;
+            if (length > MAX_FILE_BYTES) throw tooBig(file, length);
+        }
+        return buffer.subarray(0, length);
+    } finally {
+        fs.closeSync(fd);
+    }
+}
+
+/** Offset of the first byte that is not well-formed UTF-8 (RFC 3629: no overlongs, surrogates or > U+10FFFF), or -1. */
+function invalidUtf8At(b: Buffer): number {
+    for (let i = 0; i < b.length;) {
+        const c = b[i];
+        let n: number, min: number;
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xc2 && c <= 0xdf) { n = 1; min = 0x80; }
+        else if (c >= 0xe0 && c <= 0xef) { n = 2; min = 0x800; }
+        else if (c >= 0xf0 && c <= 0xf4) { n = 3; min = 0x10000; }
+        else return i;
+        let cp = c & (0x3f >> n);
+        for (let k = 1; k <= n; k++) {
+            const d = b[i + k];
+            if (d === undefined || (d & 0xc0) !== 0x80) return i;
+            cp = (cp << 6) | (d & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+        i += n + 1;
+    }
+    return -1;
+}
+
+/**
+ * The text of a YAML file. YAML 1.2 (yaml.org/spec/1.2.2 §5.2) allows a UTF-8 byte-order mark, which is
+ * dropped; UTF-16 and UTF-32 (told by their BOM or their zero bytes, as §5.2 detects them) are refused:
+ * Kubernetes manifests are UTF-8.
+ */
+function decode(file: string, b: Buffer): string {
+    const at = (...bytes: number[]) => bytes.every((x, i) => x < 0 || b[i] === x);
+    const wide = at(0, 0, 0xfe, 0xff) || at(0, 0, 0, -1) ? "UTF-32BE" : at(0xff, 0xfe, 0, 0) || (b.length >= 4 && at(-1, 0, 0, 0)) ? "UTF-32LE"
+        : at(0xfe, 0xff) || at(0, -1) ? "UTF-16BE" : at(0xff, 0xfe) || (b.length >= 2 && at(-1, 0)) ? "UTF-16LE" : undefined;
+    if (wide && b.length >= 2) throw new InputError(`${file}: is ${wide}, not UTF-8 (convert it, e.g. iconv -f ${wide} -t UTF-8)`);
+    const bad = invalidUtf8At(b);
+    if (bad >= 0) {
+        const line = b.subarray(0, bad).reduce((n, x) => n + (x === 0x0a ? 1 : 0), 1);
+        throw new InputError(`${file}:${line}: invalid UTF-8 at byte ${bad} (0x${b[bad].toString(16).padStart(2, "0")})`);
+    }
+    const text = b.toString("utf8").replace(/^\ufeff/, "");
+    // YAML's printable set (spec 1.2.2 §5.1 c-printable): the yaml parser accepts a NUL or a bell in a scalar.
+    const odd = /[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u.exec(text);
+    if (odd) {
+        const line = text.slice(0, odd.index).split("\n").length;
+        throw new InputError(`${file}:${line}: character U+${odd[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")} is not allowed in YAML`);
+    }
+    return text;
+}
+
+export function describeValue(v: unknown): string {
+    if (v === null) return "null";
+    if (Array.isArray(v)) return "a list";
+    if (typeof v === "object") return "a map";
+    if (typeof v === "string") return "a string";
+    if (typeof v === "number") return "a number";
+    if (typeof v === "boolean") return "a boolean";
+    return typeof v;
 }
 
 /** Pulumi's type token for an object: `apps/v1` Deployment -> `kubernetes:apps/v1:Deployment`, `v1` -> `core/v1`. */
@@ -24,37 +197,162 @@ export function kubernetesType(apiVersion: string, kind: string): string {
     return `kubernetes:${apiVersion.includes("/") ? apiVersion : `core/${apiVersion}`}:${kind}`;
 }
 
-export function readDocuments(file: string): StackResource[] {
-    let text: string;
+/** The first value that JSON (what the API server takes) cannot hold: `!!binary`, `!!set`, `.inf`, a `__proto__` key. */
+function notJson(v: unknown, at = ""): [string, string] | undefined {
+    if (typeof v === "number") return Number.isFinite(v) ? undefined : [at, `is ${v}, not a finite number`];
+    if (v === null || typeof v !== "object") return undefined;
+    if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+            const odd = notJson(v[i], `${at}[${i}]`);
+            if (odd) return odd;
+        }
+        return undefined;
+    }
+    if (Object.getPrototypeOf(v) !== Object.prototype) return [at, `is ${v.constructor?.name ?? "a tagged value"} (a YAML tag such as !!binary or !!set), not JSON data`];
+    for (const key of Object.keys(v)) {
+        const sub = at ? `${at}.${key}` : key;
+        // kubernetes-models' constructor would assign it as the model's prototype.
+        if (key === "__proto__") return [sub, "a key named __proto__ is not accepted"];
+        const odd = notJson((v as Record<string, unknown>)[key], sub);
+        if (odd) return odd;
+    }
+    return undefined;
+}
+
+function parse(file: string, text: string, deadline: Deadline): StackResource[] {
+    let docs;
     try {
-        text = fs.readFileSync(file, "utf8");
+        docs = parseAllDocuments(text);
     } catch (err) {
-        throw new InputError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code})`);
+        // The parser recurses: a pathologically deep nesting overflows the stack.
+        throw new InputError(`${file}: cannot parse (${err instanceof RangeError ? "nested too deeply" : (err as Error).message})`);
     }
     const resources: StackResource[] = [];
-    parseAllDocuments(text).forEach((doc, index) => {
+    (Array.isArray(docs) ? docs : [docs]).forEach((doc, index) => {
+        deadline.check(file);
         if (!("errors" in doc)) throw new InputError(`${file}: not YAML`);
         if (doc.errors.length > 0) {
             const e = doc.errors[0];
-            throw new InputError(`${file}:${e.linePos?.[0].line ?? "?"}: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
+            const message = /call stack/.test(e.message) ? "nested too deeply" : e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+            throw new InputError(`${file}:${e.linePos?.[0].line ?? "?"}: ${message} (document ${index})`);
         }
-        const value = doc.toJS();
+        let value: unknown;
+        try {
+            value = doc.toJS(); // bounded by yaml's maxAliasCount (100): no billion laughs
+        } catch (err) {
+            throw new InputError(located({ file, document: index, path: "" }, "", `cannot read (${err instanceof RangeError ? "nested too deeply" : (err as Error).message.split("\n")[0]})`));
+        }
         if (value === null || value === undefined) return;
-        const objects = value?.kind === "List" || /List$/.test(String(value?.kind)) ? value.items ?? [] : [value];
-        for (const obj of objects) {
-            if (typeof obj !== "object" || typeof obj.kind !== "string" || typeof obj.apiVersion !== "string") {
-                throw new InputError(`${file}: document ${index + 1} is not a Kubernetes object (no apiVersion/kind)`);
+        const odd = notJson(value);
+        if (odd) throw new InputError(located({ file, document: index, path: "" }, odd[0], odd[1]));
+        const here: Origin = { file, document: index, path: "" };
+        if (typeof value !== "object" || Array.isArray(value)) throw new InputError(located(here, "", `is ${describeValue(value)}, not a Kubernetes object`));
+        const top = value as Record<string, any>;
+        const isList = typeof top.kind === "string" && /List$/.test(top.kind);
+        if (isList && !Array.isArray(top.items) && top.items !== undefined && top.items !== null) {
+            throw new InputError(located(here, "items", `is ${describeValue(top.items)}, not a list`));
+        }
+        const objects: Array<[unknown, string]> = isList ? (top.items ?? []).map((o: unknown, i: number) => [o, `items[${i}]`]) : [[top, ""]];
+        for (const [obj, itemPath] of objects) {
+            const origin: Origin = { file, document: index, path: itemPath };
+            if (typeof obj !== "object" || obj === null || Array.isArray(obj)) throw new InputError(located(origin, "", `is ${describeValue(obj)}, not a Kubernetes object`));
+            const o = obj as Record<string, any>;
+            if (o.kind === undefined || o.apiVersion === undefined) throw new InputError(located(origin, "", "not a Kubernetes object (no apiVersion/kind)"));
+            for (const key of ["apiVersion", "kind"]) {
+                if (typeof o[key] !== "string" || o[key] === "") throw new InputError(located(origin, key, `is ${o[key] === "" ? "empty" : describeValue(o[key])}, not a non-empty string`));
             }
-            const name = obj.metadata?.name ?? `${obj.kind.toLowerCase()}-${index + 1}`;
-            resources.push({ type: kubernetesType(obj.apiVersion, obj.kind), urn: `${file}#${resources.length}`, name, props: obj, file });
+            if (o.metadata !== undefined && o.metadata !== null && (typeof o.metadata !== "object" || Array.isArray(o.metadata))) {
+                throw new InputError(located(origin, "metadata", `is ${describeValue(o.metadata)}, not a map`));
+            }
+            const name = typeof o.metadata?.name === "string" ? o.metadata.name : `${o.kind.toLowerCase()}-${index + 1}`;
+            const resource: StackResource = { type: kubernetesType(o.apiVersion, o.kind), urn: `${file}#${resources.length}`, name, props: o, file };
+            origins.set(resource, origin);
+            resources.push(resource);
         }
     });
     return resources;
 }
 
+/** The documents of one file (see the module's comment for what is refused). */
+export function readDocuments(file: string, deadline = new Deadline()): StackResource[] {
+    return parse(file, decode(file, readBytes(file, deadline)), deadline);
+}
+
+/** A small text file given by a flag (`--config`), read under the same limits. */
+export function readText(file: string): string {
+    if (file === "") throw new InputError(`"": empty path`);
+    return decode(file, readBytes(file, new Deadline()));
+}
+
 /** Every YAML document under the given paths, grouped by file (in path order). */
 export function readPaths(paths: string[]): Map<string, StackResource[]> {
+    const deadline = new Deadline();
     const byFile = new Map<string, StackResource[]>();
-    for (const file of paths.flatMap(yamlFiles)) byFile.set(file, readDocuments(file));
+    for (const file of paths.flatMap((p) => yamlFiles(p, deadline))) byFile.set(file, readDocuments(file, deadline));
     return byFile;
+}
+
+/** The schema-checked model class of a built-in kind (kubernetes-models, kubernetes' own OpenAPI), if there is one. */
+type Model = new (data: unknown) => { validate(): void };
+const models = new Map<string, Promise<Model | undefined>>();
+function modelOf(apiVersion: string, kind: string): Promise<Model | undefined> {
+    // Only names shaped like an API version and a kind reach import(): no path from a document.
+    if (!/^([a-z0-9][a-z0-9.-]*\/)?v[0-9][a-z0-9]*$/.test(apiVersion) || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) return Promise.resolve(undefined);
+    const key = `${apiVersion}/${kind}`;
+    if (!models.has(key)) {
+        models.set(key, import(`kubernetes-models/${key}`)
+            .then((m: Record<string, Model>) => m[kind])
+            .catch(() => undefined));
+    }
+    return models.get(key)!;
+}
+const objectMeta = () => import("@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta").then((m) => m.ObjectMeta as unknown as Model);
+
+interface SchemaError { instancePath: string; keyword: string; params: Record<string, any>; message?: string }
+
+const TYPE_WORDS: Record<string, string> = { array: "a list", object: "a map", string: "a string", integer: "an integer", number: "a number", boolean: "a boolean", null: "null" };
+
+/** One schema complaint in words: the first path the validator names, and what is wrong there. */
+function complaint(object: unknown, errors: SchemaError[]): [string, string] {
+    const first = errors.find((e) => e.keyword !== "anyOf" && e.keyword !== "oneOf") ?? errors[0];
+    const at = errors.filter((e) => e.instancePath === first.instancePath);
+    const segments = first.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const value = segments.reduce<any>((v, s) => (v == null ? undefined : v[s]), object);
+    const dotted = segments.map((s) => (/^\d+$/.test(s) ? `[${s}]` : /^[A-Za-z_][\w-]*$/.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`)).join("").replace(/^\./, "");
+    const format = at.find((e) => e.keyword === "format");
+    if (format && typeof value === "string") return [dotted, `${JSON.stringify(value)} is not a valid ${format.params.format}`];
+    const types = at.filter((e) => e.keyword === "type").map((e) => TYPE_WORDS[e.params.type] ?? e.params.type);
+    if (types.length) return [dotted, `is ${describeValue(value)}, not ${[...new Set(types)].join(" or ")}`];
+    if (first.keyword === "required") return [dotted, `has no "${first.params.missingProperty}" (required)`];
+    if (first.keyword === "enum") return [dotted, `is ${JSON.stringify(value)}, not one of ${first.params.allowedValues.map((v: unknown) => JSON.stringify(v)).join(", ")}`];
+    return [dotted, first.message ?? first.keyword];
+}
+
+/** A copy without null-valued fields: the API server decodes `field: null` as an unset field. */
+function withoutNulls(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(withoutNulls);
+    if (v === null || typeof v !== "object") return v;
+    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, withoutNulls(x)]));
+}
+
+/**
+ * Checks every object against its kind's OpenAPI schema (kubernetes-models; any other kind's metadata
+ * against ObjectMeta's), so that policies only ever see shapes Kubernetes accepts; the first problem
+ * is an InputError naming file, document and path. Then drops null fields, as the API server does.
+ */
+export async function checkShapes(resources: StackResource[]): Promise<void> {
+    for (const r of resources) {
+        const origin = originOf(r) ?? { file: r.file ?? r.urn, document: 0, path: "" };
+        const Model = await modelOf(r.props.apiVersion, r.props.kind);
+        const [subject, checked, prefix] = Model ? [Model, r.props, ""] : [await objectMeta(), r.props.metadata ?? {}, "metadata"];
+        try {
+            new subject(checked).validate();
+        } catch (err) {
+            const errors = (err as { errors?: SchemaError[] }).errors;
+            if (!Array.isArray(errors) || errors.length === 0) throw err;
+            const [where, problem] = complaint(checked, errors);
+            throw new InputError(located(origin, [prefix, where].filter(Boolean).join(where.startsWith("[") ? "" : "."), problem));
+        }
+        r.props = withoutNulls(r.props) as Record<string, any>;
+    }
 }
