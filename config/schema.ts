@@ -561,6 +561,18 @@ export function nearest(word: string, candidates: Iterable<string>): string | un
     return guess !== word && distance(word, guess) <= Math.max(2, Math.floor(word.length / 3)) ? guess : undefined;
 }
 
+/**
+ * The namespace a misspelt one was meant to be. This project's own by the usual closeness (its keys
+ * would be silently ignored); a provider's only one edit away and at five letters or more, since real
+ * namespaces sit close to the short ones (`awsx`, `esc`, `k8s`, `dns` are not typos of `aws` or `eks`).
+ */
+function namespaceTypo(namespace: string): string | undefined {
+    const own = nearest(namespace, [NAMESPACE]);
+    if (own) return own;
+    if (namespace.length < 5) return undefined;
+    return PROVIDER_NAMESPACES.find((known) => distance(namespace, known) === 1);
+}
+
 /** Suggests the known key or field a misspelt one was meant to be. */
 function withSuggestion(problem: string, known: readonly string[]): string {
     const match = /:([A-Za-z0-9_-]+): unknown key$/.exec(problem) ?? /\.([A-Za-z0-9_-]+): unknown key$/.exec(problem);
@@ -589,7 +601,7 @@ export function validateStackConfig(values: Record<string, unknown>, ctx: Valida
         const namespace = key.slice(0, colon);
         const name = key.slice(colon + 1);
         if (namespace !== NAMESPACE) {
-            const guess = namespaces.includes(namespace) ? undefined : nearest(namespace, namespaces);
+            const guess = namespaces.includes(namespace) ? undefined : namespaceTypo(namespace);
             if (guess) problems.push(`${key}: unknown configuration namespace ${showValue(namespace)} (did you mean ${guess}:${name}?)`);
             else if (namespace === "aws" && name !== "region" && distance(name, "region") <= 2) problems.push(`${key}: is not read (did you mean aws:region?)`);
             continue;

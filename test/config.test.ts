@@ -336,3 +336,12 @@ test("add-on toggles and overrides that the charts accept pass, and decide what 
     values["eks-delivery:ingress"] = { controller: "nginx" };
     assert.ok(installedAddons(validate(values)).includes("ingress-nginx") && installedAddons(validate(values)).includes("cert-manager"));
 });
+
+test("real namespaces close to short known ones are not typos: awsx, esc, k8s, dns, tls", () => {
+    const values = stackValues("dev");
+    for (const key of ["awsx:foo", "esc:env", "k8s:context", "dns:zone", "eks:skipDefaultNodeGroup"]) values[key] = "x";
+    assert.doesNotThrow(() => validate(values, "dev"));
+    values["eks-deliver:services"] = [];
+    assert.throws(() => validate(values, "dev"), (err: unknown) => err instanceof StackConfigError
+        && err.problems.some((p) => p.startsWith('eks-deliver:services: unknown configuration namespace "eks-deliver" (did you mean eks-delivery:services?)')));
+});

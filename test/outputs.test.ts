@@ -78,7 +78,7 @@ test("--out refuses a directory the plan did not create, a file, and a marker th
     const valid = JSON.stringify({ writtenBy: "npm run plan (eks-delivery)", files: ["plan.json"] });
     const cases: Array<[string, RegExp]> = [
         [dir("user", { "notes.txt": "mine" }), /^is an existing directory the plan did not create \(no \.eks-delivery-plan in it\)$/],
-        [dir("user-manifests", { "plan.json": "{}" }), /did not create/],
+        [dir("user-manifests", { "plan.json": "{}", "notes.txt": "mine" }), /did not create/],
         [path.join(base, "a-file"), /^is not a directory$/],
         [dir("forged", { [MARKER]: "" }), /^is not the plan's: its \.eks-delivery-plan is not one the plan wrote$/],
         [dir("escaping", { [MARKER]: JSON.stringify({ writtenBy: "npm run plan (eks-delivery)", files: ["../../etc/passwd"] }) }), /is not one the plan wrote/],
@@ -86,6 +86,16 @@ test("--out refuses a directory the plan did not create, a file, and a marker th
     ];
     for (const [out, expected] of cases) assert.match(outDirProblem(out, context) ?? "accepted", expected, out);
     assert.equal(outDirProblem(dir("mine", { [MARKER]: valid, "plan.json": "{}" }), context), undefined);
+
+    // What a plan wrote before the marker existed (only its own files) is taken over, not refused.
+    const legacy = dir("legacy", { "plan.json": "old", "policy-report.json": "old" });
+    fs.mkdirSync(path.join(legacy, "manifests"));
+    fs.writeFileSync(path.join(legacy, "manifests", "old.yaml"), "old");
+    assert.equal(outDirProblem(legacy, context), undefined, "a pre-marker plan directory");
+    assert.equal(writeOwned(legacy, [{ file: "plan.json", content: "new" }], context), undefined);
+    assert.deepEqual(fs.readdirSync(legacy).sort(), [MARKER, "manifests", "plan.json"]);
+    assert.deepEqual(fs.readdirSync(path.join(legacy, "manifests")), [], "its old manifests replaced");
+    assert.equal(fs.readFileSync(path.join(legacy, "plan.json"), "utf8"), "new");
 
     // A file the plan would write that it did not write before is somebody else's: nothing is written.
     const clash = dir("clash", { [MARKER]: valid, "plan.json": "old", "capacity.json": "user's" });

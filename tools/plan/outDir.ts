@@ -92,9 +92,35 @@ export function outDirProblem(out: string, context: OutContext): string | undefi
         return `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
     }
     if (entries.length === 0) return undefined;
-    if (!entries.includes(MARKER)) return `is an existing directory the plan did not create (no ${MARKER} in it)`;
+    if (!entries.includes(MARKER)) {
+        // Plans before the marker existed wrote exactly these files: such a directory is the plan's.
+        if (legacyFiles(target)) return undefined;
+        return `is an existing directory the plan did not create (no ${MARKER} in it)`;
+    }
     const marker = readMarker(target);
     return "problem" in marker ? `is not the plan's: ${marker.problem}` : undefined;
+}
+
+/**
+ * The files of a directory an earlier plan (before the marker) wrote: plan.json, capacity.json,
+ * policy-report.json and manifests/*.yaml, regular files only and nothing else; undefined otherwise.
+ */
+function legacyFiles(dir: string): string[] | undefined {
+    const files: string[] = [];
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory() && entry.name === "manifests") {
+            for (const manifest of fs.readdirSync(path.join(dir, entry.name), { withFileTypes: true })) {
+                const file = `manifests/${manifest.name}`;
+                if (!manifest.isFile() || !OWN_FILE.test(file)) return undefined;
+                files.push(file);
+            }
+        } else if (entry.isFile() && OWN_FILE.test(entry.name)) {
+            files.push(entry.name);
+        } else {
+            return undefined;
+        }
+    }
+    return files.includes("plan.json") ? files : undefined;
 }
 
 /**
@@ -106,7 +132,8 @@ export function writeOwned(out: string, files: Array<{ file: string; content: st
     const problem = outDirProblem(out, context);
     if (problem) return problem;
     const dir = path.resolve(context.cwd, out);
-    const previous = fs.existsSync(path.join(dir, MARKER)) ? (readMarker(dir) as { files: string[] }).files : [];
+    const previous = fs.existsSync(path.join(dir, MARKER)) ? (readMarker(dir) as { files: string[] }).files
+        : fs.existsSync(dir) ? legacyFiles(dir) ?? [] : [];
     const owned = new Set(previous);
     for (const { file } of files) {
         if (!OWN_FILE.test(file)) throw new Error(`the plan does not write ${file}`);
