@@ -13,18 +13,10 @@ import * as net from "net";
 import * as path from "path";
 import { PROJECT_ROOT } from "../config";
 import { SHUTDOWN } from "../apps/service/manifests";
-import { runDrainLoad } from "../tools/loadtest/drain";
+import { freePort, runDrainLoad } from "../tools/loadtest/drain";
 
 const DRAIN_SECONDS = 2;
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer().listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        }).on("error", reject);
-    });
-}
 
 async function start(service: string, env: Record<string, string> = {}) {
     const port = await freePort();

@@ -45,7 +45,8 @@ export interface DrainLoadResult {
 
 const WORK: Record<DrainLoadOptions["service"], string> = { api: "/api/work?ms=20", web: "/" };
 
-function freePort(): Promise<number> {
+/** A free loopback port (listen on 0, read it, close). */
+export function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const server = net.createServer().listen(0, "127.0.0.1", () => {
             const { port } = server.address() as net.AddressInfo;
