@@ -9,7 +9,7 @@ import * as aws from "@pulumi/aws";
 import { loadStackConfig, PROJECT_ROOT } from "./config";
 import { Apps } from "./apps";
 import { versionOf } from "./apps/version";
-import { imageArchitectures } from "./apps/image";
+import { deployedVersion, imageArchitectures } from "./apps/image";
 import { Network } from "./infra/network";
 import { EksCluster } from "./infra/cluster";
 import { ClusterAccess } from "./infra/clusterAccess";
@@ -168,9 +168,7 @@ const addons = new PlatformAddons("addons", {
 
 // `release` deploys a version already pushed (a promotion or a rollback); only the owner builds, and
 // only a version its registry lacks.
-const version = config.release ?? config.version ?? versionOf(PROJECT_ROOT).version;
-const versionSource = config.release ? "eks-delivery:release" : config.version ? "eks-delivery:version" : "the git version";
-const builds = registry !== undefined && config.release === undefined;
+const { version, source: versionSource, builds } = deployedVersion(config, registry !== undefined, () => versionOf(PROJECT_ROOT).version);
 const apps = new Apps("apps", {
     project: config.project,
     stack: config.stack,

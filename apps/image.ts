@@ -29,6 +29,19 @@ export interface ServiceImageArgs {
     versionSource: string;
 }
 
+/**
+ * The version a stack deploys and the setting it came from: `release` (already pushed: a promotion or a
+ * rollback), else `version`, else the git version (computed only when needed). Only a stack that owns
+ * its registry builds, and never under `release`.
+ */
+export function deployedVersion(config: { release?: string; version?: string }, ownsRegistry: boolean, gitVersion: () => string):
+    { version: string; source: string; builds: boolean } {
+    const builds = ownsRegistry && config.release === undefined;
+    if (config.release !== undefined) return { version: config.release, source: "eks-delivery:release", builds };
+    if (config.version !== undefined) return { version: config.version, source: "eks-delivery:version", builds };
+    return { version: gitVersion(), source: "the git version", builds };
+}
+
 /** The build args every image gets: the same function the emulated registry's default uses (tools/plan). */
 export function imageBuildArgs(version: string): Record<string, string> {
     return { APP_VERSION: version };

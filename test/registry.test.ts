@@ -237,3 +237,13 @@ test("npm run plan: each plan in its own process; the registry file carries dev'
     assert.match(rollback.stderr, new RegExp(`^plan: the program failed: eks-delivery:release v0\\.9\\.0-0000000 was never pushed to ${HOST.replace(/\./g, "\\.")}/eks-delivery-dev/(api|web): ` +
         `build it on the registry's owner stack first \\(versions there include ${V1}\\)\n$`));
 });
+
+test("the deployed version: release, else version, else git; only a registry owner without release builds", async () => {
+    const { deployedVersion } = await import("../apps/image");
+    let asked = 0;
+    const git = () => { asked++; return "v1.0.0-abcdef0"; };
+    assert.deepEqual(deployedVersion({ release: "v0.9.0-1234567", version: undefined }, true, git), { version: "v0.9.0-1234567", source: "eks-delivery:release", builds: false });
+    assert.deepEqual(deployedVersion({ version: "v2.0.0-7654321" }, true, git), { version: "v2.0.0-7654321", source: "eks-delivery:version", builds: true });
+    assert.equal(asked, 0, "git is not asked when config names the version");
+    assert.deepEqual(deployedVersion({}, false, git), { version: "v1.0.0-abcdef0", source: "the git version", builds: false });
+});
