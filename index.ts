@@ -17,13 +17,14 @@ import { eksAddon } from "./infra/eksAddons";
 import { BlockStorage } from "./infra/storage";
 import { NodeGroup } from "./infra/nodeGroup";
 import { ContainerRegistry, pulledRepositories } from "./infra/registry";
-import { addonConfigProblems, PlatformAddons } from "./infra/addons";
+import { PlatformAddons } from "./infra/addons";
 import { DeliveryAutomation } from "./infra/delivery";
 import { DeliveryIdentities } from "./infra/identities";
-import { Cutover, cutoverConfigProblems } from "./infra/edge/cutover";
+import { Cutover } from "./infra/edge/cutover";
+import { CONFIG_CHECKS } from "./infra/configChecks";
 
-// The add-on overrides are checked against the pinned charts with the rest of the config.
-const config = loadStackConfig([addonConfigProblems, cutoverConfigProblems]);
+// The add-on overrides (against the pinned charts) and the cutover record are checked with the rest of the config.
+const config = loadStackConfig(CONFIG_CHECKS);
 const clusterName = `${config.project}-${config.stack}`;
 const production = config.environment === "production";
 const tags = {

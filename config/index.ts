@@ -6,12 +6,12 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { loadInstanceCatalog } from "../policies/lib/instanceTypes";
 import { StackConfigError } from "./errors";
-import { validateStackConfig } from "./schema";
+import { ConfigCheck, validateStackConfig } from "./schema";
 import { NAMESPACE, StackConfig } from "./types";
 
 export * from "./types";
 export { StackConfigError, showValue } from "./errors";
-export { ADDON_NAMES, INGRESS_CONTROLLERS, nearest, validateStackConfig } from "./schema";
+export { ADDON_NAMES, INGRESS_CONTROLLERS, nearest, validateStackConfig, type ConfigCheck } from "./schema";
 
 /** The repository root: build contexts and `Pulumi.<stack>.yaml` are relative to it. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -30,7 +30,7 @@ function decode(key: string, raw: string): unknown {
 }
 
 /** `checks`: what the schema cannot see (the add-on overrides against their charts), passed in by index.ts. */
-export function loadStackConfig(checks: Array<(config: StackConfig) => string[]> = []): StackConfig {
+export function loadStackConfig(checks: ConfigCheck[] = []): StackConfig {
     const values = Object.fromEntries(
         Object.entries(pulumi.runtime.allConfig()).map(([key, raw]) => [key, decode(key, raw)]));
     let catalog;

@@ -27,9 +27,20 @@ export interface ValidationContext {
     secretKeys?: string[];
     /**
      * Checks that need more than the schema (the add-on overrides against their charts, infra/addons):
-     * each returns located problems for a config the schema accepted.
+     * each returns located problems. They run with the schema's own problems too, on the sections they read.
      */
-    checks?: Array<(config: StackConfig) => string[]>;
+    checks?: ConfigCheck[];
+}
+
+/** A check the schema cannot express (it lives with what it checks, in infra/), and what it reads. */
+export interface ConfigCheck {
+    /**
+     * What it reads, as paths under `eks-delivery:` (`addons`, `nodes.autoscaler`). When something else
+     * is wrong, the check still runs (every problem at once), given only these, each parsed on its own;
+     * it is skipped when one of them is wrong (that problem is reported already).
+     */
+    reads: readonly string[];
+    problems(config: StackConfig): string[];
 }
 
 // Messages are predicates ("is not a whole number"): the formatter puts the key path and the bad
@@ -630,13 +641,49 @@ export function validateStackConfig(values: Record<string, unknown>, ctx: Valida
             for (const line of describe(issue)) problems.push(withSuggestion(line, knownFieldsAt(schema, issue.path)));
         }
     }
-    if (problems.length > 0 || !result.success) throw new StackConfigError(problems, ctx.file);
-
-    const config = result.data;
-    const typed = withNodeFacts(config, ctx);
-    const more = (ctx.checks ?? []).flatMap((check) => check(typed));
-    if (more.length > 0) throw new StackConfigError(more, ctx.file);
+    if (!result.success) {
+        problems.push(...(ctx.checks ?? []).flatMap((check) => partialCheck(check, schema, input, result.error.issues)));
+        throw new StackConfigError(problems, ctx.file);
+    }
+    const typed = withNodeFacts(result.data, ctx);
+    problems.push(...(ctx.checks ?? []).flatMap((check) => check.problems(typed)));
+    if (problems.length > 0) throw new StackConfigError(problems, ctx.file);
     return typed;
+}
+
+/**
+ * A check's problems when the config as a whole did not parse: given only what it reads, each path parsed
+ * on its own with the schema's field there (defaults applied); none when one of those paths is wrong.
+ */
+function partialCheck(check: ConfigCheck, schema: ReturnType<typeof stackSchema>, input: Record<string, unknown>, issues: readonly z.core.$ZodIssue[]): string[] {
+    const wrong = issues.filter((i) => i.code !== "unrecognized_keys").map((i) => i.path.map(String));
+    const config: Record<string, any> = {};
+    for (const read of check.reads) {
+        const at = read.split(".");
+        // Wrong at the path, above it (a section that is not a mapping) or under it.
+        if (wrong.some((p) => p.slice(0, at.length).every((segment, k) => segment === at[k]))) return [];
+        const field = fieldAt(schema, at);
+        const parsed = field?.safeParse(at.reduce<any>((value, key) => (isRecord(value) ? value[key] : undefined), input));
+        if (!parsed?.success) return [];
+        at.slice(0, -1).reduce((parent, key) => (parent[key] ??= {}), config)[at[at.length - 1]] = parsed.data;
+    }
+    return check.problems(config as StackConfig);
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The schema of the field at a path of object keys (through defaults, optionals and refinements). */
+function fieldAt(root: z.ZodType, at: string[]): z.ZodType | undefined {
+    type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType> };
+    const def = (schema: z.ZodType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
+    const unwrap = (schema: z.ZodType): z.ZodType => {
+        const d = def(schema);
+        const inner = d.innerType ?? (d.type === "pipe" ? d.in : undefined);
+        return inner ? unwrap(inner) : schema;
+    };
+    let node: z.ZodType | undefined = root;
+    for (const key of at) node = node && def(unwrap(node)).shape?.[key];
+    return node;
 }
 
 function withNodeFacts(config: z.output<ReturnType<typeof stackSchema>>, ctx: ValidationContext): StackConfig {

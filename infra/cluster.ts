@@ -154,8 +154,13 @@ export class EksCluster extends pulumi.ComponentResource {
         this.oidcProviderArn = cluster.oidcProviderArn;
         this.oidcIssuer = cluster.oidcIssuer;
         this.clusterSecurityGroupId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
+        // Secret in the provider's state too: neither pulumi-eks (its kubeconfig outputs are plain) nor
+        // @pulumi/kubernetes@4.34.2 (provider.js: a plain input) marks it. The value is unchanged, so
+        // nothing is replaced: DiffConfig unmarshals without KeepSecrets (secrets compare by value) and
+        // answers DIFF_NONE (pulumi/pulumi-kubernetes default branch @94977969, v4.32.0-27, the newest read:
+        // provider/pkg/provider/provider.go DiffConfig).
         this.provider = new k8s.Provider(`${name}-k8s`, {
-            kubeconfig: cluster.kubeconfigJson,
+            kubeconfig: this.kubeconfig,
             enableServerSideApply: true,
         }, { parent: this });
 

@@ -95,16 +95,110 @@ export function scaled(value: number | string | undefined, total: number): numbe
     return Number.isFinite(n) ? n : undefined;
 }
 
+/** An object and its place in its kind's list: candidates are judged in the order a scan would meet them. */
+interface Entry {
+    r: StackResource;
+    at: number;
+}
+
+/**
+ * Where an object goes in a `Lookup`: under a key, under the rarest of several keys (each alone tells a
+ * query that cannot match), nowhere (no query of the lookup can match it), or `UNSURE`.
+ */
+const UNSURE = Symbol("unsure");
+type Placement = string | string[] | null | typeof UNSURE;
+
+/** The value `read` returns, or UNSURE when reading throws (an unknown in a preview, or a shape no lookup expects). */
+function probe<T>(read: () => T): T | typeof UNSURE {
+    try {
+        return read();
+    } catch {
+        return UNSURE;
+    }
+}
+
+/** Parts of a lookup key; NUL keeps `a`+`b=c` apart from `a=b`+`c` (a collision would only add a candidate). */
+const keyOf = (...parts: string[]) => parts.join("\u0000");
+
+/** A plain object (YAML or JSON mapping): no prototype properties that a lookup by key would miss. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+    const proto = Object.getPrototypeOf(value);
+    return proto === Object.prototype || proto === null;
+}
+
+/** The own entries of a mapping whose keys and values are all strings (labels, matchLabels), else undefined. */
+function stringEntries(value: unknown): [string, string][] | undefined {
+    if (!isPlainObject(value)) return undefined;
+    const entries = Object.entries(value);
+    if (Object.getOwnPropertyNames(value).length !== entries.length) return undefined;
+    return entries.every(([, v]) => typeof v === "string") ? (entries as [string, string][]) : undefined;
+}
+
+/**
+ * Objects filed by a key, to find the few a query could match instead of scanning them all. An object
+ * is placed under a key only when what the query's predicate reads of it is known, so that for a query
+ * under any other key the predicate is false without throwing; an object that cannot be placed so (an
+ * unknown in a preview, an odd shape) is `UNSURE`, a candidate of every query. Queries then run the
+ * scan's own predicate over the candidates in scan order: what it returns, and what it throws, is the scan's.
+ */
+class Lookup {
+    private readonly keyed = new Map<string, Entry[]>();
+    private readonly unsure: Entry[] = [];
+
+    constructor(items: readonly StackResource[], place: (r: StackResource) => Placement) {
+        const placed = items.map(place);
+        // Several keys: the one fewest objects share, so that a common label (part-of) does not gather them all.
+        const shared = new Map<string, number>();
+        for (const p of placed) if (Array.isArray(p)) for (const key of new Set(p)) shared.set(key, (shared.get(key) ?? 0) + 1);
+        placed.forEach((p, at) => {
+            if (p === null) return;
+            if (p === UNSURE) {
+                this.unsure.push({ r: items[at], at });
+                return;
+            }
+            const key = Array.isArray(p) ? p.reduce((a, b) => (shared.get(b)! < shared.get(a)! ? b : a)) : p;
+            const list = this.keyed.get(key);
+            if (list) list.push({ r: items[at], at });
+            else this.keyed.set(key, [{ r: items[at], at }]);
+        });
+    }
+
+    /** The objects filed under any of `keys`, and the unsure ones, in scan order. */
+    candidates(keys: Iterable<string>): StackResource[] {
+        const lists = this.unsure.length ? [this.unsure] : [];
+        for (const key of new Set(keys)) {
+            const list = this.keyed.get(key);
+            if (list) lists.push(list);
+        }
+        const entries = lists.length === 0 ? [] : lists.length === 1 ? lists[0] : lists.flat().sort((a, b) => a.at - b.at);
+        return entries.map((e) => e.r);
+    }
+}
+
+type SelectingKind = "PodDisruptionBudget" | "NetworkPolicy" | "Service";
+
+/**
+ * Relations between a stack's objects, each found through an index built once (on first use), not a scan
+ * per object: a stack of n services is judged in about n steps, not n² or n³. Every lookup returns what a
+ * scan of the objects in order would, unknowns of a preview included: each keeps the scan's predicate
+ * (`matches`), and the scan itself for a query the index cannot key (an unknown name or label); the
+ * index only picks the objects worth asking (test/kubeIndex.test.ts holds the scans as the reference).
+ */
 export class KubeIndex {
     readonly objects: StackResource[];
     readonly workloads: StackResource[];
     private readonly byKind = new Map<string, StackResource[]>();
+    private readonly lookups = new Map<string, Lookup>();
+    private readonly selected = new WeakMap<StackResource, Map<SelectingKind, StackResource[]>>();
 
     constructor(resources: StackResource[]) {
         this.objects = resources.filter((r) => this.isObject(r));
         for (const r of this.objects) {
             const kind = String(r.props.kind);
-            this.byKind.set(kind, [...(this.byKind.get(kind) ?? []), r]);
+            const list = this.byKind.get(kind);
+            if (list) list.push(r);
+            else this.byKind.set(kind, [r]);
         }
         this.workloads = WORKLOAD_KINDS.flatMap((k) => this.byKind.get(k) ?? []);
     }
@@ -126,27 +220,72 @@ export class KubeIndex {
         return describeObject(r);
     }
 
+    /** The lookup `name` over the objects of `kind`, built on first use. */
+    private lookup(name: string, kind: string, place: (r: StackResource) => Placement): Lookup {
+        const id = keyOf(name, kind);
+        let lookup = this.lookups.get(id);
+        if (!lookup) {
+            lookup = new Lookup(this.byKind.get(kind) ?? [], place);
+            this.lookups.set(id, lookup);
+        }
+        return lookup;
+    }
+
+    /** Objects by (namespace, name): a name that is not a string never equals a queried one. */
+    private byName(kind: string): Lookup {
+        return this.lookup("name", kind, (r) => {
+            const name = probe(() => r.props.metadata?.name);
+            if (name === UNSURE) return UNSURE;
+            if (typeof name !== "string") return null;
+            const ns = probe(() => this.namespaceOf(r.props));
+            return typeof ns === "string" ? keyOf(ns, name) : UNSURE;
+        });
+    }
+
     /** The HPA whose scaleTargetRef names this workload. */
     hpaFor(workload: StackResource): StackResource | undefined {
         const name = workload.props.metadata?.name;
         const ns = this.namespaceOf(workload.props);
-        return this.ofKind("HorizontalPodAutoscaler").find((h) =>
-            this.namespaceOf(h.props) === ns && h.props.spec?.scaleTargetRef?.name === name
-            && (h.props.spec?.scaleTargetRef?.kind ?? workload.props.kind) === workload.props.kind);
+        const matches = (h: StackResource) => this.namespaceOf(h.props) === ns && h.props.spec?.scaleTargetRef?.name === name
+            && (h.props.spec?.scaleTargetRef?.kind ?? workload.props.kind) === workload.props.kind;
+        if (typeof name !== "string" || typeof ns !== "string") return this.ofKind("HorizontalPodAutoscaler").find(matches);
+        // Filed by the namespace and name they target; the kind (defaulting to the workload's) is the predicate's.
+        const lookup = this.lookup("target", "HorizontalPodAutoscaler", (h) => {
+            const hns = probe(() => this.namespaceOf(h.props));
+            if (hns === UNSURE) return UNSURE;
+            if (typeof hns !== "string") return null;
+            const target = probe(() => h.props.spec?.scaleTargetRef?.name);
+            return target === UNSURE ? UNSURE : typeof target === "string" ? keyOf(hns, target) : null;
+        });
+        return lookup.candidates([keyOf(ns, name)]).find(matches);
     }
 
     /** The workload an HPA scales, when it is in the same set of resources. */
     targetOf(hpa: StackResource): StackResource | undefined {
         const ref = hpa.props.spec?.scaleTargetRef ?? {};
         const ns = this.namespaceOf(hpa.props);
-        return this.ofKind(ref.kind ?? "Deployment").find((w) => w.props.metadata?.name === ref.name && this.namespaceOf(w.props) === ns);
+        const kind = ref.kind ?? "Deployment";
+        const matches = (w: StackResource) => w.props.metadata?.name === ref.name && this.namespaceOf(w.props) === ns;
+        const name = probe(() => ref.name);
+        if (typeof kind !== "string" || typeof name !== "string" || typeof ns !== "string") return this.ofKind(kind).find(matches);
+        return this.byName(kind).candidates([keyOf(ns, name)]).find(matches);
     }
 
     /** Objects of `kind` in the workload's namespace whose selector selects its pods. */
-    selecting(kind: "PodDisruptionBudget" | "NetworkPolicy" | "Service", workload: StackResource): StackResource[] {
+    selecting(kind: SelectingKind, workload: StackResource): StackResource[] {
+        let memo = this.selected.get(workload);
+        const done = memo?.get(kind);
+        if (done) return [...done];
+        const found = this.selectingNow(kind, workload);
+        if (!memo) this.selected.set(workload, (memo = new Map()));
+        memo.set(kind, found);
+        return [...found];
+    }
+
+    private selectingNow(kind: SelectingKind, workload: StackResource): StackResource[] {
         const labels = podLabelsOf(workload.props);
         const ns = this.namespaceOf(workload.props);
-        return this.ofKind(kind).filter((o) => {
+        const matches = (o: StackResource) => {
             if (this.namespaceOf(o.props) !== ns) return false;
             if (kind === "Service") {
                 const sel = o.props.spec?.selector;
@@ -155,6 +294,36 @@ export class KubeIndex {
             const sel = kind === "NetworkPolicy" ? o.props.spec?.podSelector : o.props.spec?.selector;
             return Object.keys(labels).length > 0 || (kind === "NetworkPolicy" && sel && Object.keys(sel).length === 0)
                 ? selects(sel, labels) : false;
+        };
+        // Labels a lookup can trust: a plain mapping of strings, all known (else the scan, which throws where it did).
+        const entries = typeof ns === "string" ? probe(() => stringEntries(labels)) : undefined;
+        if (entries === undefined || entries === UNSURE) return this.ofKind(kind).filter(matches);
+        const keys = [ns, ...entries.map(([k, v]) => keyOf(ns, k, v))];
+        return this.selectorLookup(kind).candidates(keys).filter(matches);
+    }
+
+    /**
+     * Selectors filed by their namespace and one matchLabels pair (the labels of the pods they select
+     * have every pair, and `selects` returns false at the first one missing, before reading further), or
+     * by their namespace alone when only the predicate can tell (matchExpressions only, empty, or an odd
+     * shape); left out when they select nothing.
+     */
+    private selectorLookup(kind: SelectingKind): Lookup {
+        return this.lookup("selector", kind, (o) => {
+            const ns = probe(() => this.namespaceOf(o.props));
+            if (ns === UNSURE) return UNSURE;
+            if (typeof ns !== "string") return null;
+            const sel = probe(() => (kind === "NetworkPolicy" ? o.props.spec?.podSelector : o.props.spec?.selector));
+            if (sel === UNSURE) return ns;
+            if (sel === undefined || sel === null) return null;
+            if (kind === "Service") {
+                const pairs = probe(() => stringEntries(sel));
+                if (pairs === UNSURE || pairs === undefined) return ns;
+                return pairs.length === 0 ? null : pairs.map(([k, v]) => keyOf(ns, k, v));
+            }
+            if (!isPlainObject(sel)) return ns;
+            const pairs = probe(() => stringEntries(sel.matchLabels));
+            return pairs === UNSURE || pairs === undefined || pairs.length === 0 ? ns : pairs.map(([k, v]) => keyOf(ns, k, v));
         });
     }
 
@@ -163,8 +332,19 @@ export class KubeIndex {
         const colour = w.props.metadata?.labels?.color;
         const app = w.props.metadata?.labels?.["app.kubernetes.io/name"];
         if (!colour || !app) return undefined;
-        return this.ofKind("Deployment").find((o) => o !== w && this.namespaceOf(o.props) === this.namespaceOf(w.props)
-            && o.props.metadata?.labels?.["app.kubernetes.io/name"] === app && o.props.metadata?.labels?.color && o.props.metadata.labels.color !== colour);
+        const matches = (o: StackResource) => o !== w && this.namespaceOf(o.props) === this.namespaceOf(w.props)
+            && o.props.metadata?.labels?.["app.kubernetes.io/name"] === app && o.props.metadata?.labels?.color && o.props.metadata.labels.color !== colour;
+        const ns = probe(() => this.namespaceOf(w.props));
+        if (typeof app !== "string" || typeof ns !== "string") return this.ofKind("Deployment").find(matches);
+        // Deployments filed by namespace and app label; one whose app label is not a string is no one's sibling.
+        const lookup = this.lookup("app", "Deployment", (o) => {
+            const ons = probe(() => this.namespaceOf(o.props));
+            if (ons === UNSURE) return UNSURE;
+            if (typeof ons !== "string") return null;
+            const oapp = probe(() => o.props.metadata?.labels?.["app.kubernetes.io/name"]);
+            return oapp === UNSURE ? UNSURE : typeof oapp === "string" ? keyOf(ons, oapp) : null;
+        });
+        return lookup.candidates([keyOf(ns, app)]).find(matches);
     }
 
     /** The idle colour of a blue/green pair: the one no HPA scales (held at zero on purpose). */
@@ -174,11 +354,19 @@ export class KubeIndex {
 
     /** The Namespace object named `name`, when the stack declares it. */
     namespace(name: string): StackResource | undefined {
-        return this.ofKind("Namespace").find((n) => n.props.metadata?.name === name);
+        const matches = (n: StackResource) => n.props.metadata?.name === name;
+        if (typeof name !== "string") return this.ofKind("Namespace").find(matches);
+        const lookup = this.lookup("namespace", "Namespace", (n) => {
+            const own = probe(() => n.props.metadata?.name);
+            return own === UNSURE ? UNSURE : typeof own === "string" ? own : null;
+        });
+        return lookup.candidates([name]).find(matches);
     }
 
     serviceAccount(namespace: string, name: string): StackResource | undefined {
-        return this.ofKind("ServiceAccount").find((s) => s.props.metadata?.name === name && this.namespaceOf(s.props) === namespace);
+        const matches = (s: StackResource) => s.props.metadata?.name === name && this.namespaceOf(s.props) === namespace;
+        if (typeof namespace !== "string" || typeof name !== "string") return this.ofKind("ServiceAccount").find(matches);
+        return this.byName("ServiceAccount").candidates([keyOf(namespace, name)]).find(matches);
     }
 
     /**

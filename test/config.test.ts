@@ -251,6 +251,22 @@ test("field errors, a duplicate service name and cross-field problems are all re
     assert.equal(lines.length, expected.length, lines.join("\n"));
 });
 
+test("the checks beside the schema (add-on overrides) report with the schema's problems, on the sections that parsed", () => {
+    const values = stackValues("dev");
+    nodes(values).diskSizeGiB = "big";                                         // a schema problem elsewhere
+    values["eks-delivery:addons"] = { "metrics-server": { values: { replica: 3 } } }; // and a bad override
+    const lines = problems(values);
+    assert.deepEqual(lines.map((l) => l.replace(/ \(.*$/, "")), [
+        'eks-delivery:nodes.diskSizeGiB: "big" is not a number',
+        "eks-delivery:addons.metrics-server.values.replica: is not a value of chart metrics-server 3.13.1",
+    ]);
+    // A section the check reads that is itself wrong: only the schema's problem (the check is skipped).
+    const broken = stackValues("dev");
+    broken["eks-delivery:addons"] = { "metrics-server": { values: { replica: 3 } } };
+    broken["eks-delivery:mesh"] = { enabled: "yes" };
+    assert.deepEqual(problems(broken), ['eks-delivery:mesh.enabled: "yes" is not true or false']);
+});
+
 test("stack names Pulumi and every derived name accept pass: dots and underscores are Pulumi's, not Kubernetes'", async () => {
     const { pulumiStackNameProblem } = await import("../config/names");
     for (const ok of ["dev", "Feature_X", "..", "a.b-c_d", "x".repeat(100)]) assert.equal(pulumiStackNameProblem(ok), undefined, ok);

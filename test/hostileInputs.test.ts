@@ -1,7 +1,8 @@
 /**
  * Every CLI answers every input: malformed documents, shapes, encodings, special files and flags each get
  * exactly one line on stderr naming the file (with document and path) or the flag, exit 2, no stack
- * trace, nothing on stdout, nothing changed on disk.
+ * trace, nothing on stdout, nothing changed on disk. The rows: `npm run policy`, then `npm run plan`
+ * (--config, --registry, flags, --out), `npm run version` (--repo, the title on stdin), `npm run bench`.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,20 +13,28 @@ import * as os from "os";
 import * as path from "path";
 import { PROJECT_ROOT } from "../config";
 import { MAX_FILE_BYTES } from "../tools/policy/documents";
+import { loadStackFile, parseStackFile } from "../config/stackFile";
+import { EmulatedRegistry } from "../tools/plan/registry";
 
 const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
 
-function run(script: string, args: string[], asNobody = false): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs a CLI; `stdin` is what it reads (bytes, or an open file descriptor), else an empty stdin. */
+function run(script: string, args: string[], asNobody = false, stdin?: string | Buffer | number): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
         const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, script), ...args], {
             cwd: PROJECT_ROOT, timeout: 120_000,
+            stdio: [typeof stdin === "number" ? stdin : "pipe", "pipe", "pipe"],
             // Root reads a mode-000 file anyway: the unreadable cases run as nobody.
             ...(asNobody && asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
         });
         let stdout = "", stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
+        child.stdout!.on("data", (d) => (stdout += d));
+        child.stderr!.on("data", (d) => (stderr += d));
+        if (child.stdin) {
+            child.stdin.on("error", () => { /* the CLI stopped reading (a size limit): EPIPE */ });
+            child.stdin.end(typeof stdin === "number" ? undefined : stdin);
+        }
         child.on("close", (code) => resolve({ code, stdout, stderr }));
     });
 }
@@ -72,6 +81,8 @@ interface Case {
     expect: (args: string[]) => RegExp;
     script?: string;
     asNobody?: boolean;
+    /** What the CLI reads on stdin: bytes, or a file opened for it (a descriptor). */
+    stdin?: () => string | Buffer | number;
 }
 const at = (where: string) => (args: string[]) => new RegExp(`${escape(args[args.length - 1])}${escape(where)}`);
 const doc = (name: string, content: string | Buffer, where: string): Case => ({ name, args: () => [file(content)], expect: at(where) });
@@ -90,6 +101,53 @@ const socket = (p: string) => {
     sockets.push(net.createServer().listen(p));
     return p;
 };
+
+// npm run plan: the stack file (--config), the registry (--registry) and the flags. Every row plans into a
+// fresh --out under the test's folder (unless the row is about --out), which must never appear.
+const PLAN = "tools/plan/cli.ts";
+/** A row's expected line: a literal tail after the file the args name, or a pattern (its source). */
+type Tail = string | RegExp;
+const tail = (t: Tail) => (typeof t === "string" ? escape(t) : t.source);
+const plan = (name: string, args: () => string[], expect: (args: string[]) => RegExp, more: Partial<Case> = {}): Case => ({
+    name: `plan ${name}`, script: PLAN, expect, ...more,
+    args: () => { const a = args(); return a.includes("--out") ? a : [...a, "--out", path.join(dir(), "out")]; },
+});
+const planFlag = (name: string, args: string[], message: RegExp): Case => plan(name, () => args, () => new RegExp(`^plan: ${message.source}`));
+/** `--config FILE` (content, or a path made by the function), the line naming it. */
+const planConfig = (name: string, content: string | Buffer | (() => string), where: Tail, more: Partial<Case> = {}): Case =>
+    plan(`--config ${name}`, () => ["--config", typeof content === "function" ? content() : file(content, "Pulumi.hostile.yaml")],
+        (a) => new RegExp(`^plan: --config ${escape(oneLineName(a[1]))}${tail(where)}`), more);
+const planRegistry = (name: string, content: string | Buffer | (() => string), where: Tail, more: Partial<Case> = {}): Case =>
+    plan(`--registry ${name}`, () => ["--stack", "dev", "--registry", typeof content === "function" ? content() : file(content, "registry.json")],
+        (a) => new RegExp(`^plan: --registry ${escape(a[3])}${tail(where)}`), more);
+/** A file name as the one line shows it: control characters escaped. */
+const oneLineName = (s: string) => s.replace(/[\x00-\x1f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+/** A stack file every other row breaks one thing of: the dev stack's own. */
+const devStack = () => fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8");
+const bomb = `${["a: &a [x,x,x,x,x,x,x,x,x]", ..."bcdef".split("").map((l, i) => `${l}: &${l} [${Array(9).fill(`*${"abcde"[i]}`).join(",")}]`)].join("\n")}\n`;
+const URI = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/eks-delivery-dev/api";
+/** A registry file as a plan writes it, with one thing changed. */
+const registry = (patch: (r: any, image: any) => void = () => {}) => {
+    const r: any = { clock: 1, repositories: { [URI]: { mutableTags: ["buildcache"], images: [{ digest: `sha256:${"a".repeat(64)}`, tags: ["v1.0.0-abcdef0"], pushedAt: 1767225600, sizeInBytes: 20_000_000 }] } } };
+    patch(r, r.repositories[URI].images[0]);
+    return JSON.stringify(r, null, 2);
+};
+const REPO = `repositories[${JSON.stringify(URI)}]`;
+const symlinkLoop = () => { const d = dir(); fs.symlinkSync("b.yaml", path.join(d, "a.yaml")); fs.symlinkSync("a.yaml", path.join(d, "b.yaml")); return path.join(d, "a.yaml"); };
+const dangling = () => { const d = dir(); fs.symlinkSync("gone.yaml", path.join(d, "link.yaml")); return path.join(d, "link.yaml"); };
+const unreadable = (content: string) => { const f = file(content); fs.chmodSync(f, 0); return f; };
+const oversized = (content: string) => { const f = file(content); fs.truncateSync(f, MAX_FILE_BYTES + 1); return f; };
+const TOO_BIG = `: is 16.0 MiB or more, above the ${MAX_FILE_BYTES / 1048576} MiB limit per file`;
+const badUtf8 = (before: string) => Buffer.concat([Buffer.from(before), Buffer.from([0xff]), Buffer.from("\n")]);
+
+// npm run version: --repo that is no directory, the title on stdin (--title -) that is no UTF-8 text or too long.
+const VERSION = "tools/version/cli.ts";
+const version = (name: string, args: () => string[], message: (args: string[]) => RegExp, stdin?: () => string | Buffer | number, more: Partial<Case> = {}): Case =>
+    ({ name: `version ${name}`, script: VERSION, args, expect: (a) => new RegExp(`^version: ${message(a).source}`), stdin, ...more });
+const versionRepo = (name: string, repo: () => string, reason: string, more: Partial<Case> = {}): Case =>
+    version(`--repo ${name}`, () => ["--repo", repo()], (a) => new RegExp(`--repo ${escape(JSON.stringify(a[1]))}: ${escape(a[1])} is not a git repository: ${escape(reason)}$`), undefined, more);
+const titleOnStdin = (name: string, stdin: () => string | Buffer | number, message: RegExp): Case =>
+    version(`--title - ${name}`, () => ["--title", "-"], () => new RegExp(`--title -: ${message.source}`), stdin);
 
 const cases: Case[] = [
     // Shapes inside valid YAML (kubernetes-models' schemas).
@@ -150,6 +208,9 @@ const cases: Case[] = [
     doc("an undefined alias", "apiVersion: v1\nkind: Pod\nmetadata: *nope\n", "[0]: cannot read (Unresolved alias"),
     doc("a billion laughs", `${["a: &a [x,x,x,x,x,x,x,x,x]", ..."bcdef".split("").map((l, i) => `${l}: &${l} [${Array(9).fill(`*${"abcde"[i]}`).join(",")}]`)].join("\n")}\nkind: Pod\napiVersion: v1\n`, "[0]: cannot read (Excessive alias count"),
     doc("nesting 100,000 deep", `a: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`, ":1: nested too deeply"),
+    // V8 aborted the process on it (exit 134, a native trace): the yaml composer recursed until the stack
+    // was nearly full, and a regular expression compiled there (config/safeYaml.ts).
+    doc("a tab error, then nesting 100,000 deep", `a:\n\tb: 1\n---\na: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`, ":4: nested too deeply"),
     // Encodings.
     doc("invalid UTF-8", Buffer.concat([Buffer.from("apiVersion: v1\nkind: Pod\nmetadata: {name: "), Buffer.from([0xff]), Buffer.from("}\n")]), ":3: invalid UTF-8 at byte 42 (0xff)"),
     doc("an overlong UTF-8 slash", Buffer.from([0x6b, 0x3a, 0x20, 0xc0, 0xaf, 0x0a]), ":1: invalid UTF-8 at byte 3 (0xc0)"),
@@ -205,11 +266,140 @@ const cases: Case[] = [
     { name: "--config a FIFO", args: () => ["--config", mkfifo(path.join(dir(), "config.json")), "x.yaml"], expect: (a) => new RegExp(`--config ${escape(a[1])}: is a FIFO, not a regular file`) },
     { name: "--config /dev/null", args: () => ["--config", "/dev/null", "x.yaml"], expect: () => /--config \/dev\/null: is a character device/ },
     { name: "--config a folder", args: () => ["--config", dir(), "x.yaml"], expect: (a) => new RegExp(`--config ${escape(a[1])}: is a directory, not a regular file`) },
+    // npm run plan --config: special files and paths.
+    planConfig("a FIFO", () => mkfifo(path.join(dir(), "Pulumi.x.yaml")), ": is a FIFO, not a regular file"),
+    planConfig("a socket", () => socket(path.join(dir(), "Pulumi.x.yaml")), ": is a socket, not a regular file"),
+    planConfig("/dev/null", () => "/dev/null", ": is a character device, not a regular file"),
+    planConfig("/dev/zero", () => "/dev/zero", ": is a character device, not a regular file"),
+    planConfig("a folder", () => dir(), ": is a directory, not a regular file"),
+    planConfig("a symlink loop", symlinkLoop, ": too many levels of symbolic links (a symlink loop)"),
+    planConfig("a dangling symlink", dangling, ": no such file or directory (a symbolic link to nothing)"),
+    planConfig("a missing file", () => path.join(dir(), "Pulumi.missing.yaml"), ": no such file or directory"),
+    planConfig("a path through a file", () => path.join(file("config: {}\n"), "Pulumi.x.yaml"), ": a part of the path is not a directory"),
+    planConfig("unreadable", () => unreadable(devStack()), ": permission denied", { asNobody: true }),
+    planConfig("above the size limit", () => oversized(devStack()), TOO_BIG),
+    planFlag("--config empty", ["--config", ""], /--config "": empty path$/),
+    planConfig("a newline in its name", () => file("- a\n", "Pulumi.a\nb.yaml"), ": is not a mapping with a config: section (it is a list)"),
+    // npm run plan --config: encodings.
+    planConfig("invalid UTF-8", badUtf8("config:\n  aws:region: ap-"), ":2: invalid UTF-8 at byte 25 (0xff)"),
+    planConfig("an overlong UTF-8 sequence", Buffer.from([0x63, 0x3a, 0x20, 0xc0, 0xaf, 0x0a]), ":1: invalid UTF-8 at byte 3 (0xc0)"),
+    planConfig("UTF-16LE with a BOM", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(devStack(), "utf16le")]), ": is UTF-16LE, not UTF-8"),
+    planConfig("UTF-16BE without a BOM", Buffer.from("config:\n  a: b\n", "utf16le").swap16(), ": is UTF-16BE, not UTF-8"),
+    planConfig("a NUL byte", "config:\n  aws:region: \"ap\0\"\n", ":2: character U+0000 is not allowed in YAML"),
+    // npm run plan --config: YAML that does not parse, or is no stack file.
+    planConfig("not YAML", "config:\n  aws:region: ap-northeast-2\n  eks-delivery:nodes: [\n", /:4:1: Flow sequence in block collection must be sufficiently indented/),
+    planConfig("tabs as indentation", "config:\n\taws:region: ap-northeast-2\n", ":2:1: Tabs are not allowed as indentation"),
+    planConfig("duplicate keys", devStack().replace("config:\n", "config:\n  aws:region: us-east-1\n"), /:\d+:3: Map keys must be unique$/),
+    planConfig("keys that are the same as text", "config:\n  1: a\n  \"1\": b\n", `:3:3: config["1"]: is given twice (as text, the keys are the same)`),
+    planConfig("two documents", "config: {}\n---\nconfig: {}\n", ":2:1: a second YAML document: a stack file is one document"),
+    planConfig("a list", "- aws:region\n- ap-northeast-2\n", ": is not a mapping with a config: section (it is a list)"),
+    planConfig("a scalar", "ap-northeast-2\n", ": is not a mapping with a config: section (it is a string)"),
+    planConfig("config: a list", "config:\n  - aws:region: ap-northeast-2\n", ": config: is not a mapping of key: value (it is a list)"),
+    planConfig("config: a string", "config: aws:region=ap-northeast-2\n", ": config: is not a mapping of key: value (it is a string)"),
+    planConfig("a billion laughs", `${bomb}config: {eks-delivery:x: *f}\n`, ": cannot read (Excessive alias count indicates a resource exhaustion attack)"),
+    planConfig("an alias inside its own anchor", "config:\n  eks-delivery:x: &x\n    y: *x\n", ":3:8: config.eks-delivery:x.y: the alias *x refers to a node that contains it"),
+    planConfig("nesting 100,000 deep in brackets", `config:\n  eks-delivery:x: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`, ":2: nested too deeply (more than 64 levels)"),
+    planConfig("nesting 3,000 deep in blocks", `config:\n${Array.from({ length: 3000 }, (_, i) => `${" ".repeat(i + 2)}k:\n`).join("")}`, ":66: nested too deeply (more than 64 levels)"),
+    planConfig("a tab error, then deep nesting", `a:\n\tb: 1\nconfig: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`, ":3: nested too deeply"),
+    planConfig("a key that is a list", "config:\n  ? [aws:region]\n  : ap-northeast-2\n", ":2:5: config: has a key that is a list: config keys are text"),
+    planConfig("a __proto__ key", "config:\n  __proto__: {polluted: true}\n", ":2:3: config.__proto__: a key named __proto__ is not accepted"),
+    planConfig("a !!binary value", "config:\n  eks-delivery:x: !!binary aGVsbG8=\n", ":2:28: config.eks-delivery:x: is tag:yaml.org,2002:binary, not JSON data"),
+    planConfig("a !!set value", "config:\n  eks-delivery:x: !!set {a, b}\n", ":2:25: config.eks-delivery:x: is tag:yaml.org,2002:set, not a plain map"),
+    planConfig("an infinite number", "config:\n  eks-delivery:x: .inf\n", ":2:19: config.eks-delivery:x: is Infinity, not a finite number"),
+    planConfig("an unknown tag", "config:\n  eks-delivery:x: !vault secret/x\n", ":2:19: Unresolved tag: !vault"),
+    planConfig("a secure value that is a number", "config:\n  eks-delivery:delivery:\n    slackWebhookUrl: {secure: 5}\n",
+        /:3:22: config\.eks-delivery:delivery\.slackWebhookUrl\.secure: is a number, not a ciphertext/),
+    planConfig("a secure value that is empty", "config:\n  eks-delivery:delivery:\n    slackWebhookUrl:\n      secure: \"\"\n",
+        /:4:7: config\.eks-delivery:delivery\.slackWebhookUrl\.secure: is empty, not a ciphertext/),
+    planConfig("a secure value that is a list", "config:\n  eks-delivery:x: {secure: [v1:abc]}\n", /:2:19: config\.eks-delivery:x\.secure: is a list, not a ciphertext/),
+    planConfig("one bad value", () => file(devStack().replace("    minSize: 2\n", "    minSize: two\n"), "Pulumi.dev.yaml"), /.*/,
+        { expect: (a) => new RegExp(`^plan: invalid stack configuration in ${escape(a[1])}: eks-delivery:nodes\\.minSize: "two" is not a number$`) }),
+    // npm run plan --registry: special files and paths (a missing file is a new, empty registry).
+    planRegistry("a FIFO", () => mkfifo(path.join(dir(), "registry.json")), ": is a FIFO, not a regular file"),
+    planRegistry("a socket", () => socket(path.join(dir(), "registry.json")), ": is a socket, not a regular file"),
+    planRegistry("/dev/zero", () => "/dev/zero", ": is a character device, not a regular file"),
+    planRegistry("a folder", () => dir(), ": is a directory, not a regular file"),
+    planRegistry("a symlink loop", symlinkLoop, ": too many levels of symbolic links (a symlink loop)"),
+    planRegistry("a dangling symlink", dangling, ": no such file or directory (a symbolic link to nothing)"),
+    planRegistry("unreadable", () => unreadable(registry()), ": permission denied", { asNobody: true }),
+    planRegistry("not writable (the plan writes it back)", () => { const f = file(registry()); fs.chmodSync(f, 0o444); return f; }, ": permission denied (the plan writes the registry back)", { asNobody: true }),
+    planRegistry("above the size limit", () => oversized(registry()), TOO_BIG),
+    planRegistry("in a missing folder", () => path.join(dir(), "gone", "registry.json"), /: its directory .*gone: no such file or directory$/),
+    planRegistry("in a file", () => path.join(file("x"), "registry.json"), ": a part of the path is not a directory"),
+    planFlag("--registry empty", ["--registry", ""], /--registry "": empty path$/),
+    // npm run plan --registry: what a plan never writes.
+    planRegistry("not JSON", "clock: 1\n", /: not an emulated registry file \(not JSON: /),
+    planRegistry("invalid UTF-8", badUtf8("{\"clock\": 1, \"x\": \""), ":1: invalid UTF-8 at byte 19 (0xff)"),
+    planRegistry("a JSON list", "[]\n", ": not an emulated registry file: the file: is a list, not a registry (a map of clock and repositories)"),
+    planRegistry("no repositories", "{\"clock\": 0}\n", ": not an emulated registry file: the file: has no \"repositories\""),
+    planRegistry("an unknown key", registry((r) => (r.version = 2)), ": not an emulated registry file: version: is not a key of the registry file (clock, repositories)"),
+    planRegistry("a __proto__ key", "{\"__proto__\": {}, \"clock\": 0, \"repositories\": {}}\n", ": not an emulated registry file: __proto__: is not a key"),
+    planRegistry("a negative clock", registry((r) => (r.clock = -1)), ": not an emulated registry file: clock: is -1, not a whole number of 0 or more"),
+    planRegistry("a clock that is text", registry((r) => (r.clock = "1")), ": not an emulated registry file: clock: is a string, not a number"),
+    planRegistry("repositories is a list", registry((r) => (r.repositories = [])), ": not an emulated registry file: repositories: is a list, not a map"),
+    planRegistry("a repository that is not in ECR", registry((r) => (r.repositories = { "docker.io/library/nginx": r.repositories[URI] })),
+        `: not an emulated registry file: repositories["docker.io/library/nginx"]: is not an ECR repository URI`),
+    planRegistry("images is a map", registry((r) => (r.repositories[URI].images = {})), `: not an emulated registry file: ${REPO}.images: is a map, not a list`),
+    planRegistry("a digest that is not sha256", registry((_, i) => (i.digest = "md5:abc")), `: not an emulated registry file: ${REPO}.images[0].digest: "md5:abc" is not a sha256 digest`),
+    planRegistry("a tag that Docker refuses", registry((_, i) => (i.tags = ["-x"])), `: not an emulated registry file: ${REPO}.images[0].tags[0]: "-x" is not a Docker tag`),
+    planRegistry("a tag on two images", registry((r, i) => r.repositories[URI].images.push({ ...i, digest: `sha256:${"b".repeat(64)}` })),
+        `: not an emulated registry file: ${REPO}.images[1].tags: "v1.0.0-abcdef0" is also a tag of images[0]`),
+    planRegistry("a size that is fractional", registry((_, i) => (i.sizeInBytes = 1.5)), `: not an emulated registry file: ${REPO}.images[0].sizeInBytes: is 1.5, not a whole number`),
+    // npm run plan: flags.
+    planFlag("an unknown flag", ["--bogus"], /Unknown option '--bogus'.* \(usage: npm run plan -- /),
+    planFlag("an unknown short flag", ["-x"], /Unknown option '-x'/),
+    planFlag("a positional", ["extra"], /unexpected argument "extra": every value belongs to a flag/),
+    planFlag("a value for a boolean flag", ["--json=yes"], /Option '--json' does not take an argument/),
+    planFlag("a value for --help", ["--help=all"], /Option '-h, --help' does not take an argument/),
+    planFlag("--config without a value", ["--out", "x", "--config"], /Option '--config <value>' argument missing/),
+    planFlag("--config followed by a flag (a message over several lines, in one)", ["--config", "--json"], /Option '--config' argument is ambiguous\. Did you forget/),
+    planFlag("--stack given twice", ["--stack", "dev", "--stack", "prod"], /--stack is given twice/),
+    planFlag("--stack empty", ["--stack", ""], /--stack "": a stack name may not be empty/),
+    planFlag("--stack with a slash", ["--stack", "../etc"], /--stack "\.\.\/etc": a stack name may only contain alphanumeric, hyphens, underscores, or periods: invalid character "\/" at position 2/),
+    planFlag("--stack with a newline", ["--stack", "dev\nprod"], /--stack "dev\\nprod": .* invalid character "\\n" at position 3/),
+    planFlag("--stack of 101 characters", ["--stack", "s".repeat(101)], /--stack "s{80}"\.\.\. \(101 characters\): a stack name cannot exceed 100 characters/),
+    planFlag("--stack without a stack file", ["--stack", "nosuchstack"], /--stack "nosuchstack": .*Pulumi\.nosuchstack\.yaml: no such file or directory$/),
+    planFlag("--today not a date", ["--today", "tomorrow"], /--today "tomorrow" is not a date like 2026-11-27/),
+    planFlag("--today a day February lacks", ["--today", "2026-02-30"], /--today "2026-02-30" is not a date/),
+    planFlag("--today empty", ["--today", ""], /--today "" is not a date/),
+    planFlag("--today without leading zeros", ["--today", "2026-1-1"], /--today "2026-1-1" is not a date/),
+    planFlag("--today with a newline", ["--today", "2026-01-01\n"], /--today "2026-01-01\\n" is not a date/),
+    planFlag("--today of 10,000 characters", ["--today", "9".repeat(10_000)], /--today "9{80}"\.\.\. \(10000 characters\) is not a date/),
+    // npm run plan --out: what test/outputs.test.ts does not run through the CLI (it covers ., the home
+    // directory, a folder the plan did not create, a file).
+    planFlag("--out the filesystem root", ["--out", "/"], /--out "\/" is the filesystem root: nothing written$/),
+    planFlag("--out the repository", ["--out", PROJECT_ROOT], /--out ".*" is the repository root: nothing written$/),
+    planFlag("--out empty (the current directory, here the repository)", ["--out", ""], /--out "" is the repository root: nothing written$/),
+    plan("--out a link to the repository", () => { const l = path.join(dir(), "repo"); fs.symlinkSync(PROJECT_ROOT, l); return ["--out", l]; }, () => /^plan: --out ".*repo" is the repository root: nothing written$/),
+    plan("--out a FIFO", () => ["--out", mkfifo(path.join(dir(), "out"))], () => /^plan: --out ".*out" is not a directory: nothing written$/),
+    planFlag("--out /dev/null", ["--out", "/dev/null"], /--out "\/dev\/null" is not a directory: nothing written$/),
+    // npm run version: --repo that cannot be a repository, and the title on stdin.
+    versionRepo("a FIFO", () => mkfifo(path.join(dir(), "repo")), "it is a FIFO, not a directory"),
+    versionRepo("/dev/null", () => "/dev/null", "it is a character device, not a directory"),
+    versionRepo("a file", () => file("x"), "it is a regular file, not a directory"),
+    versionRepo("a symlink loop", symlinkLoop, "too many levels of symbolic links (a symlink loop)"),
+    versionRepo("a dangling symlink", dangling, "no such file or directory"),
+    versionRepo("a folder it cannot enter", () => { const d = dir(); fs.chmodSync(d, 0); return d; }, "permission denied", { asNobody: true }),
+    titleOnStdin("invalid UTF-8", () => Buffer.from([0x5b, 0x6d, 0xff, 0x5d]), /stdin is not UTF-8 text$/),
+    titleOnStdin("an overlong UTF-8 slash", () => Buffer.from([0x66, 0x69, 0x78, 0xc0, 0xaf]), /stdin is not UTF-8 text$/),
+    titleOnStdin("an encoded surrogate", () => Buffer.from([0x66, 0xed, 0xa0, 0x80]), /stdin is not UTF-8 text$/),
+    titleOnStdin("a truncated UTF-8 sequence", () => Buffer.from([0x66, 0x69, 0x78, 0xe2, 0x82]), /stdin is not UTF-8 text$/),
+    titleOnStdin("UTF-16LE with a BOM", () => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("[minor] x", "utf16le")]), /stdin is not UTF-8 text$/),
+    titleOnStdin("1 MiB and a byte", () => Buffer.alloc(1024 * 1024 + 1, 0x61), /stdin is over 1048576 bytes \(the limit for a title\)$/),
+    titleOnStdin("/dev/zero", () => fs.openSync("/dev/zero", "r"), /stdin is over 1048576 bytes/),
+    titleOnStdin("a folder", () => fs.openSync(dir(), "r"), /stdin is a directory$/),
+    version("a value for --help", () => ["--help=all"], () => /--help takes no value \(got "all"\)$/),
+    version("an unknown flag", () => ["--bogus"], () => /unknown flag "--bogus" \(usage: npm run version -- /),
+    version("a title that looks like a flag", () => ["--title", "-x"], () => /--title "-x": a value that starts with '-' is given as --title=<value>/),
     // npm run bench: only its flags (a run takes minutes).
     { name: "bench --sizes abc", script: "tools/bench/cli.ts", args: () => ["--sizes", "abc"], expect: () => /^bench: --sizes "abc" is not a list of service counts/ },
     { name: "bench --sizes 0", script: "tools/bench/cli.ts", args: () => ["--sizes", "1,0"], expect: () => /^bench: --sizes "1,0" is not a list/ },
     { name: "bench a positional", script: "tools/bench/cli.ts", args: () => ["200"], expect: () => /^bench: Unexpected argument '200'/ },
     { name: "bench an unknown flag", script: "tools/bench/cli.ts", args: () => ["--fast"], expect: () => /^bench: Unknown option '--fast'/ },
+    { name: "bench --sizes above the services a stack may have", script: "tools/bench/cli.ts", args: () => ["--sizes", "200,5001"], expect: () => /^bench: --sizes "200,5001": 5001 is above the 5000 services one stack may have/ },
+    { name: "bench --repeats 0", script: "tools/bench/cli.ts", args: () => ["--repeats", "0"], expect: () => /^bench: --repeats "0" is not a whole number from 1 to 20/ },
+    { name: "bench --repeats 21", script: "tools/bench/cli.ts", args: () => ["--repeats", "21"], expect: () => /^bench: --repeats "21" is not a whole number from 1 to 20/ },
+    { name: "bench --repeats without a value", script: "tools/bench/cli.ts", args: () => ["--repeats"], expect: () => /^bench: Option '--repeats <value>' argument missing/ },
 ];
 
 test("the hostile-input table is at least 60 inputs", () => {
@@ -226,7 +416,9 @@ const snapshot = (): string[] => {
         } catch { return; }
         for (const e of entries) {
             const p = path.join(d, e.name);
-            seen.push(p);
+            // A file's size and time too: a registry the CLI must not write back keeps its name.
+            const stat = e.isFile() ? fs.statSync(p, { throwIfNoEntry: false }) : undefined;
+            seen.push(stat ? `${p} ${stat.size} ${stat.mtimeMs}` : p);
             if (e.isDirectory()) walk(p);
         }
     };
@@ -235,18 +427,20 @@ const snapshot = (): string[] => {
 };
 
 test("every hostile input: one line naming the file or flag, exit 2, no stack trace, nothing written", { concurrency: 2 }, async (t) => {
-    const built = cases.map((c) => ({ c, args: c.args() }));
+    // Everything a row needs is made before the snapshot (a folder given as stdin too).
+    const built = cases.map((c) => ({ c, args: c.args(), stdin: c.stdin?.() }));
     const before = snapshot();
     try {
-        await Promise.all(built.map(({ c, args }) => t.test(c.name, async () => {
+        await Promise.all(built.map(({ c, args, stdin }) => t.test(c.name, async () => {
             const script = c.script ?? "tools/policy/cli.ts";
-            const result = await run(script, args, c.asNobody);
+            const result = await run(script, args, c.asNobody, stdin).finally(() => typeof stdin === "number" && fs.closeSync(stdin));
             const label = `${c.name}: ${JSON.stringify(result.stderr)}`;
             assert.equal(result.code, 2, label);
             assert.doesNotMatch(result.stderr, /\n\s+at /, `no stack trace: ${label}`);
             assert.match(result.stderr, /^[^\n]+\n$/, `exactly one line: ${label}`);
-            assert.match(result.stderr, new RegExp(`^${script.includes("bench") ? "bench" : "policy"}: `), label);
-            assert.match(result.stderr, c.expect(args), label);
+            // Each CLI names itself: tools/<name>/cli.ts answers `<name>: ...`.
+            assert.match(result.stderr, new RegExp(`^${path.basename(path.dirname(script))}: `), label);
+            assert.match(result.stderr.replace(/\n$/, ""), c.expect(args), label);
             assert.equal(result.stdout, "", `nothing on stdout: ${c.name}`);
         })));
         // Before the sockets close (closing one removes its file).
@@ -279,5 +473,50 @@ test("--help documents the exit codes and the input limits", async () => {
     assert.equal(help.code, 0);
     for (const line of [/^ {2}0 {2}no mandatory violation/m, /^ {2}1 {2}mandatory violations/m, /^ {2}2 {2}bad input/m, /^ {2}3 {2}internal error/m, /regular files only, 16 MiB per file, UTF-8/]) {
         assert.match(help.stdout, line);
+    }
+});
+
+test("what is not hostile still reads: a stack file with a BOM, aliases, secrets, 60 levels; a registry as a plan writes it", () => {
+    const nested = `${"[".repeat(60)}${"]".repeat(60)}`;
+    const text = `\ufeff# a comment\nsecret: &s {secure: v1:abc}\nconfig:\n  aws:region: ap-northeast-2\n  eks-delivery:a: *s\n  eks-delivery:b: [*s, 1, ${nested}]\n  eks-delivery:c: {1: one, "2": two}\n`;
+    const stack = loadStackFile(file(text, "Pulumi.fine.yaml"));
+    assert.deepEqual(stack.values, { "aws:region": "ap-northeast-2", "eks-delivery:a": "[secret]", "eks-delivery:b": ["[secret]", 1, JSON.parse(nested)], "eks-delivery:c": { 1: "one", 2: "two" } });
+    assert.deepEqual(stack.secretKeys, ["eks-delivery:a", "eks-delivery:b"]);
+    assert.deepEqual(loadStackFile(file("# nothing yet\n")).values, {});
+    // The dev stack itself, and every example, read as the plan reads them.
+    for (const f of [path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), path.join(PROJECT_ROOT, "Pulumi.prod.yaml"), ...fs.readdirSync(path.join(PROJECT_ROOT, "examples")).filter((f) => /^Pulumi\..*\.yaml$/.test(f)).map((f) => path.join(PROJECT_ROOT, "examples", f))]) {
+        assert.ok(Object.keys(loadStackFile(f).values).length > 3, f);
+    }
+    // The base of the registry rows is a registry: each row fails for the one thing it changes.
+    const r = EmulatedRegistry.read(file(registry(), "registry.json"));
+    assert.deepEqual(r.toJSON(), JSON.parse(registry()));
+    assert.deepEqual(EmulatedRegistry.open(path.join(dir(), "new.json")).toJSON(), { clock: 0, repositories: {} }, "a registry file not there yet is an empty registry");
+});
+
+test("a 100,000-key map reads in linear time (the yaml library's duplicate-key check was quadratic)", () => {
+    const keys = (n: number) => `config:\n  eks-delivery:x:\n${Array.from({ length: n }, (_, i) => `    k${i}: ${i}`).join("\n")}\n`;
+    const time = (text: string) => {
+        const start = performance.now();
+        parseStackFile(text, "big.yaml");
+        return performance.now() - start;
+    };
+    time(keys(1000)); // warm up
+    const [small, large] = [time(keys(10_000)), time(keys(100_000))];
+    // Quadratic would be 100 times slower; linear is 10 (a generous bound for a shared machine).
+    assert.ok(large < small * 40, `10,000 keys: ${small.toFixed(0)} ms, 100,000 keys: ${large.toFixed(0)} ms`);
+    assert.throws(() => parseStackFile(`${keys(100_000)}    k5: again\n`, "big.yaml"), /^InputError: big\.yaml:100003:5: Map keys must be unique$/);
+});
+
+test("plan and version --help document the exit codes and the input limits", async () => {
+    const plan = await run(PLAN, ["--help"]);
+    assert.equal(plan.code, 0, plan.stderr);
+    for (const line of [/^ {2}0 {2}planned/m, /^ {2}1 {2}mandatory policy violations/m, /^ {2}2 {2}bad input/m, /^ {2}3 {2}the program itself failed/m,
+        /the stack file and --registry are regular files only, 16 MiB each, UTF-8, 30 s to read/]) {
+        assert.match(plan.stdout, line);
+    }
+    const version = await run(VERSION, ["--help"]);
+    assert.equal(version.code, 0, version.stderr);
+    for (const line of [/^ {2}0 {2}the version is printed/m, /^ {2}2 {2}bad input/m, /^ {2}3 {2}internal error/m, /at most 1 MiB, within 5 s/]) {
+        assert.match(version.stdout, line);
     }
 });

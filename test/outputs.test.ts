@@ -80,6 +80,8 @@ test("--out refuses a directory the plan did not create, a file, and a marker th
         [dir("user", { "notes.txt": "mine" }), /^is an existing directory the plan did not create \(no \.eks-delivery-plan in it\)$/],
         [dir("user-manifests", { "plan.json": "{}", "notes.txt": "mine" }), /did not create/],
         [path.join(base, "a-file"), /^is not a directory$/],
+        [path.join(base, "a-file", "out"), /^cannot be used \(a part of the path is not a directory\)$/],
+        [path.join(base, "a-file", "deeper", "out"), /^cannot be used \(a part of the path is not a directory\)$/],
         [dir("forged", { [MARKER]: "" }), /^is not the plan's: its \.eks-delivery-plan is not one the plan wrote$/],
         [dir("escaping", { [MARKER]: JSON.stringify({ writtenBy: "npm run plan (eks-delivery)", files: ["../../etc/passwd"] }) }), /is not one the plan wrote/],
         [dir("foreign-file", { [MARKER]: JSON.stringify({ writtenBy: "npm run plan (eks-delivery)", files: ["notes.txt"] }) }), /is not one the plan wrote/],
@@ -102,6 +104,27 @@ test("--out refuses a directory the plan did not create, a file, and a marker th
     const before = snapshot(clash);
     assert.equal(writeOwned(clash, [{ file: "plan.json", content: "new" }, { file: "capacity.json", content: "new" }], context), "has capacity.json, which the plan did not write");
     assert.deepEqual(snapshot(clash), before, "nothing changed");
+});
+
+test("a link planted while the plan writes is never written through", (t) => {
+    const base = fs.realpathSync(tmp("race"));
+    const context = { cwd: base, projectRoot: path.join(base, "repo"), home: path.join(base, "home") };
+    const out = path.join(base, "out");
+    const victim = path.join(base, "victim.txt");
+    fs.writeFileSync(victim, "the user's");
+    // The race: after writeOwned's checks, before its writes (here: when it creates manifests/).
+    // The fs module object itself (an `import * as` namespace cannot be patched).
+    const fsModule = require("fs") as typeof fs;
+    const mkdir = fsModule.mkdirSync;
+    t.mock.method(fsModule, "mkdirSync", (...args: Parameters<typeof fs.mkdirSync>) => {
+        const made = mkdir(...args);
+        if (!fs.existsSync(path.join(out, "plan.json"))) fs.symlinkSync(victim, path.join(out, "plan.json"));
+        return made;
+    });
+    const problem = writeOwned(out, [{ file: "plan.json", content: "planned" }], context);
+    assert.equal(problem, "has plan.json, which appeared while the plan was writing (left as it is): partly written, 0 of 1 files");
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, MARKER), "utf8")).files, [], "the marker does not claim it");
+    assert.equal(fs.readFileSync(victim, "utf8"), "the user's", "the link's target is untouched");
 });
 
 test("npm run plan: a refused --out exits 2 in one line naming the flag and the value, and changes nothing", () => {

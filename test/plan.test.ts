@@ -118,7 +118,7 @@ test("bad arguments exit 2 with usage", () => {
     }
     const missing = runPlan(["--stack", "nosuchstack"]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /Pulumi\.nosuchstack\.yaml: cannot read stack file \(no such file\)/);
+    assert.match(missing.stderr, /^plan: --stack "nosuchstack": .*Pulumi\.nosuchstack\.yaml: no such file or directory\n$/);
 });
 
 test("secure: values become a redacted placeholder and mark their key secret", () => {

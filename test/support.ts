@@ -6,7 +6,7 @@ import { loadInstanceCatalog } from "../policies/lib/instanceTypes";
 import { planStack, PlannedStack, PlanRequest } from "../tools/plan/planStack";
 import { stableHex } from "../tools/plan/emulatedCloud";
 import type { PlannedResource } from "../tools/plan/plan";
-import { addonConfigProblems } from "../infra/addons/catalog";
+import { addonConfigCheck } from "../infra/addons/catalog";
 
 export type Values = Record<string, unknown>;
 
@@ -17,7 +17,7 @@ export function stackValues(stack = "dev"): Values {
 
 /** Validates as the program does: the schema, then the add-on overrides against their charts. */
 export function validate(values: Values, stack = "dev"): StackConfig {
-    return validateStackConfig(values, { project: "eks-delivery", stack, catalog: loadInstanceCatalog(), projectRoot: PROJECT_ROOT, checks: [addonConfigProblems] });
+    return validateStackConfig(values, { project: "eks-delivery", stack, catalog: loadInstanceCatalog(), projectRoot: PROJECT_ROOT, checks: [addonConfigCheck] });
 }
 
 /** The day tests read the EKS support calendar on: verdicts must not change with the day the suite runs. */

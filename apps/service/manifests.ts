@@ -10,14 +10,23 @@ import { ACTIVATION_ANNOTATION } from "../../policies/lib/conventions";
 
 export type Colour = "blue" | "green";
 
-/** Timings of a graceful shutdown: endpoints drain during preStop, the app then finishes in-flight work. */
+/**
+ * Timings of a graceful shutdown: the pod leaves the load balancer during preStop, the app then finishes
+ * in-flight work. The ALB keeps sending new requests to a target for some seconds after the controller
+ * deregisters it (kubernetes-sigs/aws-load-balancer-controller#3270; the EKS best-practices guide,
+ * Load Balancing, adds a preStop sleep for it), so preStop covers the controller's watch, the
+ * DeregisterTargets call and the ALB's propagation with room to spare.
+ */
 export const SHUTDOWN = {
-    /** preStop sleep: kube-proxy and the NLB stop sending new connections meanwhile. */
-    preStopSeconds: 10,
+    /** preStop sleep: the controller deregisters the pod's IP and the ALB stops routing to it meanwhile. */
+    preStopSeconds: 15,
     /** The app keeps serving this long after SIGTERM (DRAIN_SECONDS), then closes. */
     drainSeconds: 5,
-    /** Grace period: preStop + drain + margin for the last slow request. */
-    terminationGracePeriodSeconds: 30,
+    /**
+     * Grace period: preStop 15 + drain 5 + the app's close deadline 10 (serve.js CLOSE_SECONDS) = 30 s,
+     * and 15 s to spare before SIGKILL. Also the target group's deregistration delay (ALB_TARGETS).
+     */
+    terminationGracePeriodSeconds: 45,
 } as const;
 
 export const ROLLOUT = {

@@ -4,7 +4,7 @@
  * add-on the stack does not install, and override values the pinned chart does not have. Run with the
  * config validation, before anything is planned (index.ts passes `addonConfigProblems` to loadStackConfig).
  */
-import { type AddonName, type StackConfig, ADDON_NAMES, nearest, showValue } from "../../config";
+import { type AddonName, type ConfigCheck, type StackConfig, ADDON_NAMES, nearest, showValue } from "../../config";
 import { type AddonSpec, chartName } from "./addon";
 import { helmMerge, isMap, mergedValuesProblems, unknownValuePaths, valueAt, Values, vendoredChart } from "./chartValues";
 import { METRICS_SERVER } from "./metrics-server";
@@ -116,3 +116,6 @@ export function addonConfigProblems(config: StackConfig): string[] {
     }
     return problems;
 }
+
+/** The add-on overrides checked with the rest of the config (config/schema.ts ConfigCheck): what notCalledFor reads. */
+export const addonConfigCheck: ConfigCheck = { reads: ["addons", "ingress", "dns", "nodes.autoscaler", "mesh"], problems: (config) => addonConfigProblems(config) };

@@ -17,7 +17,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { showValue, type CutoverConfig, type StackConfig } from "../../config";
+import { showValue, type ConfigCheck, type CutoverConfig, type StackConfig } from "../../config";
 
 /** The two set identifiers: what `pulumi up` and the docs refer to. */
 export const SIDES = ["eks", "legacy"] as const;
@@ -100,6 +100,9 @@ export function cutoverConfigProblems(config: StackConfig): string[] {
     if (hosts.includes(cutover.record)) return [];
     return [`eks-delivery:cutover.record: ${showValue(cutover.record)} is not the host of any service (${hosts.join(", ") || "none"}): the ALB would answer its share with 404`];
 }
+
+/** The cutover record checked with the rest of the config (config/schema.ts ConfigCheck). */
+export const cutoverConfigCheck: ConfigCheck = { reads: ["cutover", "services"], problems: (config) => cutoverConfigProblems(config) };
 
 export interface CutoverArgs {
     cutover: CutoverConfig;

@@ -42,7 +42,7 @@ export const gracefulShutdown: ObjectPolicy = {
     name: "graceful-shutdown",
     description: "Serving containers have a preStop hook, and the pod's grace period is longer than it.",
     severity: "high",
-    remediation: "lifecycle.preStop.sleep.seconds: 10 (endpoints drain meanwhile) and terminationGracePeriodSeconds >= preStop + the app's own drain + margin.",
+    remediation: "lifecycle.preStop.sleep.seconds: 15 (the load balancer stops routing to the pod meanwhile) and terminationGracePeriodSeconds >= preStop + the app's own drain + margin.",
     why: "Pods killed the moment they were removed from endpoints dropped the requests kube-proxy and the load balancer were still sending.",
     tags: ["kube-score:container-prestop-hook"],
     appliesTo: DEPLOYMENTS_AND_STATEFULSETS,
@@ -136,6 +136,27 @@ function needsPdb(kube: KubeIndex, w: StackResource): boolean {
     return replicas === undefined || replicas >= 2 || !!kube.hpaFor(w);
 }
 
+/**
+ * What each PDB covers, found from the workloads' side in one pass (not every PDB against every workload):
+ * for each scalable workload in order whose `pick` is defined, its value under each PDB selecting it. A
+ * workload a preview cannot judge here is left out, as the check of each (PDB, workload) pair skipped it.
+ */
+function coveredBy<T>(kube: KubeIndex, pick: (w: StackResource) => T | undefined): Map<StackResource, T[]> {
+    const covered = new Map<StackResource, T[]>();
+    for (const w of kube.ofKind(...SCALABLE_KINDS)) {
+        known(() => {
+            const value = pick(w);
+            if (value === undefined) return;
+            for (const pdb of kube.selecting("PodDisruptionBudget", w)) {
+                const list = covered.get(pdb);
+                if (list) list.push(value);
+                else covered.set(pdb, [value]);
+            }
+        }, undefined);
+    }
+    return covered;
+}
+
 export const pdbRequired: StackPolicy = {
     name: "pdb-required",
     description: "Every multi-replica (or HPA-scaled, or unspecified) Deployment and StatefulSet is covered by a PodDisruptionBudget.",
@@ -154,17 +175,20 @@ export const pdbAllowsEviction: StackPolicy = {
     remediation: "Prefer maxUnavailable: 1; a minAvailable must stay below the minimum replica count.",
     why: "A PDB that allows no disruption blocks node drains: upgrades hang and the autoscaler cannot remove nodes.",
     tags: ["polaris:pdbDisruptionsIsZero", "kube-score:poddisruptionbudget-has-policy", "kyverno:pdb-minavailable"],
-    check: ({ kube }) => eachKnown(kube.ofKind("PodDisruptionBudget"), (pdb) => {
-        const { minAvailable, maxUnavailable } = pdb.props.spec ?? {};
-        if (maxUnavailable !== undefined && scaled(maxUnavailable, 100) === 0) return [report(pdb, `maxUnavailable ${maxUnavailable} allows no eviction`)];
-        if (minAvailable === "100%") return [report(pdb, "minAvailable 100% allows no eviction")];
-        return eachKnown(kube.ofKind(...SCALABLE_KINDS), (w) => {
-            if (!kube.selecting("PodDisruptionBudget", w).includes(pdb)) return [];
-            const min = kube.minReplicas(w);
-            const allowed = maxUnavailable !== undefined ? scaled(maxUnavailable, min)! : minAvailable !== undefined ? min - scaled(minAvailable, min)! : 1;
-            return allowed < 1 ? [report(pdb, `allows no eviction when ${kube.describe(w)} runs its minimum of ${min}`)] : [];
+    check: ({ kube }) => {
+        let covered: Map<StackResource, StackResource[]> | undefined;
+        return eachKnown(kube.ofKind("PodDisruptionBudget"), (pdb) => {
+            const { minAvailable, maxUnavailable } = pdb.props.spec ?? {};
+            if (maxUnavailable !== undefined && scaled(maxUnavailable, 100) === 0) return [report(pdb, `maxUnavailable ${maxUnavailable} allows no eviction`)];
+            if (minAvailable === "100%") return [report(pdb, "minAvailable 100% allows no eviction")];
+            covered ??= coveredBy(kube, (w) => w);
+            return eachKnown(covered.get(pdb) ?? [], (w) => {
+                const min = kube.minReplicas(w);
+                const allowed = maxUnavailable !== undefined ? scaled(maxUnavailable, min)! : minAvailable !== undefined ? min - scaled(minAvailable, min)! : 1;
+                return allowed < 1 ? [report(pdb, `allows no eviction when ${kube.describe(w)} runs its minimum of ${min}`)] : [];
+            });
         });
-    }),
+    },
 };
 
 export const pdbWithinHpaMin: StackPolicy = {
@@ -174,17 +198,22 @@ export const pdbWithinHpaMin: StackPolicy = {
     remediation: "Lower minAvailable below the HPA's minReplicas, or use maxUnavailable: 1.",
     why: "Scaled to its minimum, a workload behind such a PDB can never be evicted: node drains and cluster upgrades stall.",
     tags: ["polaris:pdbMinAvailableGreaterThanHPAMinReplicas"],
-    check: ({ kube }) => eachKnown(kube.ofKind("PodDisruptionBudget"), (pdb) => {
-        const minAvailable = pdb.props.spec?.minAvailable;
-        if (minAvailable === undefined) return [];
-        return eachKnown(kube.ofKind(...SCALABLE_KINDS), (w) => {
-            const hpa = kube.hpaFor(w);
-            if (!hpa || hpa.props.spec?.minReplicas === undefined || !kube.selecting("PodDisruptionBudget", w).includes(pdb)) return [];
-            const min = hpa.props.spec.minReplicas;
-            const required = scaled(minAvailable, min)!;
-            return required > min ? [report(pdb, `minAvailable ${minAvailable} (${required}) exceeds the minReplicas ${min} of HPA ${hpa.props.metadata?.name}`)] : [];
+    check: ({ kube }) => {
+        let covered: Map<StackResource, Array<{ hpa: StackResource }>> | undefined;
+        return eachKnown(kube.ofKind("PodDisruptionBudget"), (pdb) => {
+            const minAvailable = pdb.props.spec?.minAvailable;
+            if (minAvailable === undefined) return [];
+            covered ??= coveredBy(kube, (w) => {
+                const hpa = kube.hpaFor(w);
+                return hpa && hpa.props.spec?.minReplicas !== undefined ? { hpa } : undefined;
+            });
+            return eachKnown(covered.get(pdb) ?? [], ({ hpa }) => {
+                const min = hpa.props.spec.minReplicas;
+                const required = scaled(minAvailable, min)!;
+                return required > min ? [report(pdb, `minAvailable ${minAvailable} (${required}) exceeds the minReplicas ${min} of HPA ${hpa.props.metadata?.name}`)] : [];
+            });
         });
-    }),
+    },
 };
 
 export const topologySpread: ObjectPolicy = {

@@ -124,8 +124,24 @@ export const ecrLifecyclePolicy: StackPolicy = {
     check: ({ resources }) => {
         // In a preview a policy's repository may be unknown: the repositories it could cover are then not judged.
         const policies = of(resources, "aws:ecr/lifecyclePolicy:LifecyclePolicy");
-        return eachKnown(of(resources, REPOSITORY), (r) =>
-            policies.some((p) => [String(r.props.name), r.urn].includes(String(p.props.repository))) ? [] : [finding(r, "has no lifecycle policy")]);
+        // Each repository value at its first policy, and the first policy whose value cannot be read: a
+        // repository named (or URN'd) before that one is covered, else it is not judged, as a scan in order found.
+        const first = new Map<string, number>();
+        let unreadable: { at: number; err: unknown } | undefined;
+        policies.forEach((p, at) => {
+            try {
+                const repository = String(p.props.repository);
+                if (!first.has(repository)) first.set(repository, at);
+            } catch (err) {
+                unreadable ??= { at, err };
+            }
+        });
+        return eachKnown(of(resources, REPOSITORY), (r) => {
+            if (policies.length === 0) return [finding(r, "has no lifecycle policy")];
+            const at = Math.min(...[String(r.props.name), r.urn].map((k) => first.get(k) ?? Infinity));
+            if (unreadable && unreadable.at < at) throw unreadable.err;
+            return at < Infinity ? [] : [finding(r, "has no lifecycle policy")];
+        });
     },
 };
 

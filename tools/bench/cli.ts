@@ -1,146 +1,222 @@
 /**
- * `npm run bench -- [--json]`
- * Plans synthetic stacks of 1, 10, 50 and 200 services offline and prints, per size,
- * {services, resources, invokes, planMs, baselineMs}: planMs runs the real program; baselineMs replays
- * the very same recorded resources through the same mocks with no program logic (the floor).
+ * `npm run bench -- [--json] [--sizes 200,1000] [--repeats 3]`
+ * Plans synthetic stacks (tools/bench/synthetic.ts) offline and, per size, measures in separate processes
+ * (so each peak is its own; tools/bench/measure.ts):
+ *   planMs      validation plus the program under the mocks (median of the repeats); each run evaluates
+ *               the project's modules afresh, as a plan does (the SDKs stay loaded after a warm-up);
+ *   baselineMs  the floor: the recorded resources (type, name, parent, inputs) replayed through the same
+ *               engine and mocks, with no logic, options or invokes: conservative for the ratio;
+ *   peakRssMb   the plan process's peak resident memory (and baselinePeakRssMb, the floor's);
+ *   policyMs    `npm run policy` over the plan's Kubernetes manifests, process start included (median).
+ * Progress goes to stderr; stdout gets a table, or with --json one line per size:
+ * {services, resources, invokes, planMs, baselineMs, peakRssMb, policyMs, baselinePeakRssMb, manifests}.
+ * Exit codes: 0 measured (whether or not the targets are met: they are printed), 1 a run failed, 2 bad flags.
+ * Nothing heavy is loaded here, so a bad flag is answered at once.
  */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
-import * as pulumi from "@pulumi/pulumi";
-import { PROJECT_ROOT } from "../../config";
-import { readStackFile, StackFile } from "../../config/stackFile";
-import { ProgramRun, RecordedResource, runEmulated, withoutDebugStackTraces } from "../plan/engine";
-import { plainValue } from "../plan/plan";
-import { runStack, PROJECT } from "../plan/planStack";
 
-withoutDebugStackTraces(); // in the baseline's runs too: both sides run on the same engine settings
+const ROOT = path.resolve(__dirname, "..", "..");
+const DEFAULT_SIZES = [200, 1000];
+const DEFAULT_REPEATS = 3;
+/** config/schema.ts MAX_SERVICES: the largest stack the config accepts (not imported: it loads zod and the catalog). */
+const MAX_SERVICES = 5000;
+/** The targets of issue 13, printed against the figures. */
+const TARGETS = { planOverMs: 1.3, peakRssMbAt1000: 1024, policyGrowth: 5 };
 
-const SIZES = [1, 10, 50, 200];
-const REPEATS = 5;
-const STACK = "bench";
+const USAGE = "usage: npm run bench -- [--json] [--sizes 200,1000] [--repeats 3] [--help]";
+const HELP = `${USAGE}
 
-/** The dev stack with `n` services (every tenth blue/green), all built from the api sample. */
-function syntheticStack(n: number): StackFile {
-    const dev = readStackFile(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"));
-    const services = Array.from({ length: n }, (_, i) => {
-        const name = `svc-${String(i + 1).padStart(4, "0")}`;
-        return {
-            name, path: "apps/services/api", port: 8080,
-            replicas: { min: 2, max: 4 }, cpuTargetPercent: 50,
-            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
-            strategy: i % 10 === 9 ? "blue-green" : "rolling",
-            host: `${name}.dev.example.com`,
-            secrets: [`bench/${name}`],
-        };
-    });
-    const values = {
-        ...dev.values,
-        "eks-delivery:version": "v1.0.0-bench00",
-        "eks-delivery:nodes": { ...(dev.values["eks-delivery:nodes"] as object), instanceTypes: ["m6i.4xlarge"], minSize: 3, desiredSize: 3, maxSize: 100, prefixDelegation: true },
-        "eks-delivery:services": services,
-    };
-    return { file: `synthetic:${n}`, values, secretKeys: [] };
+Measures, per size: the offline plan against a no-logic floor, its peak memory, and the policy CLI over
+its manifests. Each measurement runs in its own process; progress goes to stderr.
+  --sizes     service counts, comma-separated, 1 to ${MAX_SERVICES} (default ${DEFAULT_SIZES.join(",")})
+  --repeats   runs per measurement, the median is kept, 1 to 20 (default ${DEFAULT_REPEATS})
+  --json      one JSON line per size instead of the table
+exit codes: 0 measured, 1 a run failed, 2 bad flags`;
+
+interface Row {
+    services: number;
+    resources: number;
+    invokes: number;
+    planMs: number;
+    baselineMs: number;
+    peakRssMb: number;
+    policyMs: number;
+    baselinePeakRssMb: number;
+    manifests: number;
 }
 
-// Bare resource classes: the SDK's base classes are abstract.
-class ReplayedResource extends pulumi.CustomResource {}
-class ReplayedProvider extends pulumi.ProviderResource {}
+class BenchFailed extends Error {}
 
-/** Registers the recorded resources again, as they were, with no program logic in between. */
-function replay(recorded: RecordedResource[]): () => Promise<void> {
-    return async () => {
-        const byUrn = new Map<string, pulumi.Resource>();
-        for (const r of recorded) {
-            if (r.type === "pulumi:pulumi:Stack") continue;
-            const opts = { parent: r.parent ? byUrn.get(r.parent) : undefined };
-            const inputs = plainValue(r.inputs) as Record<string, unknown>;
-            let resource: pulumi.Resource;
-            if (r.type.startsWith("pulumi:providers:")) {
-                resource = new ReplayedProvider(r.type.slice("pulumi:providers:".length), r.name, inputs, opts);
-            } else if (r.custom) {
-                resource = new ReplayedResource(r.type, r.name, inputs, opts);
-            } else {
-                // Local components register no inputs; remote ones (eks, awsx) are sent whole.
-                const remote = !r.type.startsWith(`${PROJECT}:`);
-                resource = new pulumi.ComponentResource(r.type, r.name, remote ? inputs : {}, opts, remote);
-            }
-            byUrn.set(r.urn, resource);
-        }
+const oneLine = (s: string) => s.replace(/[\x00-\x1f\x7f]/g, " ");
+
+function parse(argv: string[]): { json: boolean; sizes: number[]; repeats: number } {
+    const bad = (message: string): never => {
+        // One line, exit 2: bad flags are bad input (the usage is in the same line).
+        process.stderr.write(`bench: ${oneLine(message)} (${USAGE})\n`);
+        return process.exit(2);
     };
+    let values;
+    try {
+        ({ values } = parseArgs({
+            args: argv,
+            options: { json: { type: "boolean", default: false }, sizes: { type: "string" }, repeats: { type: "string" }, help: { type: "boolean", short: "h", default: false } },
+            strict: true,
+        }));
+    } catch (err) {
+        return bad((err as Error).message);
+    }
+    if (values.help) {
+        process.stdout.write(`${HELP}\n`);
+        return process.exit(0);
+    }
+    const sizes = values.sizes === undefined ? DEFAULT_SIZES : values.sizes.split(",").map((part) => {
+        if (!/^[1-9]\d{0,5}$/.test(part)) bad(`--sizes ${JSON.stringify(values.sizes)} is not a list of service counts like 200,1000`);
+        if (Number(part) > MAX_SERVICES) bad(`--sizes ${JSON.stringify(values.sizes)}: ${part} is above the ${MAX_SERVICES} services one stack may have`);
+        return Number(part);
+    });
+    const repeats = values.repeats === undefined ? DEFAULT_REPEATS : Number(values.repeats);
+    if (values.repeats !== undefined && (!/^[1-9]\d?$/.test(values.repeats) || repeats > 20)) bad(`--repeats ${JSON.stringify(values.repeats)} is not a whole number from 1 to 20`);
+    return { json: values.json!, sizes, repeats };
+}
+
+const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
+
+/**
+ * Runs a node process with tsx; resolves with its last `{"result"}` line, forwarding its progress lines.
+ * A large stack needs more than V8's default heap (about 4 GB on 64-bit): the limit grows with the size.
+ */
+function child(args: string[], label: string, heapMb: number): Promise<Record<string, number>> {
+    return new Promise((resolve, reject) => {
+        const proc = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, "--import", "tsx", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+        let result: Record<string, number> | undefined;
+        let stderr = "";
+        let pending = "";
+        proc.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+            pending += chunk;
+            const lines = pending.split("\n");
+            pending = lines.pop()!;
+            for (const line of lines) {
+                let message: { progress?: string; result?: Record<string, number> };
+                try {
+                    message = JSON.parse(line);
+                } catch {
+                    message = { progress: oneLine(line) }; // something else wrote to stdout: shown, not fatal
+                }
+                if (message.progress) progress(`${label}: ${message.progress}`);
+                if (message.result) result = message.result;
+            }
+        });
+        proc.stderr.setEncoding("utf8").on("data", (chunk: string) => { stderr = (stderr + chunk).slice(-4096); });
+        proc.on("error", reject);
+        proc.on("close", (code, signal) => {
+            if (code === 0 && result) return resolve(result);
+            const last = stderr.trim().split("\n").pop() ?? "";
+            reject(new BenchFailed(`${label} failed (${signal ?? `exit ${code}`})${last ? `: ${oneLine(last)}` : ""}`));
+        });
+    });
+}
+
+/** Wall time of one `npm run policy` over DIR (its exit code 1, violations, is a result like 0). */
+function policyRun(dir: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const start = process.hrtime.bigint();
+        const proc = spawn(process.execPath, ["--import", "tsx", "tools/policy/cli.ts", "--json", dir], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        proc.stderr.setEncoding("utf8").on("data", (chunk: string) => { stderr = (stderr + chunk).slice(-4096); });
+        proc.on("error", reject);
+        proc.on("close", (code) => {
+            if (code === 0 || code === 1) return resolve(Number(process.hrtime.bigint() - start) / 1e6);
+            reject(new BenchFailed(`the policy CLI failed (exit ${code}): ${oneLine(stderr.trim().split("\n").pop() ?? "")}`));
+        });
+    });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-    const start = process.hrtime.bigint();
-    const value = await fn();
-    return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
+function countFiles(dir: string): number {
+    return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).length;
 }
 
-async function measure(n: number) {
-    const stackFile = syntheticStack(n);
-    const planMs: number[] = [];
-    const baselineMs: number[] = [];
-    let run: ProgramRun | undefined;
-    for (let i = 0; i < REPEATS; i++) {
-        // planMs: validation and the program under the mocks; building plan.json/manifests is excluded,
-        // as the baseline builds nothing either.
-        const planned = await timed(() => runStack({ stack: STACK, stackFile }));
-        run = planned.value.run;
-        planMs.push(planned.ms);
-        const recorded = run.resources;
-        baselineMs.push((await timed(() => runEmulated({ project: PROJECT, stack: STACK, stackFile, projectRoot: PROJECT_ROOT }, replay(recorded)))).ms);
-    }
-    return {
-        services: n,
-        resources: run!.resources.length,
-        invokes: run!.invokes,
-        planMs: Math.round(median(planMs)),
-        baselineMs: Math.round(median(baselineMs)),
-    };
-}
-
-const USAGE = "usage: npm run bench -- [--json] [--sizes 1,10,50,200] [--help]";
-
-function parse(argv: string[]): { json: boolean; sizes: number[] } {
+async function measure(n: number, repeats: number, step: () => string): Promise<Row> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eks-delivery-bench-"));
+    const heapMb = Math.max(4096, 3 * n);
     try {
-        const { values } = parseArgs({ args: argv, options: { json: { type: "boolean", default: false }, sizes: { type: "string" }, help: { type: "boolean", short: "h", default: false } }, strict: true });
-        if (values.help) {
-            process.stdout.write(`${USAGE}\nexit codes: 0 measured, 1 a run failed, 2 bad flags\n`);
-            return process.exit(0);
+        const plan = await child(["tools/bench/measure.ts", "plan", String(n), String(repeats), dir], `${step()} plan, ${n} services`, heapMb);
+        const baseline = await child(["tools/bench/measure.ts", "baseline", String(n), String(repeats), dir], `${step()} baseline, ${n} services`, heapMb);
+        const manifests = path.join(dir, "manifests");
+        const label = `${step()} policy CLI, ${n} services`;
+        const policyMs: number[] = [];
+        for (let i = 0; i < repeats; i++) {
+            progress(`${label}: run ${i + 1} of ${repeats}`);
+            policyMs.push(await policyRun(manifests));
         }
-        const sizes = values.sizes === undefined ? SIZES : values.sizes.split(",").map((part) => {
-            if (!/^[1-9]\d{0,4}$/.test(part)) throw new Error(`--sizes ${JSON.stringify(values.sizes)} is not a list of service counts like 1,10,50`);
-            return Number(part);
-        });
-        return { json: values.json!, sizes };
-    } catch (err) {
-        // One line, exit 2: bad flags are bad input (the usage is in the same line).
-        process.stderr.write(`bench: ${(err as Error).message.replace(/[\x00-\x1f\x7f]/g, " ")} (${USAGE})\n`);
-        return process.exit(2);
+        return {
+            services: n,
+            resources: plan.resources,
+            invokes: plan.invokes,
+            planMs: plan.planMs,
+            baselineMs: baseline.baselineMs,
+            peakRssMb: plan.peakRssMb,
+            policyMs: Math.round(median(policyMs)),
+            baselinePeakRssMb: baseline.baselinePeakRssMb,
+            manifests: countFiles(manifests),
+        };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
     }
+}
+
+function table(rows: Row[]): string {
+    const head = ["services", "resources", "invokes", "planMs", "baselineMs", "ratio", "peakRssMb", "baselinePeakRssMb", "manifests", "policyMs"];
+    const cells = rows.map((r) => [r.services, r.resources, r.invokes, r.planMs, r.baselineMs, (r.planMs / r.baselineMs).toFixed(2), r.peakRssMb, r.baselinePeakRssMb, r.manifests, r.policyMs].map(String));
+    const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+    return [head, ...cells].map((line) => line.map((c, i) => c.padStart(widths[i])).join("  ")).join("\n");
+}
+
+/** Each target against the figures: met, not met (by how much), or not measured at these sizes. */
+function verdicts(rows: Row[]): string[] {
+    const lines = rows.map((r) => {
+        const ratio = r.planMs / r.baselineMs;
+        return `plan/floor at ${r.services} services: ${ratio.toFixed(2)} (target <= ${TARGETS.planOverMs}: ${ratio <= TARGETS.planOverMs ? "met" : "not met"})`;
+    });
+    const at1000 = rows.find((r) => r.services === 1000);
+    lines.push(at1000
+        ? `peak memory at 1000 services: ${at1000.peakRssMb} MB, the floor's ${at1000.baselinePeakRssMb} MB (target < ${TARGETS.peakRssMbAt1000} MB: ${at1000.peakRssMb < TARGETS.peakRssMbAt1000 ? "met" : `not met, ${(at1000.peakRssMb / TARGETS.peakRssMbAt1000).toFixed(2)}x`})`
+        : "peak memory at 1000 services: not measured (add 1000 to --sizes)");
+    const at200 = rows.find((r) => r.services === 200);
+    if (at200 && at1000) {
+        const growth = at1000.policyMs / at200.policyMs;
+        lines.push(`policy CLI, 1000 services over 200: ${growth.toFixed(2)}x (target <= ${TARGETS.policyGrowth}x: ${growth <= TARGETS.policyGrowth ? "met" : "not met"})`);
+    } else {
+        lines.push("policy CLI growth: not measured (needs 200 and 1000 in --sizes)");
+    }
+    const invokes = rows.map((r) => r.invokes - r.services);
+    lines.push(`invokes less one per service: ${invokes.join(", ")} (one registry look-up per service, the rest constant)`);
+    return lines;
 }
 
 async function main() {
-    const { json, sizes } = parse(process.argv.slice(2));
-    await measure(1); // warm-up: module loading and JIT out of the figures
-    const rows = [];
+    const { json, sizes, repeats } = parse(process.argv.slice(2));
+    const total = sizes.length * 3;
+    let done = 0;
+    const step = () => `[${++done}/${total}]`;
+    const rows: Row[] = [];
     for (const n of sizes) {
-        const row = await measure(n);
+        const row = await measure(n, repeats, step);
         rows.push(row);
-        process.stdout.write(json ? `${JSON.stringify(row)}\n`
-            : `services ${String(row.services).padStart(4)}  resources ${String(row.resources).padStart(5)}  invokes ${row.invokes}  planMs ${String(row.planMs).padStart(6)}  baselineMs ${String(row.baselineMs).padStart(6)}  ratio ${(row.planMs / row.baselineMs).toFixed(2)}\n`);
+        if (json) process.stdout.write(`${JSON.stringify(row)}\n`);
     }
     if (!json) {
-        const last = rows[rows.length - 1];
-        const perResource = rows.map((r) => r.planMs / r.resources);
-        process.stdout.write(`\nat ${last.services} services: planMs/baselineMs = ${(last.planMs / last.baselineMs).toFixed(2)} (target <= 1.5)\n`);
-        process.stdout.write(`invokes per size: ${rows.map((r) => r.invokes).join(", ")} (target: one registry look-up per service, the rest constant)\n`);
-        process.stdout.write(`planMs per resource: ${perResource.map((x) => x.toFixed(2)).join(", ")} (linear growth keeps this flat)\n`);
+        process.stdout.write(`${table(rows)}\n\n${verdicts(rows).join("\n")}\n`);
+        process.stdout.write(`(${os.cpus().length} CPUs, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; medians of ${repeats})\n`);
     }
 }
 
 main().catch((err) => {
-    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    process.stderr.write(`bench: ${oneLine((err as Error).message)}\n`);
     process.exit(1);
 });

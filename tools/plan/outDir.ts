@@ -81,8 +81,13 @@ export function outDirProblem(out: string, context: OutContext): string | undefi
     let stat: fs.Stats;
     try {
         stat = fs.statSync(target);
-    } catch {
-        return undefined; // a new directory: the plan creates it
+    } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== "ENOENT") return `cannot be used (${code === "ENOTDIR" ? "a part of the path is not a directory" : code ?? (err as Error).message})`;
+        // A new directory: the plan creates it, under the nearest existing directory, which must be one.
+        let parent = path.dirname(target);
+        while (!fs.existsSync(parent)) parent = path.dirname(parent);
+        return fs.statSync(parent).isDirectory() ? undefined : `cannot be used (${parent} is not a directory)`;
     }
     if (!stat.isDirectory()) return "is not a directory";
     let entries: string[];
@@ -145,10 +150,25 @@ export function writeOwned(out: string, files: Array<{ file: string; content: st
         if (!owned.has(file) && fs.lstatSync(path.join(dir, file), { throwIfNoEntry: false })) return `has ${file}, which the plan did not write`;
     }
     // Links are removed, not followed: what the plan replaces is the entry it wrote.
-    for (const file of previous) fs.rmSync(path.join(dir, file), { force: true });
+    for (const file of [...previous, MARKER]) fs.rmSync(path.join(dir, file), { force: true });
     fs.mkdirSync(manifests, { recursive: true });
-    const list = files.map((f) => f.file).sort();
-    fs.writeFileSync(path.join(dir, MARKER), `${JSON.stringify({ writtenBy: WRITTEN_BY, files: list }, null, 2)}\n`);
-    for (const { file, content } of files) fs.writeFileSync(path.join(dir, file), content);
+    if (!fs.lstatSync(manifests).isDirectory()) return "has a manifests that is not a directory the plan made";
+    // Every file is created anew ("wx": O_CREAT|O_EXCL, which also refuses a symlink): one that
+    // appeared between the checks above and the write (a link planted meanwhile) is never written through.
+    // The marker comes last and lists only what was created, so a later run never removes the stranger.
+    const created: string[] = [];
+    let failure: string | undefined;
+    for (const { file, content } of files) {
+        try {
+            fs.writeFileSync(path.join(dir, file), content, { flag: "wx" });
+            created.push(file);
+        } catch (err) {
+            const code = (err as NodeJS.ErrnoException).code;
+            failure = code === "EEXIST" ? `has ${file}, which appeared while the plan was writing (left as it is)` : `could not be written (${file}: ${code ?? (err as Error).message})`;
+            break;
+        }
+    }
+    fs.writeFileSync(path.join(dir, MARKER), `${JSON.stringify({ writtenBy: WRITTEN_BY, files: created.sort() }, null, 2)}\n`);
+    if (failure) return `${failure}: partly written, ${created.length} of ${files.length} files`;
     return undefined;
 }

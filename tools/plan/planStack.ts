@@ -10,7 +10,7 @@ import { allPolicies } from "../../policies/all";
 import { capacityReport, CapacityReport } from "../../policies/capacity";
 import { evaluate, PackConfig, StackResource, Violation } from "../../policies/framework";
 import { CALENDAR_DATE_ENV, utcDate } from "../../policies/lib/eksVersions";
-import { addonConfigProblems } from "../../infra/addons/catalog";
+import { CONFIG_CHECKS } from "../../infra/configChecks";
 import { EmulatedRegistry, repositoryUri } from "./registry";
 import { EMULATED_ACCOUNT_ID, emulatedImageDigest } from "./emulatedCloud";
 import { imageArchitectures, imageBuildArgs, imagePlatforms } from "../../apps/image";
@@ -87,7 +87,7 @@ export async function runStack(request: PlanRequest): Promise<{ config: StackCon
     const config = validateStackConfig(stackFile.values, {
         project: PROJECT, stack: request.stack, catalog, projectRoot: PROJECT_ROOT, file: stackFile.file, secretKeys: stackFile.secretKeys,
         // The same checks the program runs (index.ts), so a bad override stops here, before anything runs.
-        checks: [addonConfigProblems],
+        checks: CONFIG_CHECKS,
     });
     // The program reads the calendar date from the environment (policies/lib/eksVersions.ts): set for this run only.
     const previousDate = process.env[CALENDAR_DATE_ENV];
@@ -137,7 +137,7 @@ function ownerConfig(prefix: string, catalog: ReturnType<typeof loadInstanceCata
             "plan the owner first and pass its registry with --registry FILE"]);
     }
     const stackFile = readStackFile(file);
-    return validateStackConfig(stackFile.values, { project: PROJECT, stack, catalog, projectRoot: PROJECT_ROOT, file, secretKeys: stackFile.secretKeys, checks: [addonConfigProblems] });
+    return validateStackConfig(stackFile.values, { project: PROJECT, stack, catalog, projectRoot: PROJECT_ROOT, file, secretKeys: stackFile.secretKeys, checks: CONFIG_CHECKS });
 }
 
 /** Runs the stack offline, builds what `npm run plan` writes, and evaluates the policy pack over it. */

@@ -8,6 +8,8 @@
  * plans gives the same file byte for byte.
  */
 import * as fs from "fs";
+import * as path from "path";
+import { describeValue, errnoText, InputError, readText } from "../../config/safeRead";
 
 /** One image manifest in a repository, as DescribeImages reports it (imageDetails[]). */
 export interface StoredImage {
@@ -28,6 +30,83 @@ export interface StoredRepository {
 export interface RegistryFile {
     clock: number;
     repositories: Record<string, StoredRepository>;
+}
+
+// An ECR repository URI: account, region, and a repository name as CreateRepository takes it
+// (docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html, repositoryName pattern).
+const REPOSITORY_URI = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+// A Docker tag (distribution/reference@v0.6.0:regexp.go) and an image manifest digest.
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+const key = (k: string) => (/^[A-Za-z_]\w*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`);
+
+/** The first thing in a parsed registry file that is not what toJSON writes: [path, problem]. */
+function registryProblem(data: unknown): [string, string] | undefined {
+    const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+    const not = (at: string, v: unknown, what: string): [string, string] => [at, `is ${describeValue(v)}, not ${what}`];
+    const only = (at: string, v: Record<string, unknown>, keys: string[]): [string, string] | undefined => {
+        const extra = Object.keys(v).find((k) => !keys.includes(k));
+        if (extra !== undefined) return [`${at}${key(extra)}`, `is not a key of the registry file (${keys.join(", ")})`];
+        const missing = keys.find((k) => !(k in v));
+        return missing === undefined ? undefined : [at, `has no "${missing}"`];
+    };
+    const count = (at: string, v: unknown): [string, string] | undefined =>
+        (typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? undefined : typeof v === "number" ? [at, `is ${v}, not a whole number of 0 or more`] : not(at, v, "a number"));
+    const strings = (at: string, v: unknown, rule?: RegExp, what = "a Docker tag"): [string, string] | undefined => {
+        if (!Array.isArray(v)) return not(at, v, "a list");
+        for (let i = 0; i < v.length; i++) {
+            if (typeof v[i] !== "string" || v[i] === "") return typeof v[i] === "string" ? [`${at}[${i}]`, "is empty"] : not(`${at}[${i}]`, v[i], "a string");
+            if (rule && !rule.test(v[i])) return [`${at}[${i}]`, `${JSON.stringify(v[i].slice(0, 80))} is not ${what}`];
+        }
+        return undefined;
+    };
+    if (!isMap(data)) return not("", data, "a registry (a map of clock and repositories)");
+    const top = only("", data, ["clock", "repositories"]) ?? count("clock", data.clock);
+    if (top) return top;
+    if (!isMap(data.repositories)) return not("repositories", data.repositories, "a map");
+    for (const [uri, repo] of Object.entries(data.repositories)) {
+        const at = `repositories${key(uri)}`;
+        if (!REPOSITORY_URI.test(uri)) return [at, "is not an ECR repository URI (<account>.dkr.ecr.<region>.amazonaws.com/<name>)"];
+        if (!isMap(repo)) return not(at, repo, "a map");
+        const shape = only(at, repo, ["mutableTags", "images"]) ?? strings(`${at}.mutableTags`, repo.mutableTags);
+        if (shape) return shape;
+        if (!Array.isArray(repo.images)) return not(`${at}.images`, repo.images, "a list");
+        const byTag = new Map<string, number>();
+        const digests = new Set<string>();
+        for (let i = 0; i < repo.images.length; i++) {
+            const image = repo.images[i];
+            const here = `${at}.images[${i}]`;
+            if (!isMap(image)) return not(here, image, "a map");
+            const problem = only(here, image, ["digest", "tags", "pushedAt", "sizeInBytes"])
+                ?? (typeof image.digest !== "string" ? not(`${here}.digest`, image.digest, "a string") : undefined)
+                ?? strings(`${here}.tags`, image.tags, TAG) ?? count(`${here}.pushedAt`, image.pushedAt) ?? count(`${here}.sizeInBytes`, image.sizeInBytes);
+            if (problem) return problem;
+            const digest = image.digest as string;
+            if (!DIGEST.test(digest)) return [`${here}.digest`, `${JSON.stringify(digest.slice(0, 80))} is not a sha256 digest`];
+            if (digests.has(digest)) return [`${here}.digest`, `${digest} is listed twice`];
+            digests.add(digest);
+            // In ECR a tag names one image.
+            for (const tag of image.tags as string[]) {
+                if (byTag.has(tag)) return [`${here}.tags`, `${JSON.stringify(tag)} is also a tag of images[${byTag.get(tag)}]`];
+                byTag.set(tag, i);
+            }
+        }
+    }
+    return undefined;
+}
+
+/** The registry file's text, checked against what toJSON writes (so nothing in it is dropped on write-back). */
+export function parseRegistryFile(text: string, file: string): RegistryFile {
+    let data: unknown;
+    try {
+        data = JSON.parse(text);
+    } catch (err) {
+        throw new InputError(`${file}: not an emulated registry file (not JSON: ${(err as Error).message})`);
+    }
+    const problem = registryProblem(data);
+    if (problem) throw new InputError(`${file}: not an emulated registry file: ${problem[0].replace(/^\./, "") || "the file"}: ${problem[1]}`);
+    return data as RegistryFile;
 }
 
 /** 2026-01-01T00:00:00Z: the first push's time; each push is a minute later. */
@@ -67,17 +146,41 @@ export class EmulatedRegistry {
         this.repositories = new Map(Object.entries(structuredClone(file?.repositories ?? {})));
     }
 
+    /** A registry file (written by an earlier plan); anything else is one InputError line naming the file and the path. */
     static read(file: string): EmulatedRegistry {
-        let parsed: RegistryFile;
+        return new EmulatedRegistry(parseRegistryFile(readText(file), file));
+    }
+
+    /**
+     * `--registry FILE`: the registry in FILE, or an empty one when FILE does not exist yet. The plan
+     * writes FILE back, so it must be writable, or its directory must exist for a new one.
+     */
+    static open(file: string): EmulatedRegistry {
+        if (file === "") throw new InputError(`"": empty path`);
+        let exists: boolean;
         try {
-            parsed = JSON.parse(fs.readFileSync(file, "utf8")) as RegistryFile;
+            exists = fs.lstatSync(file, { throwIfNoEntry: false }) !== undefined;
         } catch (err) {
-            throw new Error(`${file}: not an emulated registry file (${(err as Error).message})`);
+            throw new InputError(`${file}: ${errnoText(err)}`);
         }
-        if (typeof parsed !== "object" || parsed === null || typeof parsed.repositories !== "object") {
-            throw new Error(`${file}: not an emulated registry file (no "repositories")`);
+        if (!exists) {
+            const dir = path.dirname(file);
+            let stat: fs.Stats;
+            try {
+                stat = fs.statSync(dir);
+            } catch (err) {
+                throw new InputError(`${file}: its directory ${dir}: ${errnoText(err)}`);
+            }
+            if (!stat.isDirectory()) throw new InputError(`${file}: its directory ${dir} is not a directory`);
+            return new EmulatedRegistry();
         }
-        return new EmulatedRegistry(parsed);
+        const registry = EmulatedRegistry.read(file);
+        try {
+            fs.accessSync(file, fs.constants.W_OK);
+        } catch (err) {
+            throw new InputError(`${file}: ${errnoText(err)} (the plan writes the registry back)`);
+        }
+        return registry;
     }
 
     /** The file form, keys and images in a stable order. */

@@ -6,15 +6,11 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseAllDocuments } from "yaml";
 import type { StackResource } from "../../policies/framework";
+import { Deadline, decodeText, describeValue, errnoText, InputError, readBytes } from "../../config/safeRead";
+import { parseYaml } from "../../config/safeYaml";
 
-export class InputError extends Error {}
-
-/** Largest file read (bigger ones are refused unread). */
-export const MAX_FILE_BYTES = 16 * 1024 * 1024;
-/** Time allowed for reading and parsing all the input. */
-export const READ_TIMEOUT_MS = 30_000;
+export { describeValue, InputError, MAX_FILE_BYTES, READ_TIMEOUT_MS, readText } from "../../config/safeRead";
 
 /** Where a resource came from: its file, document index (from 0) and path within the document (`items[2]` in a List). */
 export interface Origin {
@@ -29,39 +25,6 @@ export const originOf = (r: StackResource): Origin | undefined => origins.get(r)
 export function located(o: Origin, subpath: string, problem: string): string {
     const where = [o.path, subpath].filter(Boolean).join(".").replace(/\.\[/g, "[");
     return `${o.file}[${o.document}]${where ? ` ${where}` : ""}: ${problem}`;
-}
-
-function errnoText(err: unknown): string {
-    const code = (err as NodeJS.ErrnoException).code;
-    switch (code) {
-        case "ENOENT": return "no such file or directory";
-        case "EACCES": case "EPERM": return "permission denied";
-        case "ELOOP": return "too many levels of symbolic links (a symlink loop)";
-        case "ENOTDIR": return "a part of the path is not a directory";
-        case "ENAMETOOLONG": return "file name too long";
-        case "ENXIO": return "not a regular file (no such device or address)";
-        case "EISDIR": return "is a directory";
-        default: return `cannot read (${code ?? (err as Error).message})`;
-    }
-}
-
-function fileKind(stat: fs.Stats): string {
-    if (stat.isDirectory()) return "a directory";
-    if (stat.isFIFO()) return "a FIFO";
-    if (stat.isSocket()) return "a socket";
-    if (stat.isCharacterDevice()) return "a character device";
-    if (stat.isBlockDevice()) return "a block device";
-    return "not a regular file";
-}
-
-const tooBig = (file: string, bytes: number) =>
-    new InputError(`${file}: is ${(bytes / 1048576).toFixed(1)} MiB or more, above the ${MAX_FILE_BYTES / 1048576} MiB limit per file`);
-
-class Deadline {
-    private readonly end = Date.now() + READ_TIMEOUT_MS;
-    check(file: string) {
-        if (Date.now() > this.end) throw new InputError(`${file}: reading the input took longer than ${READ_TIMEOUT_MS / 1000} s; stopped`);
-    }
 }
 
 function yamlFiles(target: string, deadline: Deadline, seen = new Set<string>()): string[] {
@@ -96,102 +59,6 @@ function yamlFiles(target: string, deadline: Deadline, seen = new Set<string>())
     });
 }
 
-/** The file's bytes: refused unread unless it is a regular file within MAX_FILE_BYTES. */
-function readBytes(file: string, deadline: Deadline): Buffer {
-    let fd: number;
-    try {
-        // Non-blocking: opening a FIFO with no writer must not wait; fstat below then refuses it.
-        fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    } catch (err) {
-        let kind: string | undefined;
-        try {
-            const stat = fs.statSync(file);
-            if (!stat.isFile()) kind = fileKind(stat);
-        } catch { /* the open error says it */ }
-        throw new InputError(`${file}: ${kind ? `is ${kind}, not a regular file` : errnoText(err)}`);
-    }
-    try {
-        const stat = fs.fstatSync(fd);
-        if (!stat.isFile()) throw new InputError(`${file}: is ${fileKind(stat)}, not a regular file`);
-        if (stat.size > MAX_FILE_BYTES) throw tooBig(file, stat.size);
-        // Read to the limit (plus one byte, to notice a file that grew): never more, whatever fstat said.
-        const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
-        let length = 0;
-        for (;;) {
-            deadline.check(file);
-            let n: number;
-            try {
-                n = fs.readSync(fd, buffer, length, Math.min(1 << 20, buffer.length - length), null);
-            } catch (err) {
-                throw new InputError(`${file}: ${errnoText(err)}`);
-            }
-            if (n === 0) break;
-            length += n;
-            if (length > MAX_FILE_BYTES) throw tooBig(file, length);
-        }
-        return buffer.subarray(0, length);
-    } finally {
-        fs.closeSync(fd);
-    }
-}
-
-/** Offset of the first byte that is not well-formed UTF-8 (RFC 3629: no overlongs, surrogates or > U+10FFFF), or -1. */
-function invalidUtf8At(b: Buffer): number {
-    for (let i = 0; i < b.length;) {
-        const c = b[i];
-        let n: number, min: number;
-        if (c < 0x80) { i++; continue; }
-        if (c >= 0xc2 && c <= 0xdf) { n = 1; min = 0x80; }
-        else if (c >= 0xe0 && c <= 0xef) { n = 2; min = 0x800; }
-        else if (c >= 0xf0 && c <= 0xf4) { n = 3; min = 0x10000; }
-        else return i;
-        let cp = c & (0x3f >> n);
-        for (let k = 1; k <= n; k++) {
-            const d = b[i + k];
-            if (d === undefined || (d & 0xc0) !== 0x80) return i;
-            cp = (cp << 6) | (d & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
-        i += n + 1;
-    }
-    return -1;
-}
-
-/**
- * The text of a YAML file. YAML 1.2 (yaml.org/spec/1.2.2 §5.2) allows a UTF-8 byte-order mark, which is
- * dropped; UTF-16 and UTF-32 (told by their BOM or their zero bytes, as §5.2 detects them) are refused:
- * Kubernetes manifests are UTF-8.
- */
-function decode(file: string, b: Buffer): string {
-    const at = (...bytes: number[]) => bytes.every((x, i) => x < 0 || b[i] === x);
-    const wide = at(0, 0, 0xfe, 0xff) || at(0, 0, 0, -1) ? "UTF-32BE" : at(0xff, 0xfe, 0, 0) || (b.length >= 4 && at(-1, 0, 0, 0)) ? "UTF-32LE"
-        : at(0xfe, 0xff) || at(0, -1) ? "UTF-16BE" : at(0xff, 0xfe) || (b.length >= 2 && at(-1, 0)) ? "UTF-16LE" : undefined;
-    if (wide && b.length >= 2) throw new InputError(`${file}: is ${wide}, not UTF-8 (convert it, e.g. iconv -f ${wide} -t UTF-8)`);
-    const bad = invalidUtf8At(b);
-    if (bad >= 0) {
-        const line = b.subarray(0, bad).reduce((n, x) => n + (x === 0x0a ? 1 : 0), 1);
-        throw new InputError(`${file}:${line}: invalid UTF-8 at byte ${bad} (0x${b[bad].toString(16).padStart(2, "0")})`);
-    }
-    const text = b.toString("utf8").replace(/^\ufeff/, "");
-    // YAML's printable set (spec 1.2.2 §5.1 c-printable): the yaml parser accepts a NUL or a bell in a scalar.
-    const odd = /[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u.exec(text);
-    if (odd) {
-        const line = text.slice(0, odd.index).split("\n").length;
-        throw new InputError(`${file}:${line}: character U+${odd[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")} is not allowed in YAML`);
-    }
-    return text;
-}
-
-export function describeValue(v: unknown): string {
-    if (v === null) return "null";
-    if (Array.isArray(v)) return "a list";
-    if (typeof v === "object") return "a map";
-    if (typeof v === "string") return "a string";
-    if (typeof v === "number") return "a number";
-    if (typeof v === "boolean") return "a boolean";
-    return typeof v;
-}
-
 /** Pulumi's type token for an object: `apps/v1` Deployment -> `kubernetes:apps/v1:Deployment`, `v1` -> `core/v1`. */
 export function kubernetesType(apiVersion: string, kind: string): string {
     return `kubernetes:${apiVersion.includes("/") ? apiVersion : `core/${apiVersion}`}:${kind}`;
@@ -222,9 +89,10 @@ function notJson(v: unknown, at = ""): [string, string] | undefined {
 function parse(file: string, text: string, deadline: Deadline): StackResource[] {
     let docs;
     try {
-        docs = parseAllDocuments(text);
+        // Bounded nesting, time and duplicate-key cost (config/safeYaml.ts): the composer recurses per level.
+        docs = parseYaml(text, file, deadline).documents;
     } catch (err) {
-        // The parser recurses: a pathologically deep nesting overflows the stack.
+        if (err instanceof InputError) throw err;
         throw new InputError(`${file}: cannot parse (${err instanceof RangeError ? "nested too deeply" : (err as Error).message})`);
     }
     const resources: StackResource[] = [];
@@ -275,13 +143,7 @@ function parse(file: string, text: string, deadline: Deadline): StackResource[] 
 
 /** The documents of one file (see the module's comment for what is refused). */
 export function readDocuments(file: string, deadline = new Deadline()): StackResource[] {
-    return parse(file, decode(file, readBytes(file, deadline)), deadline);
-}
-
-/** A small text file given by a flag (`--config`), read under the same limits. */
-export function readText(file: string): string {
-    if (file === "") throw new InputError(`"": empty path`);
-    return decode(file, readBytes(file, new Deadline()));
+    return parse(file, decodeText(file, readBytes(file, deadline)), deadline);
 }
 
 /** Every YAML document under the given paths, grouped by file (in path order). */

@@ -2,15 +2,30 @@
  * `npm run version -- [--repo DIR] [--title=TITLE | --title -] [--json]`
  * Prints HEAD's release version (`v5.3.25-5e15f0a`). Exit 0; 2 for a bad flag or value, a title stdin
  * cannot give, or a repository that gives no usable version; 3 for a bug. One line on stderr, never a stack trace.
+ * `--title -` reads stdin: any UTF-8 text (NUL and newlines included), at most 1 MiB, within 5 s.
+ * `--repo` must be a directory that can be read: anything else is refused before git runs.
  */
 import * as fs from "fs";
+import * as path from "path";
 import { parseArgs } from "util";
-import { GitError, showText, versionOf } from "../../apps/version";
+import { errnoText, fileKind, quoted } from "../../config/safeRead";
 
 const USAGE = "usage: npm run version -- [--repo DIR] [--title=TITLE | --title - (stdin)] [--json]";
 /** `--title -` reads at most this much, for at most this long: a title is a line, not a file. */
 export const STDIN_MAX_BYTES = 1024 * 1024;
 export const STDIN_TIMEOUT_MS = 5_000;
+const HELP = `${USAGE}
+
+  --repo DIR      the git repository (default .)
+  --title=TITLE   the PR title that bumps the version (a title starting with '-' is given this way)
+  --title -       the title from stdin: any UTF-8 text, NUL and newlines included, at most ${STDIN_MAX_BYTES / 1048576} MiB, within ${STDIN_TIMEOUT_MS / 1000} s
+  --json          print {version, base, bump, sha, dirty}
+
+exit codes:
+  0  the version is printed
+  2  bad input: a flag or its value, a title stdin cannot give, a repository that gives no usable version
+     (one line on stderr names the flag and the value)
+  3  internal error (a bug to report)`;
 
 class UsageError extends Error {}
 
@@ -20,7 +35,7 @@ function fail(message: string, code = 2): never {
     process.exit(code);
 }
 
-interface Args { repo: string; title?: string; json: boolean }
+interface Args { repo: string; title?: string; json: boolean; help: boolean }
 
 /**
  * The flags, checked by hand over parseArgs' tokens so each refusal names the flag and the value. A
@@ -31,26 +46,26 @@ interface Args { repo: string; title?: string; json: boolean }
 function parse(argv: string[]): Args {
     const { tokens } = parseArgs({
         args: argv, strict: false, allowPositionals: true, tokens: true,
-        options: { repo: { type: "string" }, title: { type: "string" }, json: { type: "boolean" } },
+        options: { repo: { type: "string" }, title: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
     });
     const seen = new Set<string>();
-    const out: Args = { repo: ".", json: false };
+    const out: Args = { repo: ".", json: false, help: false };
     for (const token of tokens) {
         if (token.kind === "option-terminator") continue;
-        if (token.kind === "positional") throw new UsageError(`unexpected argument ${showText(token.value)}: every value belongs to a flag`);
+        if (token.kind === "positional") throw new UsageError(`unexpected argument ${quoted(token.value)}: every value belongs to a flag`);
         const flag = token.rawName;
-        if (!["repo", "title", "json"].includes(token.name) || !flag.startsWith("--")) throw new UsageError(`unknown flag ${showText(flag)} (${USAGE})`);
+        if (!["repo", "title", "json", "help"].includes(token.name) || !flag.startsWith("--")) throw new UsageError(`unknown flag ${quoted(flag)} (${USAGE})`);
         if (seen.has(token.name)) throw new UsageError(`${flag} is given twice`);
         seen.add(token.name);
-        if (token.name === "json") {
-            if (token.value !== undefined) throw new UsageError(`--json takes no value (got ${showText(token.value)})`);
-            out.json = true;
+        if (token.name === "json" || token.name === "help") {
+            if (token.value !== undefined) throw new UsageError(`--${token.name} takes no value (got ${quoted(token.value)})`);
+            out[token.name] = true;
             continue;
         }
         const value = token.value;
         if (value === undefined) throw new UsageError(`${flag} needs a value`);
         if (!token.inlineValue && value.startsWith("-") && !(token.name === "title" && value === "-")) {
-            throw new UsageError(`${flag} ${showText(value)}: a value that starts with '-' is given as ${flag}=<value>${token.name === "title" ? " (or --title - to read it from stdin)" : ""}`);
+            throw new UsageError(`${flag} ${quoted(value)}: a value that starts with '-' is given as ${flag}=<value>${token.name === "title" ? " (or --title - to read it from stdin)" : ""}`);
         }
         if (token.name === "repo") {
             if (value === "") throw new UsageError("--repo is empty: give a directory");
@@ -91,14 +106,38 @@ function readTitle(): Promise<string> {
     });
 }
 
+/**
+ * Why `repo` cannot be a repository, before git runs: git's own answer for a FIFO, a symlink loop or a
+ * directory it cannot enter is only "not a git repository".
+ */
+function repoProblem(repo: string): string | undefined {
+    const dir = path.resolve(repo);
+    try {
+        const stat = fs.statSync(dir);
+        if (!stat.isDirectory()) return `${dir} is not a git repository: it is ${fileKind(stat)}, not a directory`;
+        fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);
+    } catch (err) {
+        return `${dir} is not a git repository: ${errnoText(err)}`;
+    }
+    return undefined;
+}
+
 async function main(): Promise<void> {
     const args = parse(process.argv.slice(2));
+    if (args.help) {
+        process.stdout.write(`${HELP}\n`);
+        return;
+    }
+    const problem = repoProblem(args.repo);
+    if (problem) throw new UsageError(`--repo ${quoted(args.repo)}: ${problem}`);
     const title = args.title === "-" ? await readTitle() : args.title;
+    // Loaded once the input is known good: apps/version loads the Pulumi SDK (a second or two).
+    const { GitError, versionOf } = await import("../../apps/version");
     let result;
     try {
         result = versionOf(args.repo, title);
     } catch (err) {
-        if (err instanceof GitError) throw new UsageError(`--repo ${showText(args.repo)}: ${err.message}`);
+        if (err instanceof GitError) throw new UsageError(`--repo ${quoted(args.repo)}: ${err.message}`);
         throw err;
     }
     process.stdout.write(args.json ? `${JSON.stringify(result)}\n` : `${result.version}\n`);

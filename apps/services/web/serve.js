@@ -13,9 +13,9 @@ const http = require("http");
 // - server.close() destroys idle keep-alive connections (between requests) but also stops the timeout
 //   checks, so a slowloris or silent client would then hold the process open: hence the hard deadline
 //   (closeSeconds) after close.
-// In the cluster (apps/service/manifests.ts SHUTDOWN): preStop sleeps 10 s, then SIGTERM; we serve
+// In the cluster (apps/service/manifests.ts SHUTDOWN): preStop sleeps 15 s, then SIGTERM; we serve
 // DRAIN_SECONDS (5 s) more, close, and give in-flight requests closeSeconds (10 s) before cutting every
-// connection: 10 + 5 + 10 = 25 s, inside terminationGracePeriodSeconds (30 s) with 5 s to spare.
+// connection: 15 + 5 + 10 = 30 s, inside terminationGracePeriodSeconds (45 s) with 15 s to spare.
 const LIMITS = Object.freeze({
   headersTimeoutMs: 5_000, // request line + headers (slowloris)
   requestTimeoutMs: 10_000, // the whole request, body included; >= the longest handler (/api/work: 5 s)
