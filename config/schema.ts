@@ -672,17 +672,25 @@ function partialCheck(check: ConfigCheck, schema: ReturnType<typeof stackSchema>
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** The schema of the field at a path of object keys (through defaults, optionals and refinements). */
-function fieldAt(root: z.ZodType, at: string[]): z.ZodType | undefined {
-    type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType> };
-    const def = (schema: z.ZodType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
-    const unwrap = (schema: z.ZodType): z.ZodType => {
-        const d = def(schema);
-        const inner = d.innerType ?? (d.type === "pipe" ? d.in : undefined);
-        return inner ? unwrap(inner) : schema;
-    };
+type ZodDef = { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; options?: z.ZodType[] };
+const zodDef = (schema: z.ZodType) => (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
+
+/** The schema under defaults, optionals and pipes; of a union of a shorthand and a mapping (delivery.oidcProviders), the mapping. */
+function unwrapped(schema: z.ZodType): z.ZodType {
+    const d = zodDef(schema);
+    const mapping = d.type === "union" ? d.options?.map(unwrapped).find((o) => zodDef(o).shape) : undefined;
+    const inner = d.innerType ?? (d.type === "pipe" ? d.in : undefined) ?? mapping;
+    return inner ? unwrapped(inner) : schema;
+}
+
+/** The field's schema at a path (object keys, list indexes), as declared: its default still applies. */
+function fieldAt(root: z.ZodType, at: readonly PropertyKey[]): z.ZodType | undefined {
     let node: z.ZodType | undefined = root;
-    for (const key of at) node = node && def(unwrap(node)).shape?.[key];
+    for (const segment of at) {
+        if (!node) return undefined;
+        const d = zodDef(unwrapped(node));
+        node = typeof segment === "number" ? d.element : d.shape?.[String(segment)];
+    }
     return node;
 }
 
@@ -717,23 +725,8 @@ function withNodeFacts(config: z.output<ReturnType<typeof stackSchema>>, ctx: Va
     };
 }
 
-/** Field names the schema allows at a path, for "did you mean" on unknown keys. */
+/** Field names the schema allows at a path, for "did you mean" on unknown keys (the unknown key was in the mapping of a union). */
 function knownFieldsAt(root: z.ZodType, issuePath: readonly PropertyKey[]): string[] {
-    type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; options?: z.ZodType[] };
-    const def = (schema: z.ZodType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
-    const unwrap = (schema: z.ZodType): z.ZodType => {
-        const d = def(schema);
-        // A union of a shorthand and a mapping (delivery.oidcProviders): the unknown key was in the mapping.
-        const mapping = d.type === "union" ? d.options?.map(unwrap).find((o) => def(o).shape) : undefined;
-        const inner = d.innerType ?? (d.type === "pipe" ? d.in : undefined) ?? mapping;
-        return inner ? unwrap(inner) : schema;
-    };
-    let node: z.ZodType | undefined = unwrap(root);
-    for (const segment of issuePath) {
-        const d: Def = def(node);
-        node = typeof segment === "number" ? d.element : d.shape?.[String(segment)];
-        if (!node) return [];
-        node = unwrap(node);
-    }
-    return Object.keys(def(node).shape ?? {});
+    const node = fieldAt(root, issuePath);
+    return node ? Object.keys(zodDef(unwrapped(node)).shape ?? {}) : [];
 }

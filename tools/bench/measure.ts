@@ -49,7 +49,7 @@ const RESOURCES_FILE = "resources.json";
 
 const say = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
 const progress = (text: string) => say({ progress: text });
-export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
     const start = process.hrtime.bigint();
