@@ -328,8 +328,11 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         }).default({ min: 2, max: 10 }),
         cpuTargetPercent: whole().min(1, { error: "is not within 1..100" }).max(100, { error: "is not within 1..100" }).default(30),
         resources: object({
-            requests: object({ cpu: quantity("cpu"), memory: quantity("memory") }),
-            limits: object({ memory: quantity("memory"), cpu: quantity("cpu").optional() }),
+            // Ephemeral storage (logs, the writable layer, emptyDir): the kubelet evicts a pod over its limit
+            // instead of letting one noisy pod fill the node's disk and evict its neighbours. 1Gi covers the
+            // kubelet's rotated logs (containerLogMaxSize 10Mi x containerLogMaxFiles 5) and the 64Mi /tmp.
+            requests: object({ cpu: quantity("cpu"), memory: quantity("memory"), ephemeralStorage: quantity("memory").default("128Mi") }),
+            limits: object({ memory: quantity("memory"), cpu: quantity("cpu").optional(), ephemeralStorage: quantity("memory").default("1Gi") }),
         }).superRefine((r, c) => {
             // Compared only when both sides parsed: a bad quantity is reported on its own key.
             const both = (a?: string, b?: string) => a !== undefined && b !== undefined && isQuantity(a) && isQuantity(b);
@@ -338,6 +341,9 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
             }
             if (both(r.limits.cpu, r.requests.cpu) && cpuMillicores(r.limits.cpu!) < cpuMillicores(r.requests.cpu)) {
                 full(c, ["limits", "cpu"], `${showValue(r.limits.cpu)} is less than the request ${showValue(r.requests.cpu)}`);
+            }
+            if (both(r.limits.ephemeralStorage, r.requests.ephemeralStorage) && memoryMiB(r.limits.ephemeralStorage) < memoryMiB(r.requests.ephemeralStorage)) {
+                full(c, ["limits", "ephemeralStorage"], `${showValue(r.limits.ephemeralStorage)} is less than the request ${showValue(r.requests.ephemeralStorage)}`);
             }
         }),
         strategy: z.enum(["rolling", "blue-green"], { error: "is not one of rolling, blue-green" }).default("rolling"),

@@ -9,9 +9,13 @@
  * (pulumi/pulumi-policy@v1.21.0 sdk/nodejs/policy/server.ts makeAnalyzeRpcFun / makeAnalyzeStackRpcFun,
  * proxy.ts). So the adapter reads the properties underneath the proxy, sentinels included, and lets the
  * pack's own guard skip only the part that is unknown.
+ *
+ * Exemptions (`eks-delivery.dev/exempt` + `-reason` annotations): an exempted finding is not reported,
+ * as `evaluate()` leaves it out. CrossGuard has no place to list the exemptions themselves; the plan's
+ * report and `npm run policy` list them.
  */
 import type { PolicyConfigSchema, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { checkResource, checkStack, guardResource, isObjectPolicy, UnknownValue, type Finding, type PolicyDefinition, type StackResource } from "./framework";
+import { checkResource, checkStack, guardResource, isExempt, isObjectPolicy, UnknownValue, type Finding, type PolicyDefinition, type StackResource } from "./framework";
 
 /**
  * The key under which the SDK's proxy returns the object it wraps (the SDK's own serializer reads it):
@@ -57,7 +61,8 @@ export function toCrossGuard(policy: PolicyDefinition<any>): ResourceValidationP
                 if (!policy.appliesTo(args.type)) return;
                 const resource: StackResource = { type: args.type, urn: args.urn, name: args.name, props: plainProps(args.props) };
                 for (const finding of checkResource(policy, resource, configOf(policy, args.getConfig<object>()))) {
-                    reportViolation(finding.message, args.urn);
+                    // An exempted finding is left out, as evaluate() leaves it out (framework.ts isExempt).
+                    if (!isExempt(finding.resource ?? resource, policy.name)) reportViolation(finding.message, args.urn);
                 }
             },
         };
@@ -72,7 +77,9 @@ export function toCrossGuard(policy: PolicyDefinition<any>): ResourceValidationP
             } catch (err) {
                 throw err instanceof UnknownValue ? sdkUnknownError(err) : err;
             }
-            for (const finding of findings) reportViolation(finding.message, finding.resource?.urn);
+            for (const finding of findings) {
+                if (!isExempt(finding.resource, policy.name)) reportViolation(finding.message, finding.resource?.urn);
+            }
         },
     };
 }

@@ -144,11 +144,107 @@ export function checkStack<C extends object>(policy: StackPolicy<C>, guarded: St
     return policy.check({ resources: guarded, kube, config });
 }
 
-/** Evaluates the policies over one stack's resources (or one set of YAML documents). */
+/** The annotation that exempts one object from the policies it names (comma-separated). */
+export const EXEMPT_ANNOTATION = "eks-delivery.dev/exempt";
+/** Why: required, or the exemption does not apply (and `exemption-reason` reports it). */
+export const EXEMPT_REASON_ANNOTATION = "eks-delivery.dev/exempt-reason";
+/** The policy that judges exemptions: it cannot be exempted itself. */
+export const EXEMPTION_POLICY = "exemption-reason";
+
+/** What an object's exemption annotations say. */
+export interface DeclaredExemption {
+    /** The policies the exempt annotation names (comma-separated, blanks trimmed, empty entries dropped). */
+    policies: string[];
+    /** The exempt annotation's value when it is not a string (an annotation must be one): it names no policy. */
+    invalid?: unknown;
+    /** The reason annotation, trimmed: "" when missing, blank or not a string. */
+    reason: string;
+    /** In a preview the reason may not be known yet: the exemption then does not apply, and is not judged. */
+    reasonKnown: boolean;
+}
+
+const declaredExemptions = new WeakMap<StackResource, DeclaredExemption | undefined>();
+
+/**
+ * The exemption an object declares in `metadata.annotations`, if any. An exempt annotation a preview
+ * cannot know yet declares nothing: the object is judged as if it had none.
+ */
+export function exemptionsOf(resource: StackResource): DeclaredExemption | undefined {
+    if (declaredExemptions.has(resource)) return declaredExemptions.get(resource);
+    const props = guardResource(resource).props;
+    const annotations = known(() => props.metadata?.annotations, undefined);
+    let declared: DeclaredExemption | undefined;
+    const value = typeof annotations === "object" && annotations !== null ? known(() => annotations[EXEMPT_ANNOTATION], undefined) : undefined;
+    if (value !== undefined && value !== null) {
+        let reason: unknown;
+        let reasonKnown = true;
+        try {
+            reason = annotations[EXEMPT_REASON_ANNOTATION];
+        } catch (err) {
+            if (!(err instanceof UnknownValue)) throw err;
+            reasonKnown = false;
+        }
+        declared = {
+            policies: typeof value === "string" ? [...new Set(value.split(",").map((p) => p.trim()).filter(Boolean))] : [],
+            ...(typeof value === "string" ? {} : { invalid: value }),
+            reason: typeof reason === "string" ? reason.trim() : "",
+            reasonKnown,
+        };
+    }
+    declaredExemptions.set(resource, declared);
+    return declared;
+}
+
+/** Is the object exempt from this policy? Only with a reason, and never from `exemption-reason`. */
+export function isExempt(resource: StackResource | undefined, policy: string): boolean {
+    if (!resource || policy === EXEMPTION_POLICY) return false;
+    const declared = exemptionsOf(resource);
+    return declared !== undefined && declared.reason !== "" && declared.policies.includes(policy);
+}
+
+/** One exemption an object declares (with a reason), and how many findings it removed from the report. */
+export interface Exemption {
+    policy: string;
+    reason: string;
+    /** Findings of `policy` on this object that the exemption removed (0: it changed nothing, or the policy did not run). */
+    suppressed: number;
+    /** Their messages: what the policy would have said (SARIF lists them as suppressed results). */
+    findings: string[];
+    urn?: string;
+    type?: string;
+    kind?: string;
+    name?: string;
+    namespace?: string;
+    file?: string;
+}
+
+/** Where a finding or an exemption is: the object (kind, name, namespace) or the resource (name), and its file. */
+function locate(r: StackResource | undefined, kube: KubeIndex) {
+    if (!r) return {};
+    return {
+        urn: r.urn, type: r.type,
+        ...(kube.isObject(r)
+            ? { kind: String(r.props.kind), name: known(() => r.props.metadata?.name, undefined), namespace: known(() => kube.namespaceOf(r.props), undefined) }
+            : { name: r.name }),
+        ...(r.file ? { file: r.file } : {}),
+    };
+}
+
+/** Evaluates the policies over one stack's resources (or one set of YAML documents); exempted findings are left out. */
 export function evaluate(policies: PolicyDefinition<any>[], resources: StackResource[], config: PackConfig = {}): Violation[] {
+    return evaluateReport(policies, resources, config).violations;
+}
+
+/**
+ * `evaluate()`, and every exemption the resources declare with a reason (in resource order, then in
+ * the order the annotation names the policies), each with the number of findings it removed.
+ */
+export function evaluateReport(policies: PolicyDefinition<any>[], resources: StackResource[], config: PackConfig = {}): { violations: Violation[]; exemptions: Exemption[] } {
     const guarded = resources.map(guardResource);
     const kube = new KubeIndex(guarded);
     const violations: Violation[] = [];
+    // Messages of the findings removed, by the exempted object's URN and the policy.
+    const suppressed = new Map<string, string[]>();
     for (const policy of policies) {
         const level = enforcementLevelOf(policy.name, config);
         if (level === "disabled") continue;
@@ -156,7 +252,8 @@ export function evaluate(policies: PolicyDefinition<any>[], resources: StackReso
         let findings: Finding[];
         try {
             findings = isObjectPolicy(policy)
-                ? resources.flatMap((r) => checkResource(policy, r, properties))
+                // A resource policy's finding is about the resource it judged unless it names another.
+                ? resources.flatMap((r) => checkResource(policy, r, properties).map((f) => (f.resource ? f : { ...f, resource: r })))
                 : checkStack(policy, guarded, properties, kube);
         } catch (err) {
             if (!(err instanceof UnknownValue)) throw err;
@@ -166,19 +263,29 @@ export function evaluate(policies: PolicyDefinition<any>[], resources: StackReso
         }
         for (const finding of findings) {
             const r = finding.resource;
-            const object = r && kube.isObject(r);
+            if (r && isExempt(r, policy.name)) {
+                const key = `${r.urn}\n${policy.name}`;
+                if (!suppressed.has(key)) suppressed.set(key, []);
+                suppressed.get(key)!.push(finding.message);
+                continue;
+            }
             violations.push({
                 policy: policy.name,
                 enforcementLevel: level === "advisory" ? "advisory" : "mandatory",
                 severity: policy.severity,
                 message: finding.message,
-                ...(r ? { urn: r.urn, type: r.type } : {}),
-                ...(r && object
-                    ? { kind: String(r.props.kind), name: known(() => r.props.metadata?.name, undefined), namespace: known(() => kube.namespaceOf(r.props), undefined) }
-                    : r ? { name: r.name } : {}),
-                ...(r?.file ? { file: r.file } : {}),
+                ...locate(r, kube),
             });
         }
     }
-    return violations;
+    const exemptions: Exemption[] = [];
+    for (const r of guarded) {
+        const declared = exemptionsOf(r);
+        if (!declared || declared.reason === "") continue;
+        for (const policy of declared.policies) {
+            const findings = suppressed.get(`${r.urn}\n${policy}`) ?? [];
+            exemptions.push({ policy, reason: declared.reason, suppressed: findings.length, findings, ...locate(r, kube) });
+        }
+    }
+    return { violations, exemptions };
 }

@@ -4,7 +4,7 @@
  * a workload, which PDBs and NetworkPolicies select its pods, which ServiceAccount it runs as).
  */
 import type { StackResource } from "./framework";
-import { known, knownItems } from "./unknowns";
+import { known, knownItems, UnknownValue } from "./unknowns";
 
 export type KubeObject = Record<string, any>;
 
@@ -47,12 +47,17 @@ export function podAnnotationsOf(obj: KubeObject): Record<string, string> {
     return obj.spec?.template?.metadata?.annotations ?? {};
 }
 
-/** The pod's containers; in a preview, the known ones (an init container whose restartPolicy is unknown counts as a plain init container: no probes asked). */
+/**
+ * The pod's containers; in a preview, the known ones (an init container whose restartPolicy is unknown counts
+ * as a plain init container: no probes asked). An entry that is not a mapping is no container (the API server
+ * rejects it): left out, so that no rule trips over it.
+ */
 export function containersOf(spec: Record<string, any> | undefined): ContainerRef[] {
     if (!spec) return [];
-    const init = knownItems<any>(() => spec.initContainers)
+    const isContainer = (c: unknown) => typeof c === "object" && c !== null && !Array.isArray(c);
+    const init = knownItems<any>(() => spec.initContainers).filter(isContainer)
         .map((c): ContainerRef => ({ container: c, role: known(() => c?.restartPolicy === "Always", false) ? "sidecar" : "init" }));
-    const app = knownItems<any>(() => spec.containers).map((c): ContainerRef => ({ container: c, role: "app" }));
+    const app = knownItems<any>(() => spec.containers).filter(isContainer).map((c): ContainerRef => ({ container: c, role: "app" }));
     return [...init, ...app];
 }
 
@@ -95,6 +100,60 @@ export function scaled(value: number | string | undefined, total: number): numbe
     return Number.isFinite(n) ? n : undefined;
 }
 
+/**
+ * Label syntax as the API server validates it (kubernetes/apimachinery@v0.36.3:pkg/api/validate/content/kube.go,
+ * IsLabelKey and IsLabelValue): a value is empty or at most 63 alphanumerics, `-`, `_`, `.`, starting and
+ * ending alphanumeric; a key is such a name, optionally after a DNS-subdomain prefix and `/`.
+ */
+const LABEL_NAME = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Why a label value is rejected, else undefined. */
+export function labelValueProblem(value: unknown): string | undefined {
+    if (typeof value !== "string") return `is ${JSON.stringify(value) ?? String(value)}, not a string (quote it)`;
+    if (value.length > 63) return `is ${value.length} characters long (at most 63)`;
+    return LABEL_NAME.test(value) ? undefined : "must be empty or alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric";
+}
+
+/** Why a label key is rejected, else undefined. */
+export function labelKeyProblem(key: string): string | undefined {
+    const parts = key.split("/");
+    if (parts.length > 2) return "has more than one '/'";
+    const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
+    if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) return `has prefix "${prefix}", not a DNS subdomain`;
+    if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) return `has name "${name}": 1 to 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`;
+    return undefined;
+}
+
+/**
+ * Why a label selector cannot be evaluated, as LabelSelectorAsSelector and labels.NewRequirement reject it
+ * (kubernetes/apimachinery@v0.36.3:pkg/apis/meta/v1/helpers.go, pkg/labels/selector.go), else undefined.
+ */
+export function selectorProblem(selector: unknown): string | undefined {
+    if (typeof selector !== "object" || selector === null || Array.isArray(selector)) return "is not a mapping";
+    const { matchLabels = {}, matchExpressions = [] } = selector as Record<string, any>;
+    if (matchLabels !== null && (typeof matchLabels !== "object" || Array.isArray(matchLabels))) return "matchLabels is not a mapping";
+    if (matchExpressions !== null && !Array.isArray(matchExpressions)) return "matchExpressions is not a list";
+    for (const [k, v] of Object.entries(matchLabels ?? {})) {
+        const problem = labelKeyProblem(k) ?? (labelValueProblem(v) && `value ${labelValueProblem(v)}`);
+        if (problem) return `matchLabels ${k} ${problem}`;
+    }
+    for (const e of matchExpressions ?? []) {
+        const values = Array.isArray(e?.values) ? e.values : [];
+        switch (e?.operator) {
+            case "In": case "NotIn":
+                if (values.length === 0) return `expression on ${e.key}: ${e.operator} needs at least one value`;
+                break;
+            case "Exists": case "DoesNotExist":
+                if (values.length > 0) return `expression on ${e.key}: ${e.operator} takes no values`;
+                break;
+            default:
+                return `expression on ${e?.key}: operator ${JSON.stringify(e?.operator)} is not In, NotIn, Exists or DoesNotExist`;
+        }
+    }
+    return undefined;
+}
+
 /** An object and its place in its kind's list: candidates are judged in the order a scan would meet them. */
 interface Entry {
     r: StackResource;
@@ -115,6 +174,28 @@ function probe<T>(read: () => T): T | typeof UNSURE {
     } catch {
         return UNSURE;
     }
+}
+
+/**
+ * The items `matches` accepts, in order. An item whose predicate touches an unknown is left out; if
+ * nothing matched, that first UnknownValue is thrown: a match is certain, an absence is not.
+ */
+function certain(items: readonly StackResource[], matches: (o: StackResource) => boolean, firstOnly = false): StackResource[] {
+    const found: StackResource[] = [];
+    let unknown: UnknownValue | undefined;
+    for (const o of items) {
+        try {
+            if (matches(o)) {
+                found.push(o);
+                if (firstOnly) return found;
+            }
+        } catch (err) {
+            if (!(err instanceof UnknownValue)) throw err;
+            unknown ??= err;
+        }
+    }
+    if (found.length === 0 && unknown) throw unknown;
+    return found;
 }
 
 /** Parts of a lookup key; NUL keeps `a`+`b=c` apart from `a=b`+`c` (a collision would only add a candidate). */
@@ -367,6 +448,87 @@ export class KubeIndex {
         const matches = (s: StackResource) => s.props.metadata?.name === name && this.namespaceOf(s.props) === namespace;
         if (typeof namespace !== "string" || typeof name !== "string") return this.ofKind("ServiceAccount").find(matches);
         return this.byName("ServiceAccount").candidates([keyOf(namespace, name)]).find(matches);
+    }
+
+    /**
+     * The objects of `kind` named `name` in `namespace`. What is found is certain; when nothing is but an
+     * object whose name or namespace a preview cannot know might be it, throws that UnknownValue (the
+     * caller skips what asked).
+     */
+    named(kind: string, namespace: string, name: string): StackResource[] {
+        // The namespace first: an object whose name is unknown but whose namespace is another is not a candidate.
+        const matches = (o: StackResource) => this.namespaceOf(o.props) === namespace && o.props.metadata?.name === name;
+        return certain(this.byName(kind).candidates([keyOf(namespace, name)]), matches);
+    }
+
+    /** Namespaces that hold any object of the stack, or are declared by a Namespace object (known ones only). */
+    presentNamespaces(): ReadonlySet<string> {
+        if (!this.namespaces) {
+            const present = new Set<string>();
+            for (const o of this.objects) {
+                const ns = probe(() => (o.props.kind === "Namespace" ? o.props.metadata?.name : o.props.metadata?.namespace));
+                if (typeof ns === "string") present.add(ns);
+            }
+            this.namespaces = present;
+        }
+        return this.namespaces;
+    }
+    private namespaces?: Set<string>;
+
+    /**
+     * Does `selector` (`{matchLabels, matchExpressions}`; `{}` selects all) select the pods of any workload
+     * (Pod or pod template: WORKLOAD_KINDS) in `namespace`? Workloads are filed by namespace, label key and
+     * label pair, so a query reads the fewest a selector term allows. A match found is certain; when none
+     * is but a workload whose namespace or labels a preview cannot know might match, throws that UnknownValue.
+     */
+    selectsAnyPod(namespace: string, selector: Record<string, any>): boolean {
+        const index = this.podIndex();
+        const list = (...parts: string[]) => index.keyed.get(keyOf(namespace, ...parts)) ?? [];
+        // The smallest candidate set any one term of the selector allows (each term must hold for a match).
+        let candidates = list();
+        const consider = (c: StackResource[]) => {
+            if (c.length < candidates.length) candidates = c;
+        };
+        for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (typeof v === "string") consider(list("=", k, v));
+        for (const e of selector.matchExpressions ?? []) {
+            if (e?.operator === "Exists") consider(list("?", e.key));
+            if (e?.operator === "In" && Array.isArray(e.values)) consider([...new Set<StackResource>(e.values.flatMap((v: unknown) => (typeof v === "string" ? list("=", e.key, v) : [])))]);
+        }
+        const matches = (w: StackResource) => this.namespaceOf(w.props) === namespace && selects(selector, podLabelsOf(w.props));
+        return certain([...candidates, ...index.unsure], matches, true).length > 0;
+    }
+
+    private pods?: { keyed: Map<string, StackResource[]>; unsure: StackResource[] };
+
+    private podIndex(): { keyed: Map<string, StackResource[]>; unsure: StackResource[] } {
+        if (this.pods) return this.pods;
+        const keyed = new Map<string, StackResource[]>();
+        const unsure: StackResource[] = [];
+        const file = (key: string, w: StackResource) => {
+            const list = keyed.get(key);
+            if (list) list.push(w);
+            else keyed.set(key, [w]);
+        };
+        for (const w of this.workloads) {
+            const ns = probe(() => this.namespaceOf(w.props));
+            const labels = probe(() => podLabelsOf(w.props));
+            if (ns === UNSURE || labels === UNSURE) {
+                unsure.push(w);
+                continue;
+            }
+            if (typeof ns !== "string") continue; // a namespace that is not a string is no queried one
+            const entries = probe(() => stringEntries(labels));
+            if (entries === UNSURE || entries === undefined) {
+                unsure.push(w); // labels of an odd shape: only the predicate can tell
+                continue;
+            }
+            file(keyOf(ns), w);
+            for (const [k, v] of entries) {
+                file(keyOf(ns, "?", k), w);
+                file(keyOf(ns, "=", k, v), w);
+            }
+        }
+        return (this.pods = { keyed, unsure });
     }
 
     /**

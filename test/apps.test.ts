@@ -38,7 +38,7 @@ test("a rolling service: zero-downtime Deployment, HPA, PDB, Service, HTTPRoute,
     assert.ok(c.startupProbe);
     assert.equal(c.lifecycle.preStop.sleep.seconds, SHUTDOWN.preStopSeconds);
     assert.ok(pod.terminationGracePeriodSeconds > SHUTDOWN.preStopSeconds + SHUTDOWN.drainSeconds);
-    assert.deepEqual(c.resources, { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } }, "no CPU limit unless configured");
+    assert.deepEqual(c.resources, { requests: { cpu: "250m", memory: "256Mi", "ephemeral-storage": "128Mi" }, limits: { memory: "512Mi", "ephemeral-storage": "1Gi" } }, "no CPU limit unless configured; ephemeral storage at its defaults");
     assert.deepEqual(c.securityContext.capabilities, { drop: ["ALL"] });
     assert.equal(c.securityContext.readOnlyRootFilesystem, true);
     assert.equal(c.securityContext.allowPrivilegeEscalation, false);

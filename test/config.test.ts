@@ -105,6 +105,8 @@ const rules: Array<[string, Mutation, string | RegExp, string?]> = [
     ["missing memory limit", (v) => { delete api(v).resources.limits.memory; }, "eks-delivery:services[0].resources.limits.memory: is required"],
     ["memory limit below request", (v) => { api(v).resources.limits.memory = "128Mi"; }, 'eks-delivery:services[0].resources.limits.memory: "128Mi" is less than the request "256Mi"'],
     ["cpu limit below request", (v) => { api(v).resources.limits.cpu = "100m"; }, 'eks-delivery:services[0].resources.limits.cpu: "100m" is less than the request "250m"'],
+    ["ephemeral-storage limit below its default request", (v) => { api(v).resources.limits.ephemeralStorage = "64Mi"; }, 'eks-delivery:services[0].resources.limits.ephemeralStorage: "64Mi" is less than the request "128Mi"'],
+    ["ephemeral-storage request not a quantity", (v) => { api(v).resources.requests.ephemeralStorage = "lots"; }, 'eks-delivery:services[0].resources.requests.ephemeralStorage: "lots" is not a Kubernetes quantity'],
     ["unknown strategy", (v) => { api(v).strategy = "canary"; }, 'eks-delivery:services[0].strategy: "canary" is not one of rolling, blue-green'],
     ["invalid host", (v) => { api(v).host = "not a host"; }, 'eks-delivery:services[0].host: "not a host" is not a DNS host name'],
     ["invalid secret name", (v) => { api(v).secrets = ["bad secret!"]; }, 'eks-delivery:services[0].secrets[0]: "bad secret!" is not a Secrets Manager secret name'],
@@ -331,6 +333,8 @@ test("service defaults: probes, replicas, cpu target, rolling, no secrets", () =
     assert.equal(api.strategy, "rolling");
     assert.deepEqual(api.secrets, []);
     assert.equal(api.resources.requests.cpu, "1", "numeric quantities are normalised to strings");
+    assert.equal(api.resources.requests.ephemeralStorage, "128Mi");
+    assert.equal(api.resources.limits.ephemeralStorage, "1Gi");
 });
 
 test("add-on toggles and overrides that the charts accept pass, and decide what is installed", async () => {

@@ -7,6 +7,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "child_process";
 import * as path from "path";
 import { EmulatedCloud } from "../tools/plan/emulatedCloud";
 import { one, ofType, plan, stackValues } from "./support";
@@ -90,4 +91,12 @@ test("resources with no ARN in the provider get none here", () => {
         ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", { role: "r", policyArn: "a" }], ["aws:ecr/lifecyclePolicy:LifecyclePolicy", { repository: "r" }]] as const) {
         assert.equal(emulate(type, "x", inputs).state.arn, undefined, type);
     }
+});
+
+test("a registration the cloud refuses fails the run even when nothing awaits the resource (as the engine fails the update)", () => {
+    // In a child: the SDK also rejects the refused resource's outputs, which node:test would pin on this test.
+    const script = `require("./test/support").planComponent(() => { new (require("@pulumi/aws").ecr.LifecyclePolicy)("bad", { repository: "r", policy: "{}" }); })
+        .then(() => console.log("planned"), (err) => console.log("refused: " + err.message));`;
+    const run = spawnSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: path.resolve(__dirname, ".."), encoding: "utf8" });
+    assert.match(run.stdout, /^refused: aws:ecr\/lifecyclePolicy:LifecyclePolicy "bad": InvalidParameterException/m, run.stdout + run.stderr);
 });

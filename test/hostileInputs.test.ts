@@ -87,6 +87,9 @@ interface Case {
 const at = (where: string) => (args: string[]) => new RegExp(`${escape(args[args.length - 1])}${escape(where)}`);
 const doc = (name: string, content: string | Buffer, where: string): Case => ({ name, args: () => [file(content)], expect: at(where) });
 const flag = (name: string, args: string[], message: RegExp): Case => ({ name, args: () => args, expect: () => message });
+/** `npm run policy -- -` with this on stdin (bytes, or a file opened for it); the line is the whole of stderr. */
+const stdinCase = (name: string, stdin: () => string | Buffer | number, message: RegExp, args = () => ["-"]): Case =>
+    ({ name: `stdin ${name}`, args, stdin, expect: () => new RegExp(`^policy: ${message.source}`) });
 const configCase = (name: string, content: string | Buffer | null, message: RegExp): Case => ({
     name: `--config ${name}`, args: () => { const c = content === null ? path.join(dir(), "config.json") : file(content, "config.json"); return ["--config", c, file(JSON.stringify(deployment()))]; },
     expect: (args) => new RegExp(`--config ${escape(args[1])}${message.source}`),
@@ -266,6 +269,31 @@ const cases: Case[] = [
     { name: "--config a FIFO", args: () => ["--config", mkfifo(path.join(dir(), "config.json")), "x.yaml"], expect: (a) => new RegExp(`--config ${escape(a[1])}: is a FIFO, not a regular file`) },
     { name: "--config /dev/null", args: () => ["--config", "/dev/null", "x.yaml"], expect: () => /--config \/dev\/null: is a character device/ },
     { name: "--config a folder", args: () => ["--config", dir(), "x.yaml"], expect: (a) => new RegExp(`--config ${escape(a[1])}: is a directory, not a regular file`) },
+    // npm run policy: the flags of the report (--format, --fail-on, --kubernetes-version) and stdin (-).
+    flag("--format bogus", ["--format", "bogus", "x.yaml"], /^policy: --format "bogus" is not one of text, json, sarif$/),
+    flag("--format empty", ["--format", "", "x.yaml"], /^policy: --format "" is not one of text, json, sarif$/),
+    flag("--format given twice", ["--format", "json", "--format", "text", "x.yaml"], /^policy: --format is given twice$/),
+    flag("--json with --format sarif", ["--json", "--format", "sarif", "x.yaml"], /^policy: --json and --format sarif disagree \(--json is --format json\)$/),
+    flag("--list with --format sarif", ["--list", "--format", "sarif"], /^policy: --list is text or json, not --format sarif$/),
+    flag("--fail-on bogus", ["--fail-on", "bogus", "x.yaml"], /^policy: --fail-on "bogus" is not one of critical, high, medium, low, none$/),
+    flag("--fail-on in capitals", ["--fail-on", "HIGH", "x.yaml"], /^policy: --fail-on "HIGH" is not one of critical, high, medium, low, none$/),
+    flag("--fail-on without a value", ["x.yaml", "--fail-on"], /^policy: Option '--fail-on <value>' argument missing/),
+    flag("--kubernetes-version 1", ["--kubernetes-version", "1", "x.yaml"], /^policy: --kubernetes-version "1" is not a Kubernetes version like 1\.31 \(MAJOR\.MINOR\)$/),
+    flag("--kubernetes-version with a patch", ["--kubernetes-version", "1.33.2", "x.yaml"], /^policy: --kubernetes-version "1\.33\.2" is not a Kubernetes version like 1\.31/),
+    flag("--kubernetes-version with a v", ["--kubernetes-version", "v1.33", "x.yaml"], /^policy: --kubernetes-version "v1\.33" is not a Kubernetes version/),
+    flag("--kubernetes-version with a newline", ["--kubernetes-version", "1.33\n", "x.yaml"], /^policy: --kubernetes-version "1\.33\\n" is not a Kubernetes version/),
+    flag("--kubernetes-version given twice", ["--kubernetes-version", "1.33", "--kubernetes-version", "1.34", "x.yaml"], /^policy: --kubernetes-version is given twice$/),
+    flag("- given twice", ["-", "-"], /^policy: PATH - \(stdin\) is given twice: stdin is read once$/),
+    stdinCase("a directory", () => fs.openSync(dir(), "r"), /<stdin>: is a directory, not YAML text$/),
+    stdinCase("a terminal", () => fs.openSync("/dev/ptmx", "r+"), /-: stdin is a terminal; pipe YAML in/),
+    stdinCase("/dev/zero", () => fs.openSync("/dev/zero", "r"), /<stdin>: is 16\.0 MiB or more, above the 16 MiB limit per file$/),
+    stdinCase("16 MiB and a byte", () => Buffer.alloc(MAX_FILE_BYTES + 1, 0x20), /<stdin>: is 16\.0 MiB or more, above the 16 MiB limit per file$/),
+    stdinCase("invalid UTF-8", () => badUtf8("apiVersion: v1\nkind: Pod\nmetadata: {name: "), /<stdin>:3: invalid UTF-8 at byte 42 \(0xff\)$/),
+    stdinCase("UTF-16LE with a BOM", () => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("apiVersion: v1\nkind: Pod\n", "utf16le")]), /<stdin>: is UTF-16LE, not UTF-8/),
+    stdinCase("YAML that does not parse", () => "kind: Pod\nmetadata: [\n", /<stdin>:3: /),
+    stdinCase("not a Kubernetes object", () => "just: data\n", /<stdin>\[0\]: not a Kubernetes object \(no apiVersion\/kind\)$/),
+    stdinCase("a broken second document", () => `${JSON.stringify(deployment())}\n---\n${broken((_, c) => (c.env = "A=b"))}\n`, /<stdin>\[1\] spec\.template\.spec\.containers\[0\]\.env: is a string, not a list$/),
+    stdinCase("and a missing file", () => JSON.stringify(deployment()), /.*nothing\.yaml: no such file or directory$/, () => ["-", path.join(dir(), "nothing.yaml")]),
     // npm run plan --config: special files and paths.
     planConfig("a FIFO", () => mkfifo(path.join(dir(), "Pulumi.x.yaml")), ": is a FIFO, not a regular file"),
     planConfig("a socket", () => socket(path.join(dir(), "Pulumi.x.yaml")), ": is a socket, not a regular file"),
@@ -471,7 +499,8 @@ test("what is not hostile still runs: a UTF-8 BOM, null fields, empty requests, 
 test("--help documents the exit codes and the input limits", async () => {
     const help = await run("tools/policy/cli.ts", ["--help"]);
     assert.equal(help.code, 0);
-    for (const line of [/^ {2}0 {2}no mandatory violation/m, /^ {2}1 {2}mandatory violations/m, /^ {2}2 {2}bad input/m, /^ {2}3 {2}internal error/m, /regular files only, 16 MiB per file, UTF-8/]) {
+    for (const line of [/^ {2}0 {2}no finding at or above --fail-on/m, /^ {2}1 {2}findings at or above --fail-on, or mandatory findings under --config/m, /^ {2}2 {2}bad input/m, /^ {2}3 {2}internal error/m,
+        /regular files only, 16 MiB per file, UTF-8/, /stdin the same \(a terminal is refused\)/, /^ {2}--fail-on critical\|high\|medium\|low\|none$/m, /score = 100 - 40 per critical - 20 per high - 10 per medium - 5 per low finding, at least 0/]) {
         assert.match(help.stdout, line);
     }
 });

@@ -7,7 +7,8 @@ import * as os from "os";
 import * as path from "path";
 import { PROJECT_ROOT } from "../config";
 import { parseStackFile } from "../config/stackFile";
-import { planJson } from "../tools/plan/plan";
+import { planFiles, planJson, planReport } from "../tools/plan/plan";
+import { policyResources, policyVerdicts } from "../tools/plan/planStack";
 import { plan, stackValues } from "./support";
 
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `eks-delivery-${prefix}-`));
@@ -152,4 +153,28 @@ test("plan.json records the options that change what an update does, as the engi
     // Just past the 300 s progress deadline: a stuck rollout fails with Kubernetes' reason, not Pulumi's timeout.
     assert.deepEqual(deployment.options?.customTimeouts, { create: "6m", update: "6m" });
     assert.ok(deployment.options?.dependsOn?.length, "rollouts wait for the platform");
+});
+
+test("the plan's policy report lists exemptions: policy-report.json and the printed report, with what each left out", async () => {
+    const dev = await plan(stackValues("dev"), "dev");
+    const files = (planned: typeof dev) => Object.fromEntries(planFiles(planned).map((f) => [f.file, f.content]));
+    assert.deepEqual(JSON.parse(files(dev)["policy-report.json"]).exemptions, [], "the project declares none");
+    assert.match(planReport(dev, "development"), /^Exemptions: none$/m);
+
+    // The program's api Deployment, as if it declared an exemption and had no memory limit: what the plan evaluates.
+    const resources = policyResources(dev.plan).map((r) => {
+        if (r.type !== "kubernetes:apps/v1:Deployment" || r.props.metadata?.name !== "api") return r;
+        const props = structuredClone(r.props);
+        props.metadata.annotations = { ...props.metadata.annotations, "eks-delivery.dev/exempt": "memory-limits", "eks-delivery.dev/exempt-reason": "load test, OPS-7" };
+        for (const c of props.spec.template.spec.containers) delete c.resources.limits;
+        return { ...r, props };
+    });
+    const exempted = { ...dev, ...policyVerdicts(resources, {}) };
+    assert.deepEqual(exempted.violations.filter((v) => v.policy === "memory-limits"), [], "the exempted findings are left out");
+    const report = JSON.parse(files(exempted)["policy-report.json"]);
+    assert.equal(report.exemptions.length, 1);
+    const [e] = report.exemptions;
+    assert.deepEqual([e.policy, e.reason, e.kind, e.name, e.suppressed], ["memory-limits", "load test, OPS-7", "Deployment", "api", e.findings.length]);
+    assert.ok(e.suppressed >= 1 && e.findings.every((m: string) => /has no memory limit/.test(m)), JSON.stringify(e));
+    assert.match(planReport(exempted, "development"), new RegExp(`^Exemptions: 1 \\(${e.suppressed} findings? left out\\)\n  - memory-limits on Deployment [\\w-]+/api: "load test, OPS-7" \\(${e.suppressed} left out\\)`, "m"));
 });

@@ -46,7 +46,7 @@ spec:
       containers:
         - name: shop
           image: ${ECR}/shop:v1.2.3@sha256:${"a".repeat(64)}
-          resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {memory: 256Mi}}
+          resources: {requests: {cpu: 100m, memory: 128Mi, ephemeral-storage: 64Mi}, limits: {memory: 256Mi}}
           readinessProbe: {httpGet: {path: /readyz, port: 8080}}
           livenessProbe: {httpGet: {path: /healthz, port: 8080}}
           lifecycle: {preStop: {sleep: {seconds: 10}}}
@@ -80,7 +80,7 @@ test("a well-formed service passes every policy", () => {
 test("sidecars need probes and resources; init containers need resources but no probes", () => {
     const withSidecar = good(`        - name: envoy
           image: ${ECR}/envoy:v1.30.0@sha256:${"b".repeat(64)}
-          resources: {requests: {cpu: 50m, memory: 64Mi}, limits: {memory: 128Mi}}
+          resources: {requests: {cpu: 50m, memory: 64Mi, ephemeral-storage: 16Mi}, limits: {memory: 128Mi}}
           lifecycle: {preStop: {sleep: {seconds: 10}}}
           securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}`);
     assert.deepEqual(flagged(docs(withSidecar)), ["liveness-probe", "readiness-probe"]);
@@ -90,7 +90,7 @@ test("sidecars need probes and resources; init containers need resources but no 
           image: ${ECR}/shop:v1.2.3@sha256:${"a".repeat(64)}
           securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
       containers:`);
-    assert.deepEqual(flagged(docs(withInit)), ["cpu-requests", "memory-limits", "memory-requests"], "no probes asked of an init container");
+    assert.deepEqual(flagged(docs(withInit)), ["cpu-requests", "ephemeral-storage-requests", "memory-limits", "memory-requests"], "no probes asked of an init container");
 
     const nativeSidecar = withInit.replace("        - name: migrate\n", "        - name: migrate\n          restartPolicy: Always\n");
     assert.ok(flagged(docs(nativeSidecar)).includes("readiness-probe"), "a native sidecar (restartPolicy: Always) serves: probes apply");
@@ -103,7 +103,10 @@ test("images: registry ports are not tags, digests pin, latest is refused, forei
     const image = (ref: string) => docs(good().replace(/image: \S+shop:v1\.2\.3@sha256:a+/, `image: ${ref}`));
     const imagePolicies = ["image-tag", "image-digest", "image-registry"];
     assert.deepEqual(flagged(image(`${ECR}/shop:v1.2.3`), imagePolicies), ["image-digest"]);
-    assert.deepEqual(flagged(image(`${ECR}/shop:latest@sha256:${"a".repeat(64)}`), imagePolicies), ["image-tag"]);
+    assert.deepEqual(flagged(image(`${ECR}/shop:latest@sha256:${"a".repeat(64)}`), imagePolicies), [], "the digest pins it, whatever the tag says");
+    assert.deepEqual(flagged(image(`${ECR}/shop@sha256:${"a".repeat(64)}`), imagePolicies), [], "a digest alone is the most precise reference");
+    assert.deepEqual(flagged(image(`${ECR}/shop:latest`), imagePolicies), ["image-digest", "image-tag"]);
+    assert.deepEqual(flagged(image(`${ECR}/shop`), imagePolicies), ["image-digest", "image-tag"], "neither tag nor digest");
     assert.deepEqual(flagged(image("registry.local:5000/shop"), imagePolicies), ["image-digest", "image-registry", "image-tag"], "port is not a tag");
     assert.deepEqual(flagged(image("registry.local:5000/shop:v1"), imagePolicies, { "image-registry": { allowedRegistries: ["registry.local:5000"] } }), ["image-digest"]);
 });
@@ -265,7 +268,7 @@ function nodeGroup(maxPods: number | undefined, opts: { prefixDelegation?: boole
 }
 
 test("capacity: pods beyond what t3.medium nodes address do not fit", () => {
-    const small = good().replace("requests: {cpu: 100m, memory: 128Mi}", "requests: {cpu: 10m, memory: 16Mi}").replace("maxReplicas: 6", "maxReplicas: 30");
+    const small = good().replace("requests: {cpu: 100m, memory: 128Mi,", "requests: {cpu: 10m, memory: 16Mi,").replace("maxReplicas: 6", "maxReplicas: 30");
     const at17 = capacityReport([...docs(small), ...nodeGroup(17)], loadInstanceCatalog(), 730);
     // 30 replicas + 1 surge + 2 CoreDNS = 33 pods; 2 nodes x (17 - 2 per-node system pods: aws-node, kube-proxy) = 30.
     assert.deepEqual([at17.peak.pods, at17.capacity.pods, at17.fits], [33, 30, false]);
@@ -369,7 +372,7 @@ test("capacity: Istio's sidecar counts on every pod of a namespace labelled isti
     assert.deepEqual([withAddon.peak.cpuMillicores - plain.peak.cpuMillicores, withAddon.peak.memoryMiB - plain.peak.memoryMiB], [3 * 200, 3 * 218]);
 
     // A proxy can push a pod over one node: 1700m fits the 1780m a t3.medium offers, 1700m + 100m does not.
-    const cpuHeavy = good().replace("requests: {cpu: 100m, memory: 128Mi}", "requests: {cpu: 1700m, memory: 128Mi}");
+    const cpuHeavy = good().replace("requests: {cpu: 100m, memory: 128Mi,", "requests: {cpu: 1700m, memory: 128Mi,");
     const manyNodes = nodeGroup(110).map((r) => r.type === "aws:eks/nodeGroup:NodeGroup" ? { ...r, props: { ...r.props, scalingConfig: { minSize: 1, desiredSize: 1, maxSize: 20 } } } : r);
     assert.deepEqual(capacityMessages([...docs(`${namespace("prod")}\n${cpuHeavy}`), ...manyNodes]), []);
     assert.deepEqual(capacityMessages([...docs(`${namespace("prod", MESHED)}\n${cpuHeavy}`), ...manyNodes]), ["pod prod/shop (Deployment, kubernetes) does not fit on one t3.medium node of nodes, " +
@@ -441,4 +444,223 @@ test("policies/README.md lists every policy as the definitions say (npm run poli
     const { README, renderReadme } = await import("../tools/policy/readme");
     const current = fs.readFileSync(README, "utf8");
     assert.equal(current, renderReadme(current), "run npm run policy:readme");
+});
+
+/** The messages of one policy over these resources. */
+const messages = (name: string, resources: StackResource[], config: PackConfig = {}) =>
+    evaluate(allPolicies.filter((p) => p.name === name), resources, config).map((v) => v.message);
+
+test("a PodDisruptionBudget without minAvailable or maxUnavailable is flagged by pdb-has-policy and covers nothing", () => {
+    const pdb = (spec: string) => docs(good().replace("spec: {maxUnavailable: 1, selector:", `spec: {${spec}selector:`));
+    const empty = pdb("");
+    assert.deepEqual(messages("pdb-has-policy", empty), ["PodDisruptionBudget prod/shop: sets neither minAvailable nor maxUnavailable: the disruption controller then expects no pods and allows no eviction"]);
+    assert.deepEqual(messages("pdb-required", empty), ["Deployment prod/shop: the PodDisruptionBudget selecting its pods (shop) sets neither minAvailable nor maxUnavailable"]);
+    assert.deepEqual(flagged(empty, ["pdb-allows-eviction", "pdb-within-hpa-min"]), [], "reported once, by pdb-has-policy");
+    assert.deepEqual(flagged(pdb("maxUnavailable: 1, "), ["pdb-has-policy", "pdb-required"]), []);
+    assert.deepEqual(flagged(pdb("minAvailable: 0, "), ["pdb-has-policy"]), [], "minAvailable 0 is a budget (allowing every eviction)");
+    // A second PDB that sets a budget covers the workload.
+    const second = `---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: shop-budget, namespace: prod}\nspec: {maxUnavailable: 1, selector: {matchLabels: {app.kubernetes.io/name: shop}}}`;
+    assert.deepEqual(flagged(docs(`${good().replace("spec: {maxUnavailable: 1, selector:", "spec: {selector:")}\n${second}`), ["pdb-required"]), []);
+});
+
+/** good() with its pod template's spec given affinity and constraints instead of its own spread. */
+const spread = (podSpec: string) => docs(good().replace(/      topologySpreadConstraints:\n(        - .*\n)+/, podSpec));
+const OWN = "{matchLabels: {app.kubernetes.io/name: shop}}";
+
+test("topology-spread: anti-affinity counts only when a term keeps the pods' own labels apart per node or zone", () => {
+    const affinity = (anti: string) => spread(`      affinity:\n        podAntiAffinity: ${anti}\n`);
+    const ts = (resources: StackResource[]) => messages("topology-spread", resources);
+    assert.deepEqual(ts(affinity("{}")), ["Deployment prod/shop: neither spreads its pods nor sets pod anti-affinity that keeps them apart: no term has topologyKey kubernetes.io/hostname or topology.kubernetes.io/zone and a labelSelector selecting the pods' own labels"]);
+    assert.deepEqual(ts(affinity(`{requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname, labelSelector: ${OWN}}]}`)), []);
+    assert.deepEqual(ts(affinity(`{preferredDuringSchedulingIgnoredDuringExecution: [{weight: 100, podAffinityTerm: {topologyKey: topology.kubernetes.io/zone, labelSelector: ${OWN}}}]}`)), []);
+    assert.equal(ts(affinity("{requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: other}}}]}")).length, 1, "another app's pods");
+    assert.equal(ts(affinity("{requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname}]}")).length, 1, "a null selector matches no pod");
+    assert.equal(ts(affinity(`{requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: topology.kubernetes.io/region, labelSelector: ${OWN}}]}`)).length, 1, "one region: nothing spread");
+    assert.equal(ts(affinity(`{requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname, namespaces: [other], labelSelector: ${OWN}}]}`)).length, 1, "pods of another namespace");
+    assert.equal(ts(affinity(`{requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname, labelSelector: {matchExpressions: [{key: app.kubernetes.io/name, operator: In}]}}]}`)).length, 1, "an invalid selector");
+    assert.deepEqual(ts(affinity(`{requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname, labelSelector: {matchExpressions: [{key: app.kubernetes.io/name, operator: Exists}]}}]}`)), []);
+    assert.deepEqual(ts(spread("")), ["Deployment prod/shop: neither spreads its pods nor sets pod anti-affinity"]);
+    // Constraints whose selector misses the pods exist (Polaris's check) but spread nothing: topology-spread-valid says so.
+    const foreign = spread("      topologySpreadConstraints:\n        - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: foo}}}\n");
+    assert.deepEqual(flagged(foreign, ["topology-spread", "topology-spread-valid"]), ["topology-spread-valid"]);
+});
+
+test("topology-spread-valid: what the API server rejects, and selectors that do not select the pods", () => {
+    const constraint = (c: string) => messages("topology-spread-valid", spread(`      topologySpreadConstraints:\n        - ${c}\n`));
+    const base = `maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: ${OWN}`;
+    assert.deepEqual(constraint(`{${base}}`), []);
+    assert.deepEqual(messages("topology-spread-valid", docs(good())), []);
+    assert.deepEqual(constraint(`{${base.replace("maxSkew: 1", "maxSkew: 0")}}`), ["Deployment prod/shop: topologySpreadConstraints[0] maxSkew 0 is not an integer >= 1"]);
+    assert.deepEqual(constraint(`{${base.replace("topologyKey: kubernetes.io/hostname", "topologyKey: ''")}}`), ["Deployment prod/shop: topologySpreadConstraints[0] has no topologyKey"]);
+    assert.deepEqual(constraint(`{${base.replace("DoNotSchedule", "Never")}}`), ['Deployment prod/shop: topologySpreadConstraints[0] whenUnsatisfiable "Never" is not DoNotSchedule or ScheduleAnyway']);
+    assert.deepEqual(constraint(`{${base.replace("DoNotSchedule", "ScheduleAnyway")}, minDomains: 2}`), ["Deployment prod/shop: topologySpreadConstraints[0] sets minDomains, which only DoNotSchedule allows"]);
+    assert.deepEqual(constraint(`{${base}, minDomains: 0}`), ["Deployment prod/shop: topologySpreadConstraints[0] minDomains 0 is not an integer >= 1"]);
+    assert.deepEqual(constraint(`{${base}, minDomains: 3}`), []);
+    assert.deepEqual(constraint(`{${base.replace(`, labelSelector: ${OWN}`, "")}}`), ["Deployment prod/shop: topologySpreadConstraints[0] has no labelSelector: it counts no pods and spreads nothing"]);
+    assert.match(constraint(`{${base.replace(OWN, "{matchLabels: {app: foo}}")}}`)[0], /labelSelector \{"matchLabels":\{"app":"foo"\}\} does not select the pods' own labels/);
+    assert.match(constraint(`{${base.replace(OWN, "{matchExpressions: [{key: app.kubernetes.io/name, operator: Equals, values: [shop]}]}")}}`)[0], /operator "Equals" is not In, NotIn, Exists or DoesNotExist/);
+    assert.match(constraint(`{${base}}\n        - {${base}}`)[0], /topologySpreadConstraints\[1\] repeats topologyKey kubernetes.io\/hostname with DoNotSchedule/);
+    // Every workload kind, Jobs included (kube-score's check is a pod check).
+    const job = docs(`apiVersion: batch/v1\nkind: Job\nmetadata: {name: once, namespace: prod}\nspec:\n  template:\n    metadata: {labels: {app: once}}\n    spec:\n      topologySpreadConstraints: [{maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway}]\n      containers: [{name: c, image: x}]`);
+    assert.equal(messages("topology-spread-valid", job).length, 1);
+});
+
+test("network-policy: a deny-all covers its directions, rules cover theirs, a direction declared bare beside other rules does not", () => {
+    const netpol = (spec: string) => docs(good().replace(/  policyTypes: \[Ingress, Egress\]\n  ingress: .*\n  egress: .*\n/, spec));
+    const np = (spec: string) => messages("network-policy", netpol(spec));
+    assert.deepEqual(np("  policyTypes: [Ingress, Egress]\n"), [], "deny-all: the strongest isolation");
+    assert.deepEqual(np("  policyTypes: [Ingress, Egress]\n  ingress: []\n  egress: []\n"), [], "empty rule lists are no rules");
+    assert.deepEqual(np("  egress: [{ports: [{port: 443}]}]\n  ingress: [{ports: [{port: 8080}]}]\n"), [], "policyTypes defaults to both when there are egress rules");
+    assert.deepEqual(np("  ingress: [{ports: [{port: 8080}]}]\n"), ["Deployment prod/shop: no NetworkPolicy with Egress rules, or denying all Egress, selects its pods"]);
+    assert.deepEqual(np("  egress: []\n"), ["Deployment prod/shop: no NetworkPolicy with Egress rules, or denying all Egress, selects its pods"], "no policyTypes, empty egress: Ingress only (a deny-all ingress)");
+    assert.deepEqual(np("  policyTypes: [Ingress, Egress]\n  ingress: [{ports: [{port: 8080}]}]\n"),
+        ["Deployment prod/shop: no NetworkPolicy with Egress rules, or denying all Egress, selects its pods (NetworkPolicy shop declares Egress without egress rules beside its other rules: write them, or deny Egress in a policy of its own)"]);
+    // The same isolation split in two: a deny-all Egress policy beside an Ingress allow-list.
+    const denyEgress = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-egress, namespace: prod}\nspec: {podSelector: {}, policyTypes: [Egress]}";
+    assert.deepEqual(messages("network-policy", docs(`${good().replace(/  policyTypes: \[Ingress, Egress\]\n  ingress: (.*)\n  egress: .*\n/, "  policyTypes: [Ingress]\n  ingress: $1\n")}\n${denyEgress}`)), []);
+    assert.deepEqual(np("  policyTypes: [Ingress]\n"), ["Deployment prod/shop: no NetworkPolicy with Egress rules, or denying all Egress, selects its pods"], "deny-all ingress covers Ingress only");
+});
+
+test("env-keys-unique: a name defined twice is flagged unless the later value extends the earlier, as the API server warns", () => {
+    const env = (list: string) => messages("env-keys-unique", docs(good().replace("          lifecycle:", `          env: ${list}\n          lifecycle:`)));
+    assert.deepEqual(env("[{name: A, value: '1'}, {name: B, value: '2'}]"), []);
+    assert.deepEqual(env("[{name: A, value: '1'}, {name: B, value: '2'}, {name: A, value: '3'}]"), ['Deployment prod/shop: container "shop" defines env A more than once (the last definition hides the earlier)']);
+    assert.deepEqual(env("[{name: PATH, value: /bin}, {name: PATH, value: '$(PATH):/app'}]"), [], "extends the earlier value");
+    assert.equal(env("[{name: PATH, value: /bin}, {name: PATH, value: '$(PATH)'}]").length, 1, "X=$(X) adds nothing");
+    assert.equal(env("[{name: A, value: '$(A)x'}, {name: A, valueFrom: {secretKeyRef: {name: s, key: k}}}]").length, 1, "a valueFrom replaces");
+    const twoContainers = good().replace("      containers:\n", "      initContainers:\n        - {name: init, image: x, env: [{name: A, value: '1'}]}\n      containers:\n")
+        .replace("          lifecycle:", "          env: [{name: A, value: '2'}]\n          lifecycle:");
+    assert.deepEqual(messages("env-keys-unique", docs(twoContainers)), [], "per container");
+});
+
+test("valid-labels: keys and values as the API server validates them, on the object and its pod templates", () => {
+    const labelled = (yaml: string) => messages("valid-labels", docs(yaml));
+    const at = (labels: string) => labelled(good().replace("metadata: {name: shop, namespace: prod, labels: {app.kubernetes.io/name: shop}}", `metadata: {name: shop, namespace: prod, labels: ${labels}}`));
+    assert.deepEqual(labelled(good()), []);
+    assert.deepEqual(at(`{a: '${"x".repeat(63)}', empty: '', v: 1.2.3_rc-1}`), []);
+    assert.deepEqual(at(`{a: '${"x".repeat(64)}'}`), [`Deployment prod/shop: metadata.labels a value "${"x".repeat(64)}" is 64 characters long (at most 63)`]);
+    assert.deepEqual(at("{version: 1.2.3+build}"), ['Deployment prod/shop: metadata.labels version value "1.2.3+build" must be empty or alphanumerics, \'-\', \'_\' or \'.\', starting and ending with an alphanumeric']);
+    assert.match(at("{a: -x}")[0], /metadata\.labels a value "-x" must be/);
+    assert.match(at("{replicas: 3}")[0], /metadata\.labels replicas value 3 is 3, not a string \(quote it\)/);
+    assert.match(at("{Example.com/x: y}")[0], /metadata\.labels Example\.com\/x has prefix "Example\.com", not a DNS subdomain/);
+    assert.match(at("{a/b/c: y}")[0], /has more than one '\/'/);
+    const template = labelled(good().replace("    metadata: {labels: {app.kubernetes.io/name: shop}}", "    metadata: {labels: {app.kubernetes.io/name: shop, branch: feature/x}}"));
+    assert.deepEqual(template, ['Deployment prod/shop: spec.template.metadata.labels branch value "feature/x" must be empty or alphanumerics, \'-\', \'_\' or \'.\', starting and ending with an alphanumeric']);
+    const cron = labelled("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c, namespace: prod}\nspec:\n  jobTemplate:\n    metadata: {labels: {a: 'b c'}}\n    spec:\n      template:\n        metadata: {labels: {d: 'e?'}}\n        spec: {containers: [{name: c, image: x}]}");
+    assert.equal(cron.length, 1);
+    assert.match(cron[0], /spec\.jobTemplate\.metadata\.labels a value "b c".*; spec\.jobTemplate\.spec\.template\.metadata\.labels d value "e\?"/);
+    assert.match(labelled("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: prod, labels: {a: 'x y'}}")[0], /^ConfigMap prod\/c: metadata\.labels a value/, "every object");
+});
+
+test("selector-matches-template: the selector must be valid, non-empty and select the template's labels, as Kubernetes evaluates it", () => {
+    const sel = (selector: string, labels = "{app.kubernetes.io/name: shop, tier: web}") => messages("selector-matches-template",
+        docs(good().replace("  selector: {matchLabels: {app.kubernetes.io/name: shop}}", `  selector: ${selector}`).replace("    metadata: {labels: {app.kubernetes.io/name: shop}}", `    metadata: {labels: ${labels}}`)));
+    assert.deepEqual(sel("{matchLabels: {app.kubernetes.io/name: shop}}"), []);
+    assert.deepEqual(sel("{matchLabels: {app.kubernetes.io/name: shop, tier: api}}"),
+        ['Deployment prod/shop: spec.selector {"matchLabels":{"app.kubernetes.io/name":"shop","tier":"api"}} does not select its pod template\'s labels {"app.kubernetes.io/name":"shop","tier":"web"}']);
+    assert.deepEqual(sel("{matchExpressions: [{key: tier, operator: In, values: [web, api]}]}"), []);
+    assert.equal(sel("{matchExpressions: [{key: tier, operator: NotIn, values: [web]}]}").length, 1);
+    assert.deepEqual(sel("{matchExpressions: [{key: canary, operator: NotIn, values: ['true']}]}"), [], "NotIn: an absent label is not in the set");
+    assert.deepEqual(sel("{matchExpressions: [{key: tier, operator: Exists}, {key: canary, operator: DoesNotExist}]}"), []);
+    assert.equal(sel("{matchExpressions: [{key: tier, operator: DoesNotExist}]}").length, 1);
+    assert.deepEqual(sel("{}"), ["Deployment prod/shop: has an empty spec.selector (the API server refuses it: it would select every pod of the namespace)"]);
+    assert.deepEqual(sel("{matchExpressions: [{key: tier, operator: In, values: []}]}"), ["Deployment prod/shop: has an invalid spec.selector: expression on tier: In needs at least one value"]);
+    assert.deepEqual(sel("{matchExpressions: [{key: tier, operator: Exists, values: [web]}]}"), ["Deployment prod/shop: has an invalid spec.selector: expression on tier: Exists takes no values"]);
+    assert.deepEqual(messages("selector-matches-template", docs(good().replace("  selector: {matchLabels: {app.kubernetes.io/name: shop}}\n", ""))), ["Deployment prod/shop: has no spec.selector (required in apps/v1)"]);
+    const daemonSet = docs("apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent, namespace: prod}\nspec:\n  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agnet}}\n    spec: {containers: [{name: a, image: x}]}");
+    assert.equal(messages("selector-matches-template", daemonSet).length, 1);
+});
+
+test("ephemeral storage: requests on every container; limits only when the stack asks for them", () => {
+    const noRequest = docs(good().replace(", ephemeral-storage: 64Mi}", "}"));
+    assert.deepEqual(messages("ephemeral-storage-requests", noRequest), ['Deployment prod/shop: container "shop" has no ephemeral-storage request']);
+    assert.deepEqual(messages("ephemeral-storage-limits", docs(good())), [], "off by default");
+    assert.deepEqual(messages("ephemeral-storage-limits", docs(good()), { "ephemeral-storage-limits": { required: true } }), ['Deployment prod/shop: container "shop" has no ephemeral-storage limit']);
+    assert.deepEqual(messages("ephemeral-storage-limits", docs(good().replace("limits: {memory: 256Mi}", "limits: {memory: 256Mi, ephemeral-storage: 1Gi}")), { "ephemeral-storage-limits": { required: true } }), []);
+});
+
+test("probes-differ: identical once Kubernetes' defaults are filled in, whatever the key order", () => {
+    const probes = (readiness: string, liveness: string) => messages("probes-differ",
+        docs(good().replace("readinessProbe: {httpGet: {path: /readyz, port: 8080}}", `readinessProbe: ${readiness}`).replace("livenessProbe: {httpGet: {path: /healthz, port: 8080}}", `livenessProbe: ${liveness}`)));
+    assert.equal(probes("{httpGet: {path: /healthz, port: 8080}}", "{httpGet: {port: 8080, path: /healthz}}").length, 1, "key order");
+    assert.equal(probes("{httpGet: {path: /healthz, port: 8080}, periodSeconds: 10}", "{httpGet: {path: /healthz, port: 8080}}").length, 1, "periodSeconds 10 is the default");
+    assert.deepEqual(probes("{httpGet: {path: /healthz, port: 8080}}", "{httpGet: {path: /healthz, port: 8080}, failureThreshold: 6}"), [], "a slower liveness on the same endpoint");
+});
+
+/**
+ * kube-score's checks at v1.20.0, in README_CHECKS.md's order (zegl/kube-score@v1.20.0:README_CHECKS.md, generated
+ * by hack/generate-list-docs.py from the checks registered under score/).
+ */
+const KUBE_SCORE_CHECKS = [
+    "deployment-strategy", "deployment-replicas", "ingress-targets-service", "cronjob-has-deadline", "cronjob-restartpolicy",
+    "container-resources", "container-resource-requests-equal-limits", "container-cpu-requests-equal-limits", "container-memory-requests-equal-limits",
+    "container-image-tag", "container-image-pull-policy", "container-ephemeral-storage-request-and-limit", "container-ephemeral-storage-request-equals-limit",
+    "container-ports-check", "environment-variable-key-duplication", "statefulset-has-poddisruptionbudget", "deployment-has-poddisruptionbudget",
+    "poddisruptionbudget-has-policy", "pod-networkpolicy", "networkpolicy-targets-pod", "pod-probes", "pod-probes-identical",
+    "container-security-context-user-group-id", "container-security-context-privileged", "container-security-context-readonlyrootfilesystem",
+    "container-seccomp-profile", "service-targets-pod", "service-type", "stable-version", "deployment-has-host-podantiaffinity",
+    "statefulset-has-host-podantiaffinity", "deployment-targeted-by-hpa-does-not-have-replicas-configured", "statefulset-has-servicename",
+    "deployment-pod-selector-labels-match-template-metadata-labels", "statefulset-pod-selector-labels-match-template-metadata-labels",
+    "label-values", "horizontalpodautoscaler-has-target", "horizontalpodautoscaler-replicas", "pod-topology-spread-constraints",
+];
+
+/** The rows of policies/README.md's kube-score table: id, the policies it names, the note. */
+async function kubeScoreTable(): Promise<Array<{ id: string; policies: string[]; note: string }>> {
+    const fs = await import("fs");
+    const path = await import("path");
+    const readme = fs.readFileSync(path.join(__dirname, "..", "policies", "README.md"), "utf8");
+    const start = readme.indexOf("## kube-score's 39 checks");
+    assert.ok(start >= 0, "policies/README.md has a section \"## kube-score's 39 checks\"");
+    const next = readme.indexOf("\n## ", start + 1);
+    const section = readme.slice(start, next < 0 ? undefined : next);
+    const rows = section.split("\n").filter((l) => l.startsWith("| `"));
+    return rows.map((row) => {
+        const cells = row.split(" | ").map((c) => c.replace(/^\|\s*|\s*\|$/g, "").trim());
+        assert.equal(cells.length, 3, `a row of three cells: ${row}`);
+        const id = /^`([a-z0-9-]+)`$/.exec(cells[0])?.[1];
+        assert.ok(id, `the first cell is one kube-score id in backticks: ${row}`);
+        return { id, policies: [...cells[1].matchAll(/`([a-z0-9-]+)`/g)].map((m) => m[1]), note: cells[2] };
+    });
+}
+
+test("policies/README.md answers each of kube-score's 39 checks with a policy or a reason, and every kube-score tag is a real check", async () => {
+    assert.equal(new Set(KUBE_SCORE_CHECKS).size, 39);
+    const table = await kubeScoreTable();
+    const ids = table.map((r) => r.id);
+    assert.equal(new Set(ids).size, ids.length, "each check once");
+    assert.deepEqual([...ids].sort(), [...KUBE_SCORE_CHECKS].sort());
+    const names = new Set(allPolicies.map((p) => p.name));
+    for (const row of table) {
+        for (const policy of row.policies) assert.ok(names.has(policy), `${row.id}: policy ${policy} is not in the pack`);
+        assert.ok(row.policies.length > 0 || row.note.length > 20, `${row.id}: no policy, so the note must say why`);
+    }
+    for (const p of allPolicies) {
+        for (const tag of p.tags.filter((t) => t.startsWith("kube-score:"))) {
+            const id = tag.slice("kube-score:".length);
+            assert.ok(KUBE_SCORE_CHECKS.includes(id), `${p.name}: ${tag} is not a kube-score v1.20.0 check`);
+            assert.ok(table.find((r) => r.id === id)?.policies.includes(p.name), `${p.name} is tagged ${tag}: the README row of ${id} names it`);
+        }
+    }
+});
+
+test("container entries that are not mappings (which the API server rejects) trip no rule: the others are judged", () => {
+    const odd = docs(good().replace("      containers:\n", "      initContainers: [null, init]\n      containers:\n        - null\n        - [x]\n"));
+    assert.deepEqual(flagged(odd), []);
+});
+
+test("policies/README.md documents every configurable property of every policy", async () => {
+    const fs = await import("fs");
+    const { README } = await import("../tools/policy/readme");
+    const text = fs.readFileSync(README, "utf8");
+    const rows = text.split("\n").filter((l) => l.startsWith("| `"));
+    const missing = allPolicies.flatMap((p) => Object.keys(p.config?.schema.properties ?? {})
+        .filter((prop) => !rows.some((r) => r.split("|")[1].includes(`\`${p.name}\``) && r.split("|")[2]?.includes(`\`${prop}\``)))
+        .map((prop) => `${p.name}.${prop}`));
+    assert.deepEqual(missing, []);
+});
+
+test("the README counts the pack's policies right", async () => {
+    const fs = await import("fs");
+    const path = await import("path");
+    assert.match(fs.readFileSync(path.resolve(__dirname, "..", "README.md"), "utf8"), new RegExp(`\\(${allPolicies.length} policies:`));
 });

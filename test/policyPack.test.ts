@@ -14,65 +14,11 @@ import * as path from "path";
 import { allPolicies } from "../policies/all";
 import { toCrossGuard } from "../policies/crossguard";
 import { evaluate, isObjectPolicy, PackConfig, StackResource } from "../policies/framework";
-
-const PACK = path.resolve(__dirname, "..", "policies");
-/** The SDK modules as the pack resolves them (its own node_modules when installed there, else the repository's). */
-const fromPack = (id: string, dir = PACK) => require(require.resolve(id, { paths: [dir] }));
-const PULUMI = (dir = PACK) => path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [dir] }));
+import { crossGuard, fromPack, PACK, protocol, PULUMI, type Diagnostic } from "./crossguard";
 
 /** The engine's sentinel for an unknown string (pulumi/pulumi@v3.248.0:sdk/go/common/resource/plugin/rpc.go:61). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const ECR = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com";
-
-interface Diagnostic { policy: string; message: string; urn?: string; level: "advisory" | "mandatory" }
-
-/** Protobuf messages as the engine sends them (KeepUnknowns: unknowns as sentinel strings). */
-function protocol(dir = PACK) {
-    const pb = require(path.join(PULUMI(dir), "proto", "analyzer_pb"));
-    const { Struct } = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [PULUMI(dir)] }));
-    const struct = (value: object) => Struct.fromJavaScript(JSON.parse(JSON.stringify(value)));
-    const fill = <M>(m: any, r: StackResource): M => {
-        m.setType(r.type); m.setUrn(r.urn); m.setName(r.name); m.setProperties(struct(r.props));
-        m.setOptions(new pb.AnalyzerResourceOptions());
-        return m;
-    };
-    const levels: Record<number, Diagnostic["level"]> = { [pb.EnforcementLevel.ADVISORY]: "advisory", [pb.EnforcementLevel.MANDATORY]: "mandatory" };
-    const diagnostics = (response: any): Diagnostic[] => response.getDiagnosticsList().map((d: any) => {
-        const description: string = d.getDescription();
-        const message: string = d.getMessage();
-        return {
-            policy: d.getPolicyname(),
-            // CrossGuard prefixes the policy's description (server.js makeReportViolationFun).
-            message: message.startsWith(`${description}\n`) ? message.slice(description.length + 1) : message,
-            ...(d.getUrn() ? { urn: d.getUrn() } : {}),
-            level: levels[d.getEnforcementlevel()],
-        };
-    });
-    return {
-        pb, struct, diagnostics,
-        analyzeRequest: (r: StackResource) => fill(new pb.AnalyzeRequest(), r),
-        stackRequest: (resources: StackResource[]) => {
-            const req = new pb.AnalyzeStackRequest();
-            req.setResourcesList(resources.map((r) => fill(new pb.AnalyzerResource(), r)));
-            return req;
-        },
-    };
-}
-
-/** Runs the pack's CrossGuard policies the way the policy SDK does for a preview: each resource, then the stack. */
-async function crossGuard(resources: StackResource[], policies = allPolicies): Promise<Diagnostic[]> {
-    const server = fromPack("@pulumi/policy/server");
-    const { analyzeRequest, stackRequest, diagnostics } = protocol();
-    const served = policies.map(toCrossGuard);
-    const call = (fn: any, request: any) => new Promise<Diagnostic[]>((resolve, reject) =>
-        fn({ request }, (err: unknown, response: any) => (err ? reject(err) : resolve(diagnostics(response)))));
-    const perResource = server.makeAnalyzeRpcFun("eks-delivery", "0.1.0", "advisory", served);
-    const stack = server.makeAnalyzeStackRpcFun("eks-delivery", "0.1.0", "advisory", served);
-    const out: Diagnostic[] = [];
-    for (const r of resources) out.push(...await call(perResource, analyzeRequest(r)));
-    out.push(...await call(stack, stackRequest(resources)));
-    return out;
-}
 
 const k8s = (apiVersion: string, kind: string, name: string, body: Record<string, unknown>, namespace = "shop"): StackResource => ({
     type: `kubernetes:${apiVersion.includes("/") ? apiVersion : `core/${apiVersion}`}:${kind}`,
@@ -95,13 +41,13 @@ function deployment(name: string, container: Record<string, unknown> = {}, spec:
                     automountServiceAccountToken: false,
                     securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
                     topologySpreadConstraints: [
-                        { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" },
-                        { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule" },
+                        { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { "app.kubernetes.io/name": name } } },
+                        { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { "app.kubernetes.io/name": name } } },
                     ],
                     containers: [{
                         name,
                         image: `${ECR}/${name}:v1.2.3@sha256:${"a".repeat(64)}`,
-                        resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+                        resources: { requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "64Mi" }, limits: { memory: "256Mi" } },
                         readinessProbe: { httpGet: { path: "/readyz", port: 8080 } },
                         livenessProbe: { httpGet: { path: "/healthz", port: 8080 } },
                         lifecycle: { preStop: { sleep: { seconds: 10 } } },
@@ -139,7 +85,7 @@ test("the pack's policies are resource policies when they judge one object, stac
 });
 
 test("preview: a Deployment without limits whose image is unknown is flagged by the resource policy; image rules neither flag nor throw", async () => {
-    const unbuilt = deployment("api", { image: UNKNOWN, resources: { requests: { cpu: "100m", memory: "128Mi" } } });
+    const unbuilt = deployment("api", { image: UNKNOWN, resources: { requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "64Mi" } } });
     const diagnostics = await crossGuard([unbuilt, ...companions("api")]);
     assert.deepEqual(cantRun(diagnostics), [], "no policy gave up on the preview");
     assert.deepEqual(diagnostics.map((d) => [d.policy, d.message, d.urn]), [["memory-limits", `Deployment shop/api: container "api" has no memory limit`, unbuilt.urn]]);
@@ -212,13 +158,16 @@ function corpus(): StackResource[] {
     const bad = deployment("bad", {
         image: "nginx:latest", resources: { requests: { cpu: "2", memory: "1Gi" }, limits: { cpu: "1", memory: "512Mi" } },
         readinessProbe: { httpGet: { path: "/", port: 80 } }, livenessProbe: { httpGet: { path: "/", port: 80 } },
-        lifecycle: undefined, ports: [{ containerPort: 80, hostPort: 80 }], env: [{ name: "SECRET_KEY", value: "x" }],
+        lifecycle: undefined, ports: [{ containerPort: 80, hostPort: 80 }], env: [{ name: "SECRET_KEY", value: "x" }, { name: "SECRET_KEY", value: "y" }],
         securityContext: { runAsUser: 0, privileged: true, capabilities: { add: ["SYS_ADMIN"] }, seccompProfile: { type: "Unconfined" } },
     }, { replicas: 1, strategy: { type: "Recreate" }, minReadySeconds: 0 }, {
         hostNetwork: true, volumes: [{ name: "docker", hostPath: { path: "/var/run/docker.sock" } }], topologySpreadConstraints: [],
         automountServiceAccountToken: undefined, securityContext: {},
     });
     bad.props.metadata.namespace = "default";
+    bad.props.metadata.labels = { ...bad.props.metadata.labels, version: "1.2.3+build" };
+    // An exemption without its reason (exemption-reason), which therefore exempts nothing.
+    bad.props.metadata.annotations = { "eks-delivery.dev/exempt": "memory-limits" };
     bad.props.spec.template.metadata.labels = {};
     bad.props.spec.template.spec.initContainers = [{ name: "init", image: "busybox" }, { name: "native-sidecar", restartPolicy: "Always", image: `${ECR}/log:v1` }];
     const lonely = deployment("lonely", {}, {}, { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule" }] });
@@ -230,11 +179,22 @@ function corpus(): StackResource[] {
     const pdbs = [
         k8s("policy/v1", "PodDisruptionBudget", "scaled", { spec: { minAvailable: 3, selector: { matchLabels: { "app.kubernetes.io/name": "scaled" } } } }),
         k8s("policy/v1", "PodDisruptionBudget", "none", { spec: { maxUnavailable: 0, selector: { matchLabels: { "app.kubernetes.io/name": "other" } } } }),
+        k8s("policy/v1", "PodDisruptionBudget", "no-policy", { spec: { selector: { matchLabels: { "app.kubernetes.io/name": "lonely" } } } }),
     ];
     const ingress = k8s("networking.k8s.io/v1", "Ingress", "web", { spec: { rules: [{ host: "shop.example.com" }] } });
     const aws = (type: string, name: string, props: Record<string, unknown>): StackResource => ({ type, urn: `urn:pulumi:dev::eks-delivery::${type}::${name}`, name, props });
+    // References to nothing, and API versions the cluster (1.29) no longer or not for long serves.
+    const references = [
+        k8s("v1", "Service", "orphan", { spec: { type: "NodePort", selector: { "app.kubernetes.io/name": "nobody" }, ports: [{ name: "http", port: 80 }] } }),
+        k8s("networking.k8s.io/v1", "NetworkPolicy", "orphan", { spec: { podSelector: { matchLabels: { "app.kubernetes.io/name": "nobody" } }, policyTypes: ["Ingress"] } }),
+        k8s("networking.k8s.io/v1", "Ingress", "to-nowhere", { spec: { tls: [{ hosts: ["a.example.com"], secretName: "a" }], rules: [{ host: "a.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "missing", port: { number: 80 } } } }] } }] } }),
+        k8s("apps/v1", "StatefulSet", "db", { spec: { selector: { matchLabels: { "app.kubernetes.io/name": "db" } }, template: { metadata: { labels: { "app.kubernetes.io/name": "db" } }, spec: { containers: [{ name: "db", image: `${ECR}/db:v1` }] } } } }),
+        k8s("batch/v1", "CronJob", "nightly", { spec: { schedule: "0 3 * * *", failedJobsHistoryLimit: 0, jobTemplate: { spec: { template: { spec: { containers: [{ name: "job", image: `${ECR}/job:v1` }] } } } } } }),
+        k8s("policy/v1beta1", "PodDisruptionBudget", "legacy", { spec: { maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "scaled" } } } }),
+        k8s("flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema", "soon-gone", { spec: { priorityLevelConfiguration: { name: "global-default" } } }),
+    ];
     return [
-        bad, lonely, scaled, preview, hpa, ...pdbs, ingress, ...companions("preview"),
+        bad, lonely, scaled, preview, hpa, ...pdbs, ingress, ...references, ...companions("preview"),
         aws("eks:index:Cluster", "cluster", { version: "1.29", endpointPublicAccess: true, enabledClusterLogTypes: ["api"] }),
         aws("aws:eks/cluster:Cluster", "cluster-raw", { version: UNKNOWN, vpcConfig: { publicAccessCidrs: ["0.0.0.0/0"] } }),
         aws("aws:ecr/repository:Repository", "repo", { name: "shop", imageTagMutability: "MUTABLE" }),
@@ -250,8 +210,8 @@ test("every policy gives the same verdicts through evaluate() (plan, npm run pol
     const offline = evaluate(allPolicies, resources, config);
     const online = await crossGuard(resources);
     const key = (d: { policy: string; message: string; urn?: string }) => `${d.policy} | ${d.urn ?? "-"} | ${d.message}`;
-    // cpu-limits is off by default (config `required`), in both.
-    assert.deepEqual(allPolicies.map((p) => p.name).filter((n) => n !== "cpu-limits" && !offline.some((v) => v.policy === n)), [], "every policy speaks");
+    // cpu-limits and ephemeral-storage-limits are off by default (config `required`), in both.
+    assert.deepEqual(allPolicies.map((p) => p.name).filter((n) => n !== "cpu-limits" && n !== "ephemeral-storage-limits" && !offline.some((v) => v.policy === n)), [], "every policy speaks");
     for (const policy of allPolicies) {
         assert.deepEqual(online.filter((d) => d.policy === policy.name).map(key).sort(), offline.filter((v) => v.policy === policy.name).map(key).sort(),
             `${policy.name} (${isObjectPolicy(policy) ? "resource" : "stack"} policy)`);
@@ -335,7 +295,7 @@ test("the pack installs and runs from policies/ alone: npm ci, its own tsconfig,
         }
         await rpc("configure", configure);
 
-        const unbuilt = deployment("api", { image: UNKNOWN, resources: { requests: { cpu: "100m", memory: "128Mi" } } });
+        const unbuilt = deployment("api", { image: UNKNOWN, resources: { requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "64Mi" } } });
         const found = diagnostics(await rpc("analyze", analyzeRequest(unbuilt)));
         assert.deepEqual(found.map((d) => [d.policy, d.level, d.message]), [["memory-limits", "mandatory", `Deployment shop/api: container "api" has no memory limit`]],
             "a mandatory violation: the preview fails");

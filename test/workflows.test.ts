@@ -34,7 +34,8 @@ test("every action is pinned to a full commit SHA", () => {
     for (const { file, text } of workflows) {
         for (const uses of text.matchAll(/uses:\s*(\S+)/g)) {
             if (uses[1].startsWith("./")) continue;
-            assert.match(uses[1], /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `${file}: ${uses[1]}`);
+            // owner/repo, or owner/repo/path for an action in a folder (github/codeql-action/upload-sarif).
+            assert.match(uses[1], /^[\w.-]+\/[\w.-]+(\/[\w.-]+)*@[0-9a-f]{40}$/, `${file}: ${uses[1]}`);
         }
     }
 });
@@ -48,6 +49,7 @@ test("least permissions: read-only by default, writes only on the jobs that need
             const allowed: Record<string, string[]> = {
                 "release.yml/tag": ["contents"],
                 "pull-request.yml/preview": ["id-token", "pull-requests"],
+                "pull-request.yml/plan": ["security-events"],
                 "release.yml/deploy-dev": ["id-token"],
                 "promote.yml/deploy": ["id-token"],
             };
@@ -100,6 +102,20 @@ test("the pull-request workflow runs the tests, the offline plan of every stack,
         assert.equal(stackValues(stack)["eks-delivery:environment"], environment, stack);
         assert.ok(fs.existsSync(path.join(PROJECT_ROOT, "policies", "config", `${environment}.json`)), environment);
     }
+    // The plan's manifests go to code scanning as SARIF, one category per stack, reported only (the plan gates).
+    const steps = pr.jobs.plan.steps;
+    const sarif = steps.find((s: any) => s.id === "sarif");
+    assert.match(sarif.run, /^npm run --silent policy -- --format sarif --fail-on none --kubernetes-version "\$version" "out\/\$STACK\/manifests" > "policy-\$STACK\.sarif"$/m,
+        "--silent: npm's own lines would land in the SARIF");
+    assert.match(sarif.run, /^version=\$\(jq -er .*"out\/\$STACK\/plan\.json"\)$/m);
+    assert.equal(sarif.env.STACK, "${{ matrix.stack }}");
+    const upload = steps.find((s: any) => String(s.uses).startsWith("github/codeql-action/upload-sarif@"));
+    assert.ok(steps.indexOf(sarif) > steps.findIndex((s: any) => /npm run plan/.test(s.run ?? "")) && steps.indexOf(upload) > steps.indexOf(sarif), "plan, SARIF, upload");
+    assert.deepEqual(upload.with, { sarif_file: "policy-${{ matrix.stack }}.sarif", category: "policy-${{ matrix.stack }}" });
+    assert.match(upload.if, /steps\.sarif\.outcome == 'success'/);
+    assert.deepEqual(pr.jobs.plan.permissions, { contents: "read", "security-events": "write" });
+    // v4, the current major (v3 is deprecated in December 2026: github/codeql-action@v4.36.2 CHANGELOG.md).
+    assert.match(workflows.find((w) => w.file === "pull-request.yml")!.text, /uses: github\/codeql-action\/upload-sarif@[0-9a-f]{40} # v4\.\d+\.\d+$/m);
     const configs = (file: string) => workflows.find((w) => w.file === file)!.text.match(/policyPackConfigs: policies\/config\/(\w+)\.json/g);
     assert.deepEqual(configs("release.yml"), ["policyPackConfigs: policies/config/development.json"]);
     assert.equal(stackValues("dev")["eks-delivery:environment"], "development");

@@ -121,10 +121,10 @@ function container(service: ServiceConfig, ctx: ServiceContext): k8s.types.input
         ],
         ...(ctx.envSecretName ? { envFrom: [{ secretRef: { name: ctx.envSecretName } }] } : {}),
         resources: {
-            requests: { cpu: requests.cpu, memory: requests.memory },
+            requests: { cpu: requests.cpu, memory: requests.memory, "ephemeral-storage": requests.ephemeralStorage },
             // Memory limit always (an OOM kill beats a dead node); a CPU limit only where configured,
             // since CFS throttling hurts latency more than it protects neighbours that have requests.
-            limits: { memory: limits.memory, ...(limits.cpu ? { cpu: limits.cpu } : {}) },
+            limits: { memory: limits.memory, ...(limits.cpu ? { cpu: limits.cpu } : {}), "ephemeral-storage": limits.ephemeralStorage },
         },
         // Slow starters get up to 150 s before liveness applies.
         startupProbe: { httpGet: http(service.healthPath), periodSeconds: 5, failureThreshold: 30, timeoutSeconds: 2 },

@@ -5,7 +5,7 @@
 import { cpuMillicores, isQuantity, memoryMiB } from "../lib/quantity";
 import { eachKnown, known, wildcardRegExp, type Finding, type ObjectPolicy, type PolicyDefinition, type StackPolicy, type StackResource } from "../framework";
 import { knownItems } from "../unknowns";
-import { ContainerRef, containersOf, describeObject, kubernetesKinds, podAnnotationsOf, podLabelsOf, podSpecOf, SERVING_KINDS, WORKLOAD_KINDS } from "../kubernetes";
+import { ContainerRef, containersOf, describeObject, isKubernetesType, kubernetesKinds, labelKeyProblem, labelValueProblem, podAnnotationsOf, podLabelsOf, podSpecOf, selectorProblem, selects, SERVING_KINDS, WORKLOAD_KINDS } from "../kubernetes";
 
 type Check = (ref: ContainerRef, pod: Record<string, any>, workload: StackResource) => string | undefined;
 
@@ -40,10 +40,10 @@ const SERVING_ROLES: ContainerRef["role"][] = ["sidecar", "app"];
 const sc = (ref: ContainerRef) => ref.container.securityContext ?? {};
 const podSc = (pod: Record<string, any>) => pod.securityContext ?? {};
 
-function requirement(name: string, resource: "cpu" | "memory", field: "requests" | "limits", tags: string[], why: string): ObjectPolicy {
+function requirement(name: string, resource: "cpu" | "memory" | "ephemeral-storage", field: "requests" | "limits", tags: string[], why: string): ObjectPolicy {
     return {
         name,
-        description: `Every container sets a ${resource} ${field === "requests" ? "request" : "limit"}.`,
+        description: `Every container sets ${resource === "ephemeral-storage" ? "an" : "a"} ${resource} ${field === "requests" ? "request" : "limit"}.`,
         severity: resource === "memory" && field === "limits" ? "high" : "medium",
         remediation: `Set resources.${field}.${resource} on every container (init containers included).`,
         why,
@@ -63,6 +63,32 @@ export const memoryRequests = requirement("memory-requests", "memory", "requests
 export const memoryLimits = requirement("memory-limits", "memory", "limits",
     ["polaris:memoryLimitsMissing", "kube-score:container-resources", "checkov:CKV_K8S_13", "kyverno:require-pod-requests-limits"],
     "A leaking pod without a memory limit takes the node (and every neighbour) down instead of restarting alone.");
+
+/**
+ * Ephemeral storage (writable layer, logs, emptyDir): the request is what the scheduler counts and what the
+ * kubelet ranks pods by under disk pressure, usage above the request first (kubernetes.io/docs/concepts/
+ * scheduling-eviction/node-pressure-eviction/, "Pod selection for kubelet eviction"). kube-score also asks for
+ * a limit (zegl/kube-score@v1.20.0:score/container/container.go, containerStorageEphemeralRequestAndLimit);
+ * here it is optional (`ephemeral-storage-limits`): exceeding it evicts the pod, a reschedule rather than a
+ * restart, so a burst of logs becomes a disruption.
+ */
+export const ephemeralStorageRequests = requirement("ephemeral-storage-requests", "ephemeral-storage", "requests",
+    ["kube-score:container-ephemeral-storage-request-and-limit"],
+    "A pod without an ephemeral-storage request uses more than it asked for by definition: under disk pressure the kubelet evicts it first, and the scheduler packs such pods onto a node whose disk then fills.");
+
+export const ephemeralStorageLimits: ObjectPolicy<{ required: boolean }> = {
+    name: "ephemeral-storage-limits",
+    description: "Every container sets an ephemeral-storage limit, when the stack requires them (off by default).",
+    severity: "low",
+    remediation: "Set resources.limits.ephemeral-storage above what the container writes at peak (logs, emptyDir, writable layer), or leave `required: false`.",
+    why: "A limit evicts a pod that fills the node's disk before its neighbours are evicted with it; it also evicts (reschedules) the pod at the first burst above it, hence configurable.",
+    tags: [],
+    config: { defaults: { required: false }, schema: { properties: { required: { type: "boolean", default: false } } } },
+    appliesTo: WORKLOADS,
+    checkObject: (w, config) => config.required
+        ? perContainer(w, ALL_ROLES, (ref) => (ref.container.resources?.limits?.["ephemeral-storage"] === undefined ? "has no ephemeral-storage limit" : undefined))
+        : [],
+};
 
 export const cpuLimits: ObjectPolicy<{ required: boolean }> = {
     name: "cpu-limits",
@@ -84,7 +110,7 @@ export const requestsWithinLimits: ObjectPolicy = {
     severity: "high",
     remediation: "Lower the request or raise the limit so request <= limit.",
     why: "The API server rejects such pods at rollout time; catching it at review keeps the deploy from failing halfway.",
-    tags: ["kube-score:container-resources"],
+    tags: [],
     appliesTo: WORKLOADS,
     checkObject: (w) => perContainer(w, ALL_ROLES, (ref) => {
         const { requests = {}, limits = {} } = ref.container.resources ?? {};
@@ -115,7 +141,7 @@ export const readinessProbe = probe("readiness-probe", "readinessProbe",
     ["polaris:readinessProbeMissing", "kube-score:pod-probes", "checkov:CKV_K8S_9", "kyverno:require-probes"],
     "Pods received traffic before the server was up: every rollout dropped requests until readiness gated the endpoints.");
 export const livenessProbe = probe("liveness-probe", "livenessProbe",
-    ["polaris:livenessProbeMissing", "kube-score:pod-probes", "checkov:CKV_K8S_8", "kyverno:require-probes"],
+    ["polaris:livenessProbeMissing", "checkov:CKV_K8S_8", "kyverno:require-probes"],
     "A wedged process kept its pod Running and its share of traffic failing; liveness restarts it.");
 
 export const probesDiffer: ObjectPolicy = {
@@ -124,13 +150,23 @@ export const probesDiffer: ObjectPolicy = {
     severity: "medium",
     remediation: "Point readiness at an endpoint that fails while draining or overloaded (/readyz) and liveness at one that fails only when the process is stuck (/healthz).",
     why: "Identical probes restart pods exactly when they should only stop taking traffic, turning an overload into a crash loop.",
-    tags: ["kyverno:ensure-probes-different", "kube-score:pod-probes"],
+    tags: ["kyverno:ensure-probes-different", "kube-score:pod-probes-identical"],
     appliesTo: SERVING,
     checkObject: (w) => perContainer(w, SERVING_ROLES, (ref) => {
         const { readinessProbe: r, livenessProbe: l } = ref.container;
-        return r && l && JSON.stringify(r) === JSON.stringify(l) ? "has identical readiness and liveness probes" : undefined;
+        return r && l && canonicalProbe(r) === canonicalProbe(l) ? "has identical readiness and liveness probes" : undefined;
     }),
 };
+
+/** Probe timings Kubernetes fills in when unset (kubernetes/api@v0.36.3:core/v1/types.go, Probe). */
+const PROBE_DEFAULTS = { initialDelaySeconds: 0, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 };
+
+/** A probe as the kubelet runs it, in a form where equal probes are equal strings: defaults filled in, keys sorted. */
+export function canonicalProbe(probe: Record<string, unknown>): string {
+    const sorted = (v: unknown): unknown => Array.isArray(v) ? v.map(sorted)
+        : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+    return JSON.stringify(sorted({ ...PROBE_DEFAULTS, ...probe }));
+}
 
 /** Splits an image reference into registry host, repository, tag and digest. */
 export function parseImage(image: string): { registry: string; repository: string; tag?: string; digest?: string } {
@@ -148,15 +184,17 @@ export function parseImage(image: string): { registry: string; repository: strin
 
 export const imageTag: ObjectPolicy = {
     name: "image-tag",
-    description: "Every image names a tag, and the tag is not `latest`.",
+    description: "Every image is pinned: by digest (`@sha256:...`), or by a tag that is not `latest`.",
     severity: "high",
-    remediation: "Tag images with the release version (v1.2.3-<sha>) and deploy that tag.",
+    remediation: "Tag images with the release version (v1.2.3-<sha>) and deploy that tag, or its digest.",
     why: "`latest` (or no tag) made two pods of one Deployment run different code, and a rollback roll back nothing.",
     tags: ["polaris:tagNotSpecified", "kube-score:container-image-tag", "checkov:CKV_K8S_14", "kyverno:disallow-latest-tag"],
     appliesTo: WORKLOADS,
     checkObject: (w) => perContainer(w, ALL_ROLES, (ref) => {
         const image = String(ref.container.image ?? "");
-        const { tag } = parseImage(image);
+        const { tag, digest } = parseImage(image);
+        // A digest names one image whatever the tag beside it says: the runtime pulls by digest (`repo:latest@sha256:...` too).
+        if (digest) return undefined;
         if (!tag) return `image "${image}" has no tag`;
         return tag === "latest" ? `image "${image}" uses the latest tag` : undefined;
     }),
@@ -204,7 +242,7 @@ export const runAsNonRoot: ObjectPolicy = {
     severity: "high",
     remediation: "Set securityContext.runAsNonRoot: true and a non-zero runAsUser (the image's USER).",
     why: "Root in a container is root on the node after one kernel or runtime escape.",
-    tags: ["polaris:runAsRootAllowed", "kube-score:container-security-context-user-group-id", "checkov:CKV_K8S_23", "kyverno:require-run-as-nonroot", "kyverno:require-run-as-non-root-user"],
+    tags: ["polaris:runAsRootAllowed", "checkov:CKV_K8S_23", "kyverno:require-run-as-nonroot", "kyverno:require-run-as-non-root-user"],
     appliesTo: WORKLOADS,
     checkObject: (w) => perContainer(w, ALL_ROLES, (ref, pod) => {
         const nonRoot = sc(ref).runAsNonRoot ?? podSc(pod).runAsNonRoot;
@@ -272,7 +310,7 @@ export const dropAllCapabilities: ObjectPolicy = {
     severity: "medium",
     remediation: "Set securityContext.capabilities: {drop: [ALL]} (add: [NET_BIND_SERVICE] only to bind ports below 1024).",
     why: "The runtime's default set (NET_RAW, CHOWN, ...) is what container breakouts and ARP spoofing start from.",
-    tags: ["polaris:insecureCapabilities", "kube-score:container-security-context", "checkov:CKV_K8S_28", "checkov:CKV_K8S_37", "kyverno:require-drop-all", "kyverno:disallow-capabilities-strict"],
+    tags: ["polaris:insecureCapabilities", "checkov:CKV_K8S_28", "checkov:CKV_K8S_37", "kyverno:require-drop-all", "kyverno:disallow-capabilities-strict"],
     appliesTo: WORKLOADS,
     checkObject: (w) => perContainer(w, ALL_ROLES, (ref) => {
         const caps = sc(ref).capabilities ?? {};
@@ -290,7 +328,7 @@ export const seccompProfile: ObjectPolicy = {
     severity: "medium",
     remediation: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod.",
     why: "Unconfined containers can call every syscall, including the ones behind most kernel escapes.",
-    tags: ["checkov:CKV_K8S_31", "kyverno:restrict-seccomp-strict"],
+    tags: ["kube-score:container-seccomp-profile", "checkov:CKV_K8S_31", "kyverno:restrict-seccomp-strict"],
     appliesTo: WORKLOADS,
     checkObject: (w) => perContainer(w, ALL_ROLES, (ref, pod) => {
         const type = sc(ref).seccompProfile?.type ?? podSc(pod).seccompProfile?.type;
@@ -387,7 +425,8 @@ export const noSecretEnvLiterals: ObjectPolicy = {
     severity: "critical",
     remediation: "Move the value to AWS Secrets Manager and reference it through an ExternalSecret (envFrom / valueFrom.secretKeyRef).",
     why: "A literal in a manifest lives forever in git history, in Pulumi state and in every `kubectl get -o yaml`.",
-    tags: ["polaris:sensitiveContainerEnvVar", "checkov:CKV_K8S_35"],
+    // Not checkov:CKV_K8S_35: it flags env taken from a Secret (bridgecrewio/checkov@3.3.13:checkov/kubernetes/checks/resource/k8s/Secrets.py), the remedy here.
+    tags: ["polaris:sensitiveContainerEnvVar"],
     appliesTo: WORKLOADS,
     checkObject: (w) => perContainer(w, ALL_ROLES, (ref) => {
         // An env var whose value is unknown in a preview is not judged; the others are.
@@ -421,12 +460,114 @@ export const recommendedLabels: ObjectPolicy = {
         ? [] : [{ resource: w, message: `${describeObject(w)}: pods have no app.kubernetes.io/name label` }],
 };
 
+/**
+ * The env entries of a container that hide an earlier one of the same name, as the API server warns of them
+ * (kubernetes/kubernetes pkg/api/pod/warnings.go, "hides previous definition of"): a redefinition that extends
+ * the earlier value (`PATH=$(PATH):/app`) is deliberate and not one of them.
+ */
+export function hiddenEnv(env: readonly Record<string, any>[]): string[] {
+    const seen = new Set<string>();
+    const hidden: string[] = [];
+    for (const e of env) {
+        const name = String(e?.name);
+        if (!seen.has(name)) {
+            seen.add(name);
+            continue;
+        }
+        const ref = `$(${name})`;
+        const value = typeof e?.value === "string" ? e.value : "";
+        if (e?.valueFrom !== undefined || value === ref || !value.includes(ref)) hidden.push(name);
+    }
+    return [...new Set(hidden)];
+}
+
+export const envKeysUnique: ObjectPolicy = {
+    name: "env-keys-unique",
+    description: "No container defines an environment variable twice (a redefinition that extends the earlier value, `X=$(X):more`, excepted).",
+    severity: "medium",
+    remediation: "Keep one entry per name; to extend a value, reference it: `value: $(PATH):/app`.",
+    why: "The container gets the last value while reviewers read the first, and env is merged by name, so the next apply may drop one of them (the API server warns: \"may be dropped when using apply\").",
+    tags: ["kube-score:environment-variable-key-duplication"],
+    appliesTo: WORKLOADS,
+    checkObject: (w) => perContainer(w, ALL_ROLES, (ref) => {
+        // An entry a preview cannot know is left out; the known ones are compared.
+        const names = hiddenEnv(knownItems<any>(() => ref.container.env).filter((e) => known(() => [e?.name, e?.value, e?.valueFrom].length > 0, false)));
+        return names.length ? `defines env ${names.join(", ")} more than once (the last definition hides the earlier)` : undefined;
+    }),
+};
+
+/** The label maps of an object that Kubernetes validates: its own, its pod template's, a CronJob's job template's. */
+function labelSets(obj: Record<string, any>): Array<[string, unknown]> {
+    const sets: Array<[string, unknown]> = [["metadata.labels", obj.metadata?.labels]];
+    if (obj.kind === "CronJob") {
+        sets.push(["spec.jobTemplate.metadata.labels", obj.spec?.jobTemplate?.metadata?.labels]);
+        sets.push(["spec.jobTemplate.spec.template.metadata.labels", obj.spec?.jobTemplate?.spec?.template?.metadata?.labels]);
+    } else if ((WORKLOAD_KINDS as readonly string[]).includes(obj.kind) && obj.kind !== "Pod") {
+        sets.push(["spec.template.metadata.labels", obj.spec?.template?.metadata?.labels]);
+    }
+    return sets;
+}
+
+export const validLabels: ObjectPolicy = {
+    name: "valid-labels",
+    description: "Label keys and values, on every object and its pod template, are what the API server accepts (values: at most 63 alphanumerics, `-`, `_`, `.`, alphanumeric at both ends).",
+    severity: "high",
+    remediation: "Shorten or clean the value (a version `1.2.3+build` becomes `1.2.3-build`; a commit SHA fits, a URL does not); quote numbers and booleans.",
+    why: "An invalid label value is rejected at apply time: the rollout stops halfway through the stack, typically on the label a CI pipeline fills in with a branch name or a build string.",
+    tags: ["kube-score:label-values"],
+    appliesTo: isKubernetesType,
+    checkObject: (r) => {
+        const problems: string[] = [];
+        for (const [where, labels] of labelSets(r.props)) {
+            if (labels === undefined || labels === null) continue;
+            if (typeof labels !== "object" || Array.isArray(labels)) {
+                problems.push(`${where} is not a mapping`);
+                continue;
+            }
+            for (const key of Object.keys(labels)) {
+                // A value a preview cannot know is not judged; the others are.
+                const problem = labelKeyProblem(key) ?? known(() => {
+                    const valueProblem = labelValueProblem((labels as Record<string, unknown>)[key]);
+                    return valueProblem && `value ${JSON.stringify((labels as Record<string, unknown>)[key])} ${valueProblem}`;
+                }, undefined);
+                if (problem) problems.push(`${where} ${key} ${problem}`);
+            }
+        }
+        return problems.length ? [{ resource: r, message: `${describeObject(r)}: ${problems.join("; ")}` }] : [];
+    },
+};
+
+/** Workloads whose selector the API server requires and checks against the template (apps/v1). */
+const SELECTING_WORKLOADS = kubernetesKinds("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet");
+
+export const selectorMatchesTemplate: ObjectPolicy = {
+    name: "selector-matches-template",
+    description: "Deployments, StatefulSets, DaemonSets and ReplicaSets have a valid, non-empty spec.selector that selects their own pod template's labels.",
+    severity: "high",
+    remediation: "Make the pod template's labels a superset of spec.selector.matchLabels (and satisfy its matchExpressions); the selector is immutable, so fix the template.",
+    why: "The API server rejects such a workload (`selector` does not match template `labels`), and a selector edited after creation is refused as immutable: the deploy fails at apply time.",
+    tags: ["kube-score:deployment-pod-selector-labels-match-template-metadata-labels", "kube-score:statefulset-pod-selector-labels-match-template-metadata-labels"],
+    appliesTo: SELECTING_WORKLOADS,
+    // kubernetes/kubernetes pkg/apis/apps/validation/validation.go: ValidateDeploymentSpec, ValidateReplicaSetSpec and
+    // ValidatePodTemplateSpecForReplicaSet (selector required, not empty, valid, matching the template's labels).
+    checkObject: (w) => {
+        const selector = w.props.spec?.selector;
+        const labels = w.props.spec?.template?.metadata?.labels ?? {};
+        let problem: string | undefined;
+        if (selector === undefined || selector === null) problem = "has no spec.selector (required in apps/v1)";
+        else if (selectorProblem(selector)) problem = `has an invalid spec.selector: ${selectorProblem(selector)}`;
+        else if (Object.keys(selector.matchLabels ?? {}).length + (selector.matchExpressions ?? []).length === 0) problem = "has an empty spec.selector (the API server refuses it: it would select every pod of the namespace)";
+        else if (!selects(selector, labels)) problem = `spec.selector ${JSON.stringify(selector)} does not select its pod template's labels ${JSON.stringify(labels)}`;
+        return problem ? [{ resource: w, message: `${describeObject(w)}: ${problem}` }] : [];
+    },
+};
+
 export const workloadPolicies: PolicyDefinition<any>[] = [
-    cpuRequests, memoryRequests, memoryLimits, cpuLimits, requestsWithinLimits,
+    cpuRequests, memoryRequests, memoryLimits, cpuLimits, ephemeralStorageRequests, ephemeralStorageLimits, requestsWithinLimits,
     readinessProbe, livenessProbe, probesDiffer,
     imageTag, imageDigest, imageRegistry,
     runAsNonRoot, notPrivileged, noPrivilegeEscalation, readOnlyRootFilesystem,
     noDangerousCapabilities, dropAllCapabilities, seccompProfile, linuxHardening,
-    noHostNamespaces, noHostPath, noHostPorts, serviceAccountToken, noSecretEnvLiterals,
-    noDefaultNamespace, recommendedLabels,
+    noHostNamespaces, noHostPath, noHostPorts, serviceAccountToken, noSecretEnvLiterals, envKeysUnique,
+    noDefaultNamespace, recommendedLabels, validLabels, selectorMatchesTemplate,
 ];

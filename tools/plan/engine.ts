@@ -220,12 +220,22 @@ export function markCredentials(type: string, kind: "inputs" | "outputs", value:
     return (CREDENTIALS[type]?.[kind] ?? []).reduce(markAt, value);
 }
 
+/** A refused registration or read as the engine reports it: the resource, then the cloud's reason. */
+const refusal = (type: string, name: string, err: unknown) => new Error(`${type} "${name}": ${err instanceof Error ? err.message : String(err)}`);
+
 class RecordingMonitor extends MockMonitor {
     readonly recorded = new Map<string, RecordedResource>();
     readonly reads: RecordedRead[] = [];
+    /**
+     * Registrations and reads the cloud refused. The engine fails the update on the first one, whether or
+     * not the program awaits the resource's outputs; under mocks the refusal only rejects those outputs,
+     * which nothing may observe (the rejection then surfaces after the run, or never).
+     */
+    readonly refused: Error[] = [];
 
     override async readResource(req: ReadRequest, callback: (err: unknown, res: ReadResponse | undefined) => void) {
         await super.readResource(req, (err, res) => {
+            if (err) this.refused.push(refusal(req.getType(), req.getName(), err));
             if (!err && res) {
                 const outputs = engineSecrets(res.getProperties()?.toJavaScript() ?? {}, undefined, req.getAdditionalsecretoutputsList());
                 res.setProperties(StructMessage.fromJavaScript(outputs));
@@ -240,6 +250,7 @@ class RecordingMonitor extends MockMonitor {
 
     override async registerResource(req: RegisterRequest, callback: (err: unknown, res: RegisterResponse | undefined) => void) {
         await super.registerResource(req, (err, res) => {
+            if (err) this.refused.push(refusal(req.getType(), req.getName(), err));
             if (!err && res) {
                 const urn = res.getUrn();
                 const inputs = req.getObject()?.toJavaScript() ?? {};
@@ -346,8 +357,11 @@ export async function runEmulated(options: EngineOptions, body: () => Promise<un
     try {
         await Promise.race([running, failed]);
     } finally {
+        // A refused resource's outputs reject once nothing else is pending: let that pass under the handler.
+        if (monitor.refused.length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
         process.off("unhandledRejection", fail);
     }
+    if (monitor.refused.length > 0) throw monitor.refused[0];
 
     const resources = [...monitor.recorded.values()];
     const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");

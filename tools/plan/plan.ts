@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { isKubernetesType } from "../../policies/kubernetes";
 import type { ProgramRun, UpdateOptions } from "./engine";
 import type { PlannedStack } from "./planStack";
-import { formatViolations } from "./report";
+import { formatExemptions, formatViolations } from "./report";
 
 export const REDACTED = "[secret]";
 
@@ -130,7 +130,7 @@ export function planFiles(planned: PlannedStack): Array<{ file: string; content:
     return [
         { file: "plan.json", content: planJson(planned.plan) },
         { file: "capacity.json", content: `${JSON.stringify(planned.capacity, null, 2)}\n` },
-        { file: "policy-report.json", content: `${JSON.stringify({ violations }, null, 2)}\n` },
+        { file: "policy-report.json", content: `${JSON.stringify({ violations, exemptions: planned.exemptions }, null, 2)}\n` },
         ...planned.manifests.map((m) => ({ file: `manifests/${m.file}`, content: m.yaml })),
     ];
 }
@@ -141,5 +141,6 @@ export function planReport(planned: PlannedStack, policyConfig: string): string 
     return `${summarize(planned.plan, planned.run)}\n\n` +
         `Capacity at peak: CPU ${peak.cpuMillicores}m of ${capacity.cpuMillicores}m, memory ${peak.memoryMiB}Mi of ${capacity.memoryMiB}Mi, ` +
         `pods ${peak.pods} of ${capacity.pods}: ${fits ? "fits" : "DOES NOT FIT"}; USD/month ${monthlyUsd.totalMin}..${monthlyUsd.totalMax}\n\n` +
-        `${formatViolations(planned.violations, (v) => v.urn ?? "")}\n(enforcement: ${policyConfig})\n\n`;
+        `${formatViolations(planned.violations, (v) => v.urn ?? "")}\n(enforcement: ${policyConfig})\n` +
+        `${formatExemptions(planned.exemptions, (e) => e.urn ?? "")}\n\n`;
 }

@@ -8,7 +8,7 @@ import { buildPlan, kubernetesManifests, Manifest, Plan } from "./plan";
 import * as fs from "fs";
 import { allPolicies } from "../../policies/all";
 import { capacityReport, CapacityReport } from "../../policies/capacity";
-import { evaluate, PackConfig, StackResource, Violation } from "../../policies/framework";
+import { evaluateReport, Exemption, PackConfig, PolicyDefinition, StackResource, Violation } from "../../policies/framework";
 import { CALENDAR_DATE_ENV, utcDate } from "../../policies/lib/eksVersions";
 import { CONFIG_CHECKS } from "../../infra/configChecks";
 import { EmulatedRegistry, repositoryUri } from "./registry";
@@ -48,6 +48,8 @@ export interface PlannedStack {
     capacity: CapacityReport;
     /** The policy pack's verdicts, at the environment's enforcement levels (policies/config/<environment>.json). */
     violations: Violation[];
+    /** The exemptions the stack's objects declare (eks-delivery.dev/exempt), with the findings each removed. */
+    exemptions: Exemption[];
     /** The policy config file used, if the stack has one. */
     policyConfigFile?: string;
 }
@@ -60,6 +62,14 @@ export function policyConfigPath(environment: string): string {
 /** Resources as the pack sees them: what the engine would pass (inputs, completed by the outputs). */
 export function policyResources(plan: Plan): StackResource[] {
     return plan.resources.map((r) => ({ type: r.type, urn: r.urn, name: r.name, props: { ...r.inputs, ...r.outputs } }));
+}
+
+/**
+ * The pack's verdicts over a plan's resources, as `npm run plan` reports them (policy-report.json):
+ * shared with the test that checks the plan, CrossGuard and `npm run policy` agree (test/policyExamples.test.ts).
+ */
+export function policyVerdicts(resources: StackResource[], packConfig: PackConfig, policies: PolicyDefinition<any>[] = allPolicies): { violations: Violation[]; exemptions: Exemption[] } {
+    return evaluateReport(policies, resources, packConfig);
 }
 
 function readPackConfig(file: string): PackConfig | undefined {
@@ -159,7 +169,7 @@ export async function planStack(request: PlanRequest): Promise<PlannedStack> {
         plan,
         manifests: kubernetesManifests(plan),
         capacity: capacityReport(resources, loadInstanceCatalog(), config.cost.hoursPerMonth),
-        violations: evaluate(allPolicies, resources, packConfig),
+        ...policyVerdicts(resources, packConfig),
         policyConfigFile: fs.existsSync(file) ? file : undefined,
     };
 }

@@ -1,29 +1,64 @@
 /**
- * `npm run policy -- [--json] [--each-file] [--only a,b] [--config FILE] PATH...`
- * `npm run policy -- --list [--json]`
- * Evaluates the pack over existing Kubernetes YAML, the documents together as one stack (or each file
- * alone). Every input is untrusted: whatever it is, the answer is a report or one line on stderr.
+ * `npm run policy -- [--format text|json|sarif] [--fail-on LEVEL] [--each-file] [--only a,b] [--config FILE] [--kubernetes-version X.Y] PATH...|-`
+ * `npm run policy -- --list [--format json]`
+ * Evaluates the pack over existing Kubernetes YAML (files, folders, or stdin as `-`), the documents
+ * together as one stack (or each file alone), and reports by object (format.ts, sarif.ts). Every input is
+ * untrusted: whatever it is, the answer is a report or one line on stderr.
  */
-import Ajv from "ajv";
 import { parseArgs } from "util";
+import packJson from "../../policies/package.json";
 import { allPolicies } from "../../policies/all";
-import { checkResource, enforcementLevelOf, evaluate, isObjectPolicy, PackConfig, PolicyDefinition, propertiesOf, StackResource, Violation } from "../../policies/framework";
-import { formatViolations, hasMandatory } from "../plan/report";
-import { checkShapes, describeValue, InputError, MAX_FILE_BYTES, originOf, READ_TIMEOUT_MS, readPaths, readText } from "./documents";
+import { checkResource, enforcementLevelOf, evaluate, evaluateReport, Exemption, isObjectPolicy, PackConfig, PolicyDefinition, propertiesOf, StackResource, Violation } from "../../policies/framework";
+import { readConfig, withKubernetesVersion } from "./config";
+import { checkShapes, InputError, MAX_FILE_BYTES, originOf, READ_TIMEOUT_MS, readInputs, STDIN, STDIN_PATH } from "./documents";
+import { DEFAULT_FAIL_ON, FAIL_ON, FailOn, formatJson, formatText, colourWanted, Place, Report, ReportExemption, ReportFinding, SCORE_PENALTY, summarize } from "./format";
+import { SECURITY_SEVERITY, toSarif } from "./sarif";
 
 /** Exit codes, as --help and the README list them. */
 const EXIT = { clean: 0, violations: 1, badInput: 2, internal: 3 } as const;
 
-const USAGE = "usage: npm run policy -- [--json] [--each-file] [--only a,b] [--config FILE] PATH...\n       npm run policy -- --list [--json]";
+const FORMATS = ["text", "json", "sarif"] as const;
+type Format = (typeof FORMATS)[number];
+
+const USAGE = `usage: npm run policy -- [--format text|json|sarif] [--fail-on LEVEL] [--each-file] [--only a,b] [--config FILE] [--kubernetes-version X.Y] PATH...|-
+       npm run policy -- --list [--format text|json]`;
 const HELP = `${USAGE}
 
-PATH is a YAML file or a folder (its *.yaml and *.yml files, recursively).
-Input limits: regular files only, ${MAX_FILE_BYTES / 1048576} MiB per file, UTF-8, ${READ_TIMEOUT_MS / 1000} s to read everything.
+PATH is a YAML file, a folder (its *.yaml and *.yml files, recursively), or - for stdin (reported as ${STDIN}).
+Input limits: regular files only, ${MAX_FILE_BYTES / 1048576} MiB per file, UTF-8, ${READ_TIMEOUT_MS / 1000} s to read everything; stdin the same (a terminal is refused).
+
+  --format text|json|sarif    how to report (default text; --json is --format json):
+      text   grouped by object (file:line kind namespace/name), findings by severity, coloured on a
+             terminal unless NO_COLOR is set, a score per object, exemptions, one summary line;
+             score = 100 - ${SCORE_PENALTY.critical} per critical - ${SCORE_PENALTY.high} per high - ${SCORE_PENALTY.medium} per medium - ${SCORE_PENALTY.low} per low finding, at least 0
+      json   stable: {evaluated, files, policies, failOn, summary, violations, exemptions}, findings
+             ordered by file, line, policy and message
+      sarif  SARIF 2.1.0 for GitHub code scanning: every policy a rule (level error/warning/note,
+             security-severity critical ${SECURITY_SEVERITY.critical}, high ${SECURITY_SEVERITY.high}, medium ${SECURITY_SEVERITY.medium}, low ${SECURITY_SEVERITY.low}), results at file and line,
+             paths relative to the current directory; exemptions in the run's properties
+  --fail-on ${FAIL_ON.join("|")}
+                              exit 1 when a finding at or above this severity remains (default ${DEFAULT_FAIL_ON});
+                              none: report only, always exit 0 unless the input is bad
+  --config FILE               policy config as pulumi's --policy-pack-config takes it; its mandatory
+                              findings fail the run too (unless --fail-on none). Default: advisory
+  --kubernetes-version X.Y    the cluster's Kubernetes version, for every policy whose config has a
+                              kubernetesVersion (removed and deprecated API versions); it wins over --config
+  --only a,b                  only these policies (see --list)
+  --each-file                 each file alone, not all documents as one stack
+  --list                      the policies, their severity and level
+
+Exempt one object from a policy with the annotations eks-delivery.dev/exempt: "<policy>[,<policy>]" and
+eks-delivery.dev/exempt-reason: "<why>"; exemptions are listed in every format.
+
+example:
+  npm run plan -- --stack dev --out out/dev && npm run policy -- out/dev/manifests
+  kubectl get deploy,svc,pdb -A -o yaml | npm run policy -- --fail-on critical -
+  npm run --silent policy -- --format sarif --fail-on none out/dev/manifests > policy.sarif   (--silent: no npm lines in the file)
 
 exit codes:
-  0  no mandatory violation
-  1  mandatory violations (the report says which)
-  2  bad input: a flag, --config, a path, or a document (one line names the file, document and path)
+  0  no finding at or above --fail-on (and no mandatory finding under --config)
+  1  findings at or above --fail-on, or mandatory findings under --config (the report says which)
+  2  bad input: a flag, --config, a path, stdin, or a document (one line names the file, document and path)
   3  internal error (a policy failed on valid input: a bug to report)`;
 
 /** One line whatever the text holds: control characters (a newline in a file name) are escaped. */
@@ -36,12 +71,18 @@ class Exit extends Error {
 }
 const badInput = (message: string) => new Exit(EXIT.badInput, message);
 
+const VALUE_FLAGS = ["format", "fail-on", "kubernetes-version", "only", "config"];
+
 function parse() {
+    let parsed;
     try {
-        return parseArgs({
+        parsed = parseArgs({
             args: process.argv.slice(2),
             options: {
                 json: { type: "boolean", default: false },
+                format: { type: "string" },
+                "fail-on": { type: "string" },
+                "kubernetes-version": { type: "string" },
                 "each-file": { type: "boolean", default: false },
                 only: { type: "string" },
                 config: { type: "string" },
@@ -50,57 +91,28 @@ function parse() {
             },
             allowPositionals: true,
             strict: true,
+            tokens: true,
         });
     } catch (err) {
         throw badInput(`${(err as Error).message} (see npm run policy -- --help)`);
     }
+    // parseArgs keeps the last of two values: a flag given twice is a mistake to name, not to guess at.
+    const given = parsed.tokens.filter((t) => t.kind === "option" && VALUE_FLAGS.includes(t.name)).map((t) => (t as { name: string }).name);
+    const twice = given.find((name, i) => given.indexOf(name) !== i);
+    if (twice) throw badInput(`--${twice} is given twice`);
+    return parsed;
 }
 
-/** Pulumi's enforcement levels (@pulumi/policy EnforcementLevel); `remediate` counts as mandatory here (no policy remediates). */
-const LEVELS = ["advisory", "mandatory", "remediate", "disabled"];
+function chosen<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+    if (!allowed.includes(value as T)) throw badInput(`--${flag} ${JSON.stringify(value)} is not one of ${allowed.join(", ")}`);
+    return value as T;
+}
 
-/**
- * Policy config as `--policy-pack-config` takes it, checked as Pulumi checks it
- * (pulumi/pulumi@18817b6 pkg/resource/analyzer/config.go: validatePolicyPackConfig, convertSchema): each
- * policy's properties against `{type: object, properties, required}` of its config schema (other
- * properties pass, as there), the enforcement level against Pulumi's levels.
- */
-function readConfig(file: string | undefined): PackConfig {
-    if (file === undefined) return {};
-    let config: unknown;
-    try {
-        config = JSON.parse(readText(file));
-    } catch (err) {
-        if (err instanceof InputError) throw badInput(`--config ${err.message}`);
-        throw badInput(`--config ${file}: not JSON (${(err as Error).message})`);
-    }
-    if (typeof config !== "object" || config === null || Array.isArray(config)) throw badInput(`--config ${file}: is ${describeValue(config)}, not a JSON object`);
-    const byName = new Map<string, PolicyDefinition<any>>(allPolicies.map((p) => [p.name, p]));
-    const unknown = Object.keys(config).filter((k) => k !== "all" && !byName.has(k));
-    if (unknown.length) throw badInput(`--config names unknown policies: ${unknown.join(", ")}`);
-    const ajv = new Ajv({ strict: false, allErrors: false });
-    for (const [key, entry] of Object.entries(config)) {
-        const level = typeof entry === "string" ? entry : typeof entry === "object" && entry !== null && !Array.isArray(entry) ? (entry as Record<string, unknown>).enforcementLevel : null;
-        const at = typeof entry === "string" ? key : `${key}.enforcementLevel`;
-        if (typeof entry !== "string" && (typeof entry !== "object" || entry === null || Array.isArray(entry))) {
-            throw badInput(`--config ${file}: ${key}: is ${describeValue(entry)}, not an enforcement level or an object`);
-        }
-        if (level !== undefined && !LEVELS.includes(level as string)) throw badInput(`--config ${file}: ${at}: is ${JSON.stringify(level)}, not one of ${LEVELS.join(", ")}`);
-        if (typeof entry === "string") continue;
-        const { enforcementLevel: _level, ...properties } = entry as Record<string, unknown>;
-        for (const policy of key === "all" ? allPolicies : [byName.get(key)!]) {
-            const schema = policy.config?.schema;
-            if (!schema) continue;
-            // `all`'s properties reach every policy here (propertiesOf): each checks the ones it has.
-            const validate = ajv.compile({ type: "object", properties: schema.properties, required: schema.required ?? [] });
-            if (!validate(properties)) {
-                const e = validate.errors![0];
-                const where = [key, ...e.instancePath.split("/").slice(1)].join(".");
-                throw badInput(`--config ${file}: ${where}: ${e.message} (policy ${policy.name})`);
-            }
-        }
-    }
-    return config as PackConfig;
+function formatOf(values: { json?: boolean; format?: string }): Format {
+    if (values.format === undefined) return values.json ? "json" : "text";
+    const format = chosen("format", values.format, FORMATS);
+    if (values.json && format !== "json") throw badInput(`--json and --format ${format} disagree (--json is --format json)`);
+    return format;
 }
 
 /** Which policy and document made evaluation throw: named in the internal error's one line. */
@@ -126,18 +138,50 @@ function culprit(policies: PolicyDefinition<any>[], resources: StackResource[], 
     return "evaluation failed";
 }
 
+/** Where a verdict is: its object's file, line and name, from the document it was read from. */
+function placeOf(v: { urn?: string; kind?: string; namespace?: string; name?: string; file?: string }, byUrn: Map<string, StackResource>): Place {
+    const resource = v.urn === undefined ? undefined : byUrn.get(v.urn);
+    const origin = resource && originOf(resource);
+    return {
+        file: v.file ?? origin?.file ?? null,
+        line: origin?.line ?? null,
+        column: origin?.column ?? null,
+        endColumn: origin?.endColumn ?? null,
+        kind: v.kind ?? null,
+        namespace: v.namespace ?? null,
+        name: v.name ?? null,
+        object: v.urn ?? null,
+    };
+}
+
+/** Where the SARIF's tool is documented: this repository's policy README, when GitHub Actions says which repository. */
+function informationUri(env: NodeJS.ProcessEnv): string | undefined {
+    const server = env.GITHUB_SERVER_URL, repository = env.GITHUB_REPOSITORY;
+    if (!server || !repository || !/^https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?$/.test(server) || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) return undefined;
+    return `${server}/${repository}/blob/HEAD/policies/README.md`;
+}
+
 async function main() {
     const { values, positionals } = parse();
     if (values.help) {
         process.stdout.write(`${HELP}\n`);
         return;
     }
-    const config = readConfig(values.config);
+    const format = formatOf(values);
+    const failOn: FailOn = values["fail-on"] === undefined ? DEFAULT_FAIL_ON : chosen("fail-on", values["fail-on"], FAIL_ON);
+    let config: PackConfig;
+    try {
+        config = withKubernetesVersion(readConfig(values.config), values["kubernetes-version"]);
+    } catch (err) {
+        if (err instanceof InputError) throw badInput(err.message);
+        throw err;
+    }
     const known = allPolicies.map((p) => p.name);
 
     if (values.list) {
+        if (format === "sarif") throw badInput("--list is text or json, not --format sarif");
         const list = allPolicies.map((p) => ({ name: p.name, description: p.description, enforcementLevel: enforcementLevelOf(p.name, config), severity: p.severity, tags: p.tags }));
-        process.stdout.write(values.json ? `${JSON.stringify(list, null, 2)}\n`
+        process.stdout.write(format === "json" ? `${JSON.stringify(list, null, 2)}\n`
             : list.map((p) => `${p.name.padEnd(28)} ${p.severity.padEnd(8)} ${p.enforcementLevel.padEnd(9)} ${p.description}`).join("\n") + "\n");
         return;
     }
@@ -147,13 +191,14 @@ async function main() {
     const unknown = (only ?? []).filter((n) => !known.includes(n));
     if (unknown.length) throw badInput(`unknown policy ${unknown.join(", ")} (see npm run policy -- --list)`);
     const policies = only ? allPolicies.filter((p) => only.includes(p.name)) : allPolicies;
-    if (positionals.length === 0) throw badInput("no PATH given");
+    if (positionals.length === 0) throw badInput("no PATH given (- reads stdin)");
     const empty = positionals.find((p) => p.trim() === "");
     if (empty !== undefined) throw badInput(`PATH ${JSON.stringify(empty)} is empty`);
+    if (positionals.filter((p) => p === STDIN_PATH).length > 1) throw badInput(`PATH ${STDIN_PATH} (stdin) is given twice: stdin is read once`);
 
     let byFile: Map<string, StackResource[]>;
     try {
-        byFile = readPaths(positionals);
+        byFile = await readInputs(positionals);
         await checkShapes([...byFile.values()].flat());
     } catch (err) {
         if (err instanceof InputError) throw badInput(err.message);
@@ -161,23 +206,33 @@ async function main() {
     }
     const groups = values["each-file"] ? [...byFile.values()] : [[...byFile.values()].flat()];
     const violations: Violation[] = [];
+    const exemptions: Exemption[] = [];
     for (const resources of groups) {
         try {
-            violations.push(...evaluate(policies, resources, config));
+            const report = evaluateReport(policies, resources, config);
+            violations.push(...report.violations);
+            exemptions.push(...report.exemptions);
         } catch {
             throw new Exit(EXIT.internal, `internal error: ${culprit(policies, resources, config)}`);
         }
     }
-    const evaluated = [...byFile.values()].reduce((n, docs) => n + docs.length, 0);
+    const byUrn = new Map([...byFile.values()].flat().map((r) => [r.urn, r]));
+    const report: Report = {
+        evaluated: [...byFile.values()].reduce((n, docs) => n + docs.length, 0),
+        files: [...byFile.keys()],
+        policies: policies.map((p) => p.name),
+        failOn,
+        mandatoryFails: values.config !== undefined,
+        findings: violations.map((v): ReportFinding => ({ ...placeOf(v, byUrn), policy: v.policy, severity: v.severity, enforcementLevel: v.enforcementLevel, message: v.message })),
+        exemptions: exemptions.map((e): ReportExemption => ({ ...placeOf(e, byUrn), policy: e.policy, reason: e.reason, findings: e.findings })),
+    };
 
-    if (values.json) {
-        const out = violations.map(({ policy, enforcementLevel, file, kind, name, namespace, message }) => ({ policy, enforcementLevel, file, kind, name, namespace, message }));
-        process.stdout.write(`${JSON.stringify({ evaluated, violations: out }, null, 2)}\n`);
-    } else {
-        process.stdout.write(`Evaluated ${evaluated} document${evaluated === 1 ? "" : "s"} from ${byFile.size} file${byFile.size === 1 ? "" : "s"} against ${policies.length} policies\n`);
-        process.stdout.write(`${formatViolations(violations, (v) => v.file ?? "")}\n`);
-    }
-    if (hasMandatory(violations)) process.exitCode = EXIT.violations;
+    if (format === "json") process.stdout.write(formatJson(report));
+    else if (format === "sarif") {
+        const sarif = toSarif(report, policies, { version: packJson.version, informationUri: informationUri(process.env), cwd: process.cwd() });
+        process.stdout.write(`${JSON.stringify(sarif, null, 2)}\n`);
+    } else process.stdout.write(formatText(report, colourWanted(process.stdout.isTTY, process.env)));
+    if (summarize(report).result === "fail") process.exitCode = EXIT.violations;
 }
 
 // A reader that went away (`| head`) ends the run quietly.

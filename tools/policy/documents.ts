@@ -1,28 +1,42 @@
 /**
- * Kubernetes YAML (files or folders, multi-document, `List`s expanded) as resources the pack evaluates.
- * Input is untrusted: only regular files are read (a FIFO, socket, device or directory named as a file is
- * refused before any byte is read, so nothing blocks), up to MAX_FILE_BYTES each and READ_TIMEOUT_MS in
- * all; text must be UTF-8; every problem is one InputError naming the file, the document and the path.
+ * Kubernetes YAML (files or folders, multi-document, `List`s expanded, or stdin) as resources the pack
+ * evaluates. Input is untrusted: only regular files are read (a FIFO, socket, device or directory named as
+ * a file is refused before any byte is read, so nothing blocks), up to MAX_FILE_BYTES each and
+ * READ_TIMEOUT_MS in all; stdin (`-`) under the same limits; text must be UTF-8; every problem is one
+ * InputError naming the file, the document and the path.
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as tty from "tty";
+import { isMap, isSeq, type LineCounter, type Node } from "yaml";
 import type { StackResource } from "../../policies/framework";
-import { Deadline, decodeText, describeValue, errnoText, InputError, readBytes } from "../../config/safeRead";
+import { Deadline, decodeText, describeValue, errnoText, InputError, MAX_FILE_BYTES, READ_TIMEOUT_MS, readBytes } from "../../config/safeRead";
 import { parseYaml } from "../../config/safeYaml";
 
 export { describeValue, InputError, MAX_FILE_BYTES, READ_TIMEOUT_MS, readText } from "../../config/safeRead";
 
-/** Where a resource came from: its file, document index (from 0) and path within the document (`items[2]` in a List). */
+/** The PATH that means stdin, and the file name reports give it. */
+export const STDIN_PATH = "-";
+export const STDIN = "<stdin>";
+
+/**
+ * Where a resource came from: its file, document index (from 0), path within the document (`items[2]`
+ * in a List), and where the object starts in the file (1-based line and column, as an editor shows them;
+ * a List item's own line), with the end of that line (SARIF's region: the column after its last character).
+ */
 export interface Origin {
     file: string;
     document: number;
     path: string;
+    line: number;
+    column: number;
+    endColumn: number;
 }
 const origins = new WeakMap<StackResource, Origin>();
 export const originOf = (r: StackResource): Origin | undefined => origins.get(r);
 
 /** `file[doc] path: problem`, the one line every bad document gets. */
-export function located(o: Origin, subpath: string, problem: string): string {
+export function located(o: Pick<Origin, "file" | "document" | "path">, subpath: string, problem: string): string {
     const where = [o.path, subpath].filter(Boolean).join(".").replace(/\.\[/g, "[");
     return `${o.file}[${o.document}]${where ? ` ${where}` : ""}: ${problem}`;
 }
@@ -86,11 +100,22 @@ function notJson(v: unknown, at = ""): [string, string] | undefined {
     return undefined;
 }
 
+/** Where a node starts: line and column, and the column just past the end of its first line (a CR not counted). */
+function position(node: Node | null | undefined, lines: LineCounter, text: string): Pick<Origin, "line" | "column" | "endColumn"> {
+    const offset = node?.range?.[0] ?? 0;
+    const { line, col } = lines.linePos(offset);
+    const start = offset - (col - 1);
+    let end = text.indexOf("\n", offset);
+    if (end < 0) end = text.length;
+    if (end > start && text[end - 1] === "\r") end--;
+    return { line: Math.max(line, 1), column: col, endColumn: Math.max(end - start + 1, col) };
+}
+
 function parse(file: string, text: string, deadline: Deadline): StackResource[] {
-    let docs;
+    let docs, lines: LineCounter;
     try {
         // Bounded nesting, time and duplicate-key cost (config/safeYaml.ts): the composer recurses per level.
-        docs = parseYaml(text, file, deadline).documents;
+        ({ documents: docs, lines } = parseYaml(text, file, deadline));
     } catch (err) {
         if (err instanceof InputError) throw err;
         throw new InputError(`${file}: cannot parse (${err instanceof RangeError ? "nested too deeply" : (err as Error).message})`);
@@ -113,16 +138,19 @@ function parse(file: string, text: string, deadline: Deadline): StackResource[] 
         if (value === null || value === undefined) return;
         const odd = notJson(value);
         if (odd) throw new InputError(located({ file, document: index, path: "" }, odd[0], odd[1]));
-        const here: Origin = { file, document: index, path: "" };
+        const here = { file, document: index, path: "" };
         if (typeof value !== "object" || Array.isArray(value)) throw new InputError(located(here, "", `is ${describeValue(value)}, not a Kubernetes object`));
         const top = value as Record<string, any>;
         const isList = typeof top.kind === "string" && /List$/.test(top.kind);
         if (isList && !Array.isArray(top.items) && top.items !== undefined && top.items !== null) {
             throw new InputError(located(here, "items", `is ${describeValue(top.items)}, not a list`));
         }
-        const objects: Array<[unknown, string]> = isList ? (top.items ?? []).map((o: unknown, i: number) => [o, `items[${i}]`]) : [[top, ""]];
-        for (const [obj, itemPath] of objects) {
-            const origin: Origin = { file, document: index, path: itemPath };
+        // The nodes the objects were read from, for their lines: the document's, or each List item's.
+        const itemNodes = isList && isMap(doc.contents) ? doc.contents.get("items", true) : undefined;
+        const nodeOf = (i: number): Node | null | undefined => (!isList ? doc.contents : isSeq(itemNodes) ? (itemNodes.items[i] as Node) : doc.contents);
+        const objects: Array<[unknown, string, number]> = isList ? (top.items ?? []).map((o: unknown, i: number) => [o, `items[${i}]`, i]) : [[top, "", 0]];
+        for (const [obj, itemPath, i] of objects) {
+            const origin: Origin = { file, document: index, path: itemPath, ...position(nodeOf(i), lines, text) };
             if (typeof obj !== "object" || obj === null || Array.isArray(obj)) throw new InputError(located(origin, "", `is ${describeValue(obj)}, not a Kubernetes object`));
             const o = obj as Record<string, any>;
             if (o.kind === undefined || o.apiVersion === undefined) throw new InputError(located(origin, "", "not a Kubernetes object (no apiVersion/kind)"));
@@ -146,11 +174,55 @@ export function readDocuments(file: string, deadline = new Deadline()): StackRes
     return parse(file, decodeText(file, readBytes(file, deadline)), deadline);
 }
 
-/** Every YAML document under the given paths, grouped by file (in path order). */
-export function readPaths(paths: string[]): Map<string, StackResource[]> {
+/**
+ * stdin's bytes under the limits a file has: MAX_FILE_BYTES, and the run's READ_TIMEOUT_MS (a writer
+ * that never closes is not waited on past it). A terminal is refused at once: nobody is piping YAML in.
+ * A directory as stdin reads as an empty stream in Node: refused, rather than judged as no objects.
+ */
+export function readStdin(timeoutMs = READ_TIMEOUT_MS): Promise<Buffer> {
+    if (tty.isatty(0)) throw new InputError(`${STDIN_PATH}: stdin is a terminal; pipe YAML in (e.g. kubectl get deploy -o yaml | npm run policy -- -)`);
+    let stat: fs.Stats;
+    try {
+        stat = fs.fstatSync(0);
+    } catch (err) {
+        throw new InputError(`${STDIN}: ${(err as NodeJS.ErrnoException).code === "EBADF" ? "stdin is closed" : errnoText(err)}`);
+    }
+    if (stat.isDirectory()) throw new InputError(`${STDIN}: is a directory, not YAML text`);
+    return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const done = (err?: Error) => {
+            clearTimeout(timer);
+            process.stdin.removeAllListeners("data").removeAllListeners("end").removeAllListeners("error");
+            // Nothing more is read: an open stdin (a writer still writing) must not keep the process alive.
+            process.stdin.destroy();
+            if (err) reject(err);
+            else resolve(Buffer.concat(chunks, size));
+        };
+        const timer = setTimeout(() => done(new InputError(`${STDIN}: reading the input took longer than ${timeoutMs / 1000} s; stopped`)), timeoutMs);
+        process.stdin.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            // Worded as a file's (config/safeRead.ts): what was read up to the first byte past the limit.
+            if (size > MAX_FILE_BYTES) return done(new InputError(`${STDIN}: is ${((MAX_FILE_BYTES + 1) / 1048576).toFixed(1)} MiB or more, above the ${MAX_FILE_BYTES / 1048576} MiB limit per file`));
+            chunks.push(chunk);
+        });
+        process.stdin.on("end", () => done());
+        process.stdin.on("error", (err: NodeJS.ErrnoException) => done(new InputError(`${STDIN}: ${errnoText(err)}`)));
+    });
+}
+
+/**
+ * Every YAML document under the given paths, `-` being stdin (read once, first, under the same limits),
+ * grouped by file in path order; stdin's documents are named STDIN.
+ */
+export async function readInputs(paths: string[]): Promise<Map<string, StackResource[]>> {
     const deadline = new Deadline();
+    const stdin = paths.includes(STDIN_PATH) ? parse(STDIN, decodeText(STDIN, await readStdin()), deadline) : [];
     const byFile = new Map<string, StackResource[]>();
-    for (const file of paths.flatMap((p) => yamlFiles(p, deadline))) byFile.set(file, readDocuments(file, deadline));
+    for (const p of paths) {
+        if (p === STDIN_PATH) byFile.set(STDIN, stdin);
+        else for (const file of yamlFiles(p, deadline)) byFile.set(file, readDocuments(file, deadline));
+    }
     return byFile;
 }
 
