@@ -49,6 +49,11 @@ interface PolicyInfo<C extends object> {
     why: string;
     /** Equivalents elsewhere: `polaris:<checkId>`, `kube-score:<id>`, `checkov:<CKV id>`, `kyverno:<policy>`. */
     tags: string[];
+    /**
+     * A security control (privileges, isolation, encryption, image provenance), not reliability or hygiene:
+     * code scanning lists only these as security alerts (SARIF `security-severity`, tools/policy/sarif.ts).
+     */
+    security?: boolean;
     /** Defaults: the properties a stack may set in policy config, with their JSON schema. */
     config?: { defaults: C; schema: PolicyConfigSchema };
 }
@@ -77,17 +82,21 @@ export const ofTypes = (...types: string[]) => (type: string) => types.includes(
 /** Policy config as `--policy-pack-config` takes it: `all` and per-policy levels and properties. */
 export type PackConfig = Record<string, EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)>;
 
-export interface Violation {
-    policy: string;
-    enforcementLevel: "advisory" | "mandatory";
-    severity: Severity;
-    message: string;
+/** Where a finding or an exemption is: the resource, and for a Kubernetes object its kind, name and namespace. */
+export interface Located {
     urn?: string;
     type?: string;
     kind?: string;
     name?: string;
     namespace?: string;
     file?: string;
+}
+
+export interface Violation extends Located {
+    policy: string;
+    enforcementLevel: "advisory" | "mandatory";
+    severity: Severity;
+    message: string;
 }
 
 /** The resource as policies read it: guarded when its properties hold unknowns, else as it is. */
@@ -118,7 +127,11 @@ export function enforcementLevelOf(policy: string, config: PackConfig): Enforcem
     return level;
 }
 
-/** A policy's properties: its defaults, overridden by `all` and then by its own config entry. */
+/**
+ * A policy's properties: its defaults, overridden by its own config entry. `all` sets only the enforcement
+ * level: Pulumi applies no properties from it (pulumi/pulumi@18817b6 pkg/resource/analyzer/config.go
+ * applyConfig), so neither does the pack's own evaluation.
+ */
 export function propertiesOf<C extends object>(policy: PolicyDefinition<C>, config: PackConfig): C {
     const props = (entry: PackConfig[string] | undefined) => {
         if (!entry || typeof entry === "string") return {};
@@ -127,7 +140,7 @@ export function propertiesOf<C extends object>(policy: PolicyDefinition<C>, conf
     };
     const known = Object.keys(policy.config?.schema.properties ?? {});
     const pick = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([k]) => known.includes(k)));
-    return { ...(policy.config?.defaults ?? ({} as C)), ...pick(props(config.all)), ...pick(props(config[policy.name])) };
+    return { ...(policy.config?.defaults ?? ({} as C)), ...pick(props(config[policy.name])) };
 }
 
 /** One object against an object policy (a resource policy in CrossGuard); an object it cannot judge yields nothing. */
@@ -203,23 +216,17 @@ export function isExempt(resource: StackResource | undefined, policy: string): b
 }
 
 /** One exemption an object declares (with a reason), and how many findings it removed from the report. */
-export interface Exemption {
+export interface Exemption extends Located {
     policy: string;
     reason: string;
     /** Findings of `policy` on this object that the exemption removed (0: it changed nothing, or the policy did not run). */
     suppressed: number;
-    /** Their messages: what the policy would have said (SARIF lists them as suppressed results). */
+    /** Their messages: what the policy would have said. */
     findings: string[];
-    urn?: string;
-    type?: string;
-    kind?: string;
-    name?: string;
-    namespace?: string;
-    file?: string;
 }
 
 /** Where a finding or an exemption is: the object (kind, name, namespace) or the resource (name), and its file. */
-function locate(r: StackResource | undefined, kube: KubeIndex) {
+function locate(r: StackResource | undefined, kube: KubeIndex): Located {
     if (!r) return {};
     return {
         urn: r.urn, type: r.type,
@@ -278,11 +285,14 @@ export function evaluateReport(policies: PolicyDefinition<any>[], resources: Sta
             });
         }
     }
+    // Only exemptions that apply: of a policy evaluated here (unknown names and `exemption-reason` itself
+    // are that policy's findings, not exemptions).
+    const evaluated = new Set(policies.filter((p) => p.name !== EXEMPTION_POLICY).map((p) => p.name));
     const exemptions: Exemption[] = [];
     for (const r of guarded) {
         const declared = exemptionsOf(r);
         if (!declared || declared.reason === "") continue;
-        for (const policy of declared.policies) {
+        for (const policy of declared.policies.filter((name) => evaluated.has(name))) {
             const findings = suppressed.get(`${r.urn}\n${policy}`) ?? [];
             exemptions.push({ policy, reason: declared.reason, suppressed: findings.length, findings, ...locate(r, kube) });
         }

@@ -162,10 +162,11 @@ interface Entry {
 
 /**
  * Where an object goes in a `Lookup`: under a key, under the rarest of several keys (each alone tells a
- * query that cannot match), nowhere (no query of the lookup can match it), or `UNSURE`.
+ * query that cannot match), under every one of several keys (`{ every }`), nowhere (no query of the
+ * lookup can match it), or `UNSURE`.
  */
 const UNSURE = Symbol("unsure");
-type Placement = string | string[] | null | typeof UNSURE;
+type Placement = string | string[] | { every: string[] } | null | typeof UNSURE;
 
 /** The value `read` returns, or UNSURE when reading throws (an unknown in a preview, or a shape no lookup expects). */
 function probe<T>(read: () => T): T | typeof UNSURE {
@@ -238,24 +239,91 @@ class Lookup {
                 this.unsure.push({ r: items[at], at });
                 return;
             }
-            const key = Array.isArray(p) ? p.reduce((a, b) => (shared.get(b)! < shared.get(a)! ? b : a)) : p;
-            const list = this.keyed.get(key);
-            if (list) list.push({ r: items[at], at });
-            else this.keyed.set(key, [{ r: items[at], at }]);
+            const keys = Array.isArray(p) ? [p.reduce((a, b) => (shared.get(b)! < shared.get(a)! ? b : a))] : typeof p === "string" ? [p] : [...new Set(p.every)];
+            for (const key of keys) {
+                const list = this.keyed.get(key);
+                if (list) list.push({ r: items[at], at });
+                else this.keyed.set(key, [{ r: items[at], at }]);
+            }
         });
     }
 
-    /** The objects filed under any of `keys`, and the unsure ones, in scan order. */
+    /** The objects filed under any of `keys`, and the unsure ones, in scan order, each once. */
     candidates(keys: Iterable<string>): StackResource[] {
         const lists = this.unsure.length ? [this.unsure] : [];
         for (const key of new Set(keys)) {
             const list = this.keyed.get(key);
             if (list) lists.push(list);
         }
-        const entries = lists.length === 0 ? [] : lists.length === 1 ? lists[0] : lists.flat().sort((a, b) => a.at - b.at);
-        return entries.map((e) => e.r);
+        return merged(lists).map((e) => e.r);
     }
 }
+
+/** Lists of entries as one, in scan order, each entry once (an object may be filed under several keys). */
+function merged(lists: Entry[][]): Entry[] {
+    if (lists.length === 0) return [];
+    if (lists.length === 1) return lists[0];
+    const all = lists.flat().sort((a, b) => a.at - b.at);
+    return all.filter((e, i) => i === 0 || all[i - 1].at !== e.at);
+}
+
+/**
+ * The own keys of a label mapping, split into the pairs whose value is a known string and the keys whose
+ * value is unknown in a preview (or not a string: only the predicate can tell); undefined when the mapping
+ * itself is unknown or of an odd shape.
+ */
+function labelParts(labels: unknown): { pairs: [string, string][]; unsure: string[] } | undefined {
+    const plain = probe(() => isPlainObject(labels) && Object.getOwnPropertyNames(labels).length === Object.keys(labels).length);
+    if (plain !== true) return undefined;
+    const pairs: [string, string][] = [];
+    const unsure: string[] = [];
+    for (const k of Object.keys(labels as object)) {
+        const v = probe(() => (labels as Record<string, unknown>)[k]);
+        if (typeof v === "string") pairs.push([k, v]);
+        else unsure.push(k);
+    }
+    return { pairs, unsure };
+}
+
+/**
+ * The label keys a selector's predicate may read (`selects`: matchLabels keys, then matchExpressions keys;
+ * a Service's selector is a plain mapping), or UNSURE when they cannot all be listed.
+ */
+function keysRead(selector: unknown, service: boolean): string[] | typeof UNSURE {
+    const keys = probe(() => {
+        if (service) return isPlainObject(selector) ? Object.keys(selector) : undefined;
+        if (!isPlainObject(selector)) return undefined;
+        const { matchLabels, matchExpressions } = selector as Record<string, any>;
+        if (matchLabels !== undefined && matchLabels !== null && !isPlainObject(matchLabels)) return undefined;
+        if (matchExpressions !== undefined && matchExpressions !== null && !Array.isArray(matchExpressions)) return undefined;
+        const read = Object.keys(matchLabels ?? {});
+        for (const e of matchExpressions ?? []) {
+            if (typeof e?.key !== "string") return undefined;
+            read.push(e.key);
+        }
+        return read;
+    });
+    return keys === undefined ? UNSURE : keys;
+}
+
+/** The API group of a Pulumi Kubernetes type (`kubernetes:apps/v1:Deployment` -> `apps`; core -> ""). */
+function typeGroup(type: string): string {
+    const groupVersion = type.split(":")[1] ?? "";
+    return groupVersion.startsWith("core/") || !groupVersion.includes("/") ? "" : groupVersion.split("/")[0];
+}
+
+/** Groups of Kubernetes' own APIs: none of their kinds but WORKLOAD_KINDS and ReplicationController runs pods. */
+const builtInGroup = (group: string) => group === "" || !group.includes(".") || group.endsWith(".k8s.io");
+
+/**
+ * Helm releases the provider installs itself: the chart's objects are never resources of the stack. Input
+ * `namespace`, "Namespace to install the release into" (@pulumi/kubernetes 4.34.2 helm/v3/release.d.ts);
+ * unset or "", the provider's default namespace (pulumi/pulumi-kubernetes@v4.32.0:provider/pkg/provider/helm_release.go
+ * setDefaults), taken here as "default". The v4 Chart registers every object it renders as a child resource
+ * (same tag, provider/pkg/provider/helm/v4/chart.go: provideryamlv2.Register), as the v3 Chart and the
+ * yaml/kustomize components do: those objects are in the stack, so they are not opaque.
+ */
+export const OPAQUE_PRODUCER_TYPES = ["kubernetes:helm.sh/v3:Release"];
 
 type SelectingKind = "PodDisruptionBudget" | "NetworkPolicy" | "Service";
 
@@ -269,6 +337,16 @@ type SelectingKind = "PodDisruptionBudget" | "NetworkPolicy" | "Service";
 export class KubeIndex {
     readonly objects: StackResource[];
     readonly workloads: StackResource[];
+    /**
+     * Objects that run pods, for "does a selector select any pod": the workloads, and any other object with
+     * a pod template (spec.template with metadata.labels, and spec.selector) whatever its kind: an Argo
+     * Rollout, an OpenKruise CloneSet, a ReplicationController. A custom kind whose spec a preview cannot
+     * read yet may be one too.
+     */
+    readonly podProducers: StackResource[];
+    /** Namespaces a Helm release installs into (OPAQUE_PRODUCER_TYPES), and the unknown of one a preview cannot name. */
+    private readonly opaque = new Set<string>();
+    private opaqueUnknown?: unknown;
     private readonly byKind = new Map<string, StackResource[]>();
     private readonly lookups = new Map<string, Lookup>();
     private readonly selected = new WeakMap<StackResource, Map<SelectingKind, StackResource[]>>();
@@ -282,6 +360,44 @@ export class KubeIndex {
             else this.byKind.set(kind, [r]);
         }
         this.workloads = WORKLOAD_KINDS.flatMap((k) => this.byKind.get(k) ?? []);
+        const workloadKinds: readonly string[] = WORKLOAD_KINDS;
+        this.podProducers = [...this.workloads, ...this.objects.filter((r) => !workloadKinds.includes(String(r.props.kind)) && this.hasPodTemplate(r))];
+        for (const r of resources) {
+            if (!OPAQUE_PRODUCER_TYPES.includes(r.type)) continue;
+            try {
+                const ns = r.props?.namespace;
+                this.opaque.add(typeof ns === "string" && ns !== "" ? ns : "default");
+            } catch (err) {
+                this.opaqueUnknown ??= err;
+            }
+        }
+    }
+
+    /**
+     * A pod template and a selector. In a preview: a spec unknown as a whole may be one in a custom kind (not
+     * in a built-in one: the built-in kinds with pod templates are the workloads and ReplicationController,
+     * whose spec is then known); a known spec with its template or selector unknown may be one.
+     */
+    private hasPodTemplate(r: StackResource): boolean {
+        const spec = probe(() => r.props.spec);
+        if (spec === UNSURE) return !builtInGroup(typeGroup(r.type));
+        const shaped = probe(() => {
+            const template = spec?.template;
+            return isPlainObject(template) && (template as any).metadata?.labels !== undefined && spec.selector !== undefined && spec.selector !== null;
+        });
+        return shaped === UNSURE || shaped;
+    }
+
+    /**
+     * Is what the stack holds of `namespace` possibly not all of it: no object of the stack is in it (its
+     * objects are not known here), or a Helm release installs into it (its chart's objects are not stack
+     * resources)? A reference into such a namespace whose target is missing is not judged. Throws the
+     * UnknownValue of a release whose namespace a preview cannot know yet (it may be this one).
+     */
+    partial(namespace: string): boolean {
+        if (!this.presentNamespaces().has(namespace) || this.opaque.has(namespace)) return true;
+        if (this.opaqueUnknown) throw this.opaqueUnknown;
+        return false;
     }
 
     isObject(r: StackResource): boolean {
@@ -376,11 +492,42 @@ export class KubeIndex {
             return Object.keys(labels).length > 0 || (kind === "NetworkPolicy" && sel && Object.keys(sel).length === 0)
                 ? selects(sel, labels) : false;
         };
-        // Labels a lookup can trust: a plain mapping of strings, all known (else the scan, which throws where it did).
-        const entries = typeof ns === "string" ? probe(() => stringEntries(labels)) : undefined;
-        if (entries === undefined || entries === UNSURE) return this.ofKind(kind).filter(matches);
-        const keys = [ns, ...entries.map(([k, v]) => keyOf(ns, k, v))];
-        return this.selectorLookup(kind).candidates(keys).filter(matches);
+        // Labels a lookup can key: a plain mapping (else the scan, which throws where it did). A key whose value
+        // is unknown (or not a string) adds the selectors that read that key: for them only the predicate can tell.
+        const parts = typeof ns === "string" ? labelParts(labels) : undefined;
+        if (parts === undefined) return this.ofKind(kind).filter(matches);
+        const candidates = this.selectorLookup(kind).candidates([ns, ...parts.pairs.map(([k, v]) => keyOf(ns, k, v))]);
+        if (parts.unsure.length === 0) return candidates.filter(matches);
+        const readers = this.selectorReaders(kind).candidates([keyOf(ns, "*"), ...parts.unsure.map((k) => keyOf(ns, k))]);
+        return merged([candidates, readers].map((list) => list.map((r) => ({ r, at: this.placeOf(kind, r) })))).map((e) => e.r).filter(matches);
+    }
+
+    /** Position of an object in its kind's list (scan order), for merging candidate lists. */
+    private placeOf(kind: string, r: StackResource): number {
+        let places = this.places.get(kind);
+        if (!places) {
+            places = new Map((this.byKind.get(kind) ?? []).map((o, i) => [o, i]));
+            this.places.set(kind, places);
+        }
+        return places.get(r)!;
+    }
+    private readonly places = new Map<string, Map<StackResource, number>>();
+
+    /**
+     * Selectors filed by their namespace and every label key their predicate reads (by the namespace and `*`
+     * when those cannot be listed): a selector filed under one matchLabels pair may still read, before it
+     * fails on that pair, a key whose value is unknown, and then the scan throws.
+     */
+    private selectorReaders(kind: SelectingKind): Lookup {
+        return this.lookup("reads", kind, (o) => {
+            const ns = probe(() => this.namespaceOf(o.props));
+            if (ns === UNSURE) return UNSURE;
+            if (typeof ns !== "string") return null;
+            const sel = probe(() => (kind === "NetworkPolicy" ? o.props.spec?.podSelector : o.props.spec?.selector));
+            if (sel === undefined || sel === null) return null;
+            const keys = sel === UNSURE ? UNSURE : keysRead(sel, kind === "Service");
+            return { every: keys === UNSURE ? [keyOf(ns, "*")] : keys.map((k) => keyOf(ns, k)) };
+        });
     }
 
     /**
@@ -476,58 +623,65 @@ export class KubeIndex {
     private namespaces?: Set<string>;
 
     /**
-     * Does `selector` (`{matchLabels, matchExpressions}`; `{}` selects all) select the pods of any workload
-     * (Pod or pod template: WORKLOAD_KINDS) in `namespace`? Workloads are filed by namespace, label key and
-     * label pair, so a query reads the fewest a selector term allows. A match found is certain; when none
-     * is but a workload whose namespace or labels a preview cannot know might match, throws that UnknownValue.
+     * Does `selector` (`{matchLabels, matchExpressions}`; `{}` selects all) select the pods of any pod
+     * producer (`podProducers`) in `namespace`? Producers are filed by namespace, label key and label pair,
+     * so a query reads the fewest a selector term allows, plus those whose labels the predicate cannot
+     * judge: an unknown value under a key the selector reads, or a labels mapping unknown as a whole. A
+     * match found is certain; when none is but a producer whose namespace or labels a preview cannot know
+     * might match, throws that UnknownValue.
      */
     selectsAnyPod(namespace: string, selector: Record<string, any>): boolean {
         const index = this.podIndex();
         const list = (...parts: string[]) => index.keyed.get(keyOf(namespace, ...parts)) ?? [];
         // The smallest candidate set any one term of the selector allows (each term must hold for a match).
         let candidates = list();
-        const consider = (c: StackResource[]) => {
+        const consider = (c: Entry[]) => {
             if (c.length < candidates.length) candidates = c;
         };
         for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (typeof v === "string") consider(list("=", k, v));
         for (const e of selector.matchExpressions ?? []) {
             if (e?.operator === "Exists") consider(list("?", e.key));
-            if (e?.operator === "In" && Array.isArray(e.values)) consider([...new Set<StackResource>(e.values.flatMap((v: unknown) => (typeof v === "string" ? list("=", e.key, v) : [])))]);
+            if (e?.operator === "In" && Array.isArray(e.values)) consider(merged(e.values.flatMap((v: unknown) => (typeof v === "string" ? [list("=", e.key, v)] : []))));
         }
+        // `selects` reads labels[key] for every matchLabels key and expression key (a key that is not a string, as a string).
+        const read = new Set<string>([...Object.keys(selector.matchLabels ?? {}), ...(selector.matchExpressions ?? []).map((e: any) => String(e?.key))]);
+        const unsure = [index.unsure, list("*"), ...[...read].map((k) => list("~", k))];
         const matches = (w: StackResource) => this.namespaceOf(w.props) === namespace && selects(selector, podLabelsOf(w.props));
-        return certain([...candidates, ...index.unsure], matches, true).length > 0;
+        return certain(merged([candidates, ...unsure.filter((l) => l.length > 0)]).map((e) => e.r), matches, true).length > 0;
     }
 
-    private pods?: { keyed: Map<string, StackResource[]>; unsure: StackResource[] };
+    private pods?: { keyed: Map<string, Entry[]>; unsure: Entry[] };
 
-    private podIndex(): { keyed: Map<string, StackResource[]>; unsure: StackResource[] } {
+    /**
+     * Pod producers by (namespace), (namespace, `?`, key), (namespace, `=`, key, value) for the known pairs; a key whose value
+     * is unknown (or not a string) under (namespace, `~`, key) instead of a pair; labels unknown as a whole
+     * (or of an odd shape) under (namespace, `*`); an unknown namespace in `unsure`.
+     */
+    private podIndex(): { keyed: Map<string, Entry[]>; unsure: Entry[] } {
         if (this.pods) return this.pods;
-        const keyed = new Map<string, StackResource[]>();
-        const unsure: StackResource[] = [];
-        const file = (key: string, w: StackResource) => {
+        const keyed = new Map<string, Entry[]>();
+        const unsure: Entry[] = [];
+        const file = (key: string, e: Entry) => {
             const list = keyed.get(key);
-            if (list) list.push(w);
-            else keyed.set(key, [w]);
+            if (list) list.push(e);
+            else keyed.set(key, [e]);
         };
-        for (const w of this.workloads) {
-            const ns = probe(() => this.namespaceOf(w.props));
-            const labels = probe(() => podLabelsOf(w.props));
-            if (ns === UNSURE || labels === UNSURE) {
-                unsure.push(w);
-                continue;
+        this.podProducers.forEach((r, at) => {
+            const e = { r, at };
+            const ns = probe(() => this.namespaceOf(r.props));
+            if (ns === UNSURE) return void unsure.push(e);
+            if (typeof ns !== "string") return; // a namespace that is not a string is no queried one
+            file(keyOf(ns), e);
+            const labels = probe(() => podLabelsOf(r.props));
+            const parts = labels === UNSURE ? undefined : labelParts(labels);
+            if (parts === undefined) return file(keyOf(ns, "*"), e);
+            for (const [k, v] of parts.pairs) {
+                file(keyOf(ns, "?", k), e);
+                file(keyOf(ns, "=", k, v), e);
             }
-            if (typeof ns !== "string") continue; // a namespace that is not a string is no queried one
-            const entries = probe(() => stringEntries(labels));
-            if (entries === UNSURE || entries === undefined) {
-                unsure.push(w); // labels of an odd shape: only the predicate can tell
-                continue;
-            }
-            file(keyOf(ns), w);
-            for (const [k, v] of entries) {
-                file(keyOf(ns, "?", k), w);
-                file(keyOf(ns, "=", k, v), w);
-            }
-        }
+            // A key whose value is unknown: every selector reading it adds this bucket (Exists included).
+            for (const k of parts.unsure) file(keyOf(ns, "~", k), e);
+        });
         return (this.pods = { keyed, unsure });
     }
 

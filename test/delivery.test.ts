@@ -79,13 +79,18 @@ test("the CI job summary shows the policy verdicts and capacity of an offline pl
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eks-delivery-summary-"));
     const out = path.join(dir, "prod");
     fs.mkdirSync(out);
-    fs.writeFileSync(path.join(out, "policy-report.json"), JSON.stringify({ violations: [{ policy: "capacity-fits", enforcementLevel: "mandatory", message: "peak does not fit" }] }));
+    fs.writeFileSync(path.join(out, "policy-report.json"), JSON.stringify({
+        violations: [{ policy: "capacity-fits", enforcementLevel: "mandatory", message: "peak does not fit" }],
+        exemptions: [{ policy: "image-digest", reason: "tags until the | registry moves", suppressed: 2, kind: "Deployment", namespace: "shop", name: "api" }],
+    }));
     fs.writeFileSync(path.join(out, "capacity.json"), JSON.stringify({ peak: { cpuMillicores: 5, memoryMiB: 6, pods: 7 }, capacity: { cpuMillicores: 1, memoryMiB: 2, pods: 3 }, fits: false, monthlyUsd: { totalMin: 1, totalMax: 2, nodesMin: 0, nodesMax: 1, fixed: 1 } }));
     const md = planSummary(out);
     assert.match(md, /## Offline plan: prod/);
     assert.match(md, /1 violation\(s\), 1 mandatory/);
     assert.match(md, /\| capacity-fits \| mandatory \|/);
     assert.match(md, /\*\*does not fit\*\*/);
+    assert.match(md, /Exemptions: 1 \(2 finding\(s\) not reported\)/);
+    assert.match(md, /\| image-digest \| Deployment shop\/api \| tags until the \\\| registry moves \| 2 \|/);
     assert.match(planSummary(path.join(dir, "missing")), /configuration was rejected/);
 });
 

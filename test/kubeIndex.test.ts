@@ -127,7 +127,7 @@ function random(seed: number): () => number {
 const API: Record<string, string> = {
     Deployment: "apps/v1", StatefulSet: "apps/v1", ReplicaSet: "apps/v1", DaemonSet: "apps/v1", Pod: "v1", CronJob: "batch/v1",
     HorizontalPodAutoscaler: "autoscaling/v2", PodDisruptionBudget: "policy/v1", NetworkPolicy: "networking.k8s.io/v1",
-    Service: "v1", ServiceAccount: "v1", Namespace: "v1",
+    Service: "v1", ServiceAccount: "v1", Namespace: "v1", Rollout: "argoproj.io/v1alpha1",
 };
 const NAMES = ["api", "web", "db", "api-blue", "api-green"];
 const NAMESPACES = ["shop", "ops", "default", undefined];
@@ -158,7 +158,8 @@ function generator(seed: number, unknowns: boolean) {
         if (x < 0.07) return JSON.parse(`{"__proto__": "x", "app.kubernetes.io/name": "api"}`);
         if (x < 0.11) return {};
         const l: Record<string, unknown> = {};
-        for (const [k, vs] of LABELS) if (r() < 0.6) l[k] = maybeUnknown(pick(vs), 0.04);
+        // Unknown values under some keys (a label from a build output): the index files them per key.
+        for (const [k, vs] of LABELS) if (r() < 0.6) l[k] = maybeUnknown(pick(vs), 0.08);
         if (r() < 0.03) l.tier = 5;
         return l;
     };
@@ -232,7 +233,7 @@ function generator(seed: number, unknowns: boolean) {
     return (count: number): StackResource[] => {
         const makers = [
             ...Array(6).fill(() => workload("Deployment")), () => workload("StatefulSet"), () => workload("ReplicaSet"),
-            () => workload(pick(["DaemonSet", "Pod", "CronJob"])), hpa, hpa, pdb, pdb, networkPolicy, service, serviceAccount, ns,
+            () => workload(pick(["DaemonSet", "Pod", "CronJob", "Rollout"])), hpa, hpa, pdb, pdb, networkPolicy, service, serviceAccount, ns,
         ];
         const resources = Array.from({ length: count }, () => pick(makers)());
         const repositories = Array.from({ length: 1 + Math.floor(r() * 4) }, () =>
@@ -283,8 +284,16 @@ function compareLookups(resources: StackResource[], seen: Map<string, number>) {
     };
     for (const o of kube.objects) {
         same(`hpaFor ${o.urn}`, () => kube.hpaFor(o), () => scan.hpaFor(o));
+        // Pod labels a mapping with some values unknown (or not strings): the per-key buckets answer, not a scan.
+        const partly = known(() => {
+            const labels = podLabelsOf(o.props);
+            const keys = Object.keys(labels);
+            const plain = keys.filter((k) => known(() => typeof labels[k] === "string", false));
+            return typeof labels === "object" && !Array.isArray(labels) && plain.length > 0 && plain.length < keys.length;
+        }, false);
         for (const kind of ["PodDisruptionBudget", "NetworkPolicy", "Service"] as const) {
             same(`selecting(${kind}) ${o.urn}`, () => kube.selecting(kind, o), () => scan.selecting(kind, o));
+            if (partly) count(`selecting(${kind})-partly-unknown-labels`, outcome(() => kube.selecting(kind, o)));
             // Asked again: the memo answers the same.
             same(`selecting(${kind}) ${o.urn} again`, () => kube.selecting(kind, o), () => scan.selecting(kind, o));
         }
@@ -314,7 +323,8 @@ test("every lookup answers as the scan it replaced: the same objects in the same
         }
     }
     // Not vacuous: each lookup found something, found nothing, and (a preview's unknowns) threw, somewhere.
-    for (const what of ["hpaFor", "selecting(PodDisruptionBudget)", "selecting(NetworkPolicy)", "selecting(Service)", "blueGreenSibling", "targetOf", "namespace", "serviceAccount"]) {
+    for (const what of ["hpaFor", "selecting(PodDisruptionBudget)", "selecting(NetworkPolicy)", "selecting(Service)", "blueGreenSibling", "targetOf", "namespace", "serviceAccount",
+        "selecting(PodDisruptionBudget)-partly-unknown-labels", "selecting(NetworkPolicy)-partly-unknown-labels", "selecting(Service)-partly-unknown-labels"]) {
         for (const result of ["found", "none", "threw"]) assert.ok((seen.get(`${what}: ${result}`) ?? 0) > 0, `${what}: ${result} never happened`);
     }
 });
@@ -356,4 +366,26 @@ test("selectors are found by any one label they require: a label every selector 
     assert.deepEqual(kube.selecting("PodDisruptionBudget", w).map((p) => p.urn), ["pdb7"]);
     assert.deepEqual(judged.map((p) => p.urn), ["pdb7"]);
     assert.equal(known(() => kube.selecting("PodDisruptionBudget", w).length, 0), 1);
+});
+
+test("a workload with an unknown label value: the selectors that may read that key are asked, as the scan does", () => {
+    const object = (kind: string, api: string, name: string, spec: Record<string, unknown>): StackResource => guardResource({
+        type: `kubernetes:${api}:${kind}`, urn: name, name, props: { kind, metadata: { name, namespace: "shop" }, spec } });
+    const w = object("Deployment", "apps/v1", "w", { template: { metadata: { labels: { tier: UNKNOWN, app: "web" } } } });
+    const known2 = object("Deployment", "apps/v1", "k", { template: { metadata: { labels: { tier: "fe", app: "web" } } } });
+    // Filed under app=api (w has app=web): the scan reads tier first, and throws on w's unknown tier.
+    const readsTier = object("NetworkPolicy", "networking.k8s.io/v1", "reads-tier", { podSelector: { matchLabels: { tier: "fe", app: "api" } } });
+    // Its keys cannot all be listed (matchExpressions unknown): a candidate for any unknown value.
+    const unlisted = object("NetworkPolicy", "networking.k8s.io/v1", "unlisted", { podSelector: { matchLabels: { tier: "be", app: "db" }, matchExpressions: UNKNOWN } });
+    // Reads only app, known on w: false, asked or not.
+    const readsApp = object("NetworkPolicy", "networking.k8s.io/v1", "reads-app", { podSelector: { matchLabels: { app: "api" } } });
+    for (const policies of [[readsTier], [unlisted], [readsApp], [readsApp, readsTier]]) {
+        const kube = new KubeIndex([w, known2, ...policies]);
+        const scan = new ScanIndex(kube);
+        for (const o of [w, known2]) {
+            assert.deepEqual(outcome(() => kube.selecting("NetworkPolicy", o)), outcome(() => scan.selecting("NetworkPolicy", o)), `${o.name} against ${policies.map((p) => p.name)}`);
+        }
+        // Not vacuous: the unknown tier makes the answer unknown unless only reads-app is there.
+        assert.equal("threw" in (outcome(() => kube.selecting("NetworkPolicy", w)) as object), policies.some((p) => p !== readsApp));
+    }
 });

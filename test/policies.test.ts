@@ -664,3 +664,16 @@ test("the README counts the pack's policies right", async () => {
     const path = await import("path");
     assert.match(fs.readFileSync(path.resolve(__dirname, "..", "README.md"), "utf8"), new RegExp(`\\(${allPolicies.length} policies:`));
 });
+
+test("exemptions listed are the ones that apply: a reason, a policy evaluated, never exemption-reason itself", async () => {
+    const { evaluateReport } = await import("../policies/framework");
+    const pod: StackResourceLike = {
+        type: "kubernetes:core/v1:Pod", urn: "urn:pod", name: "p",
+        props: { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "shop", annotations: { "eks-delivery.dev/exempt": "memory-limits, nope, exemption-reason, Memory-Limits", "eks-delivery.dev/exempt-reason": "sized by the JVM" } }, spec: { containers: [{ name: "c", image: "r/c:1" }] } },
+    };
+    const report = evaluateReport(allPolicies, [pod]);
+    assert.deepEqual(report.exemptions.map((e) => [e.policy, e.suppressed]), [["memory-limits", 1]]);
+    assert.ok(report.violations.some((v) => v.policy === "exemption-reason" && /nope/.test(v.message)), "unknown names are exemption-reason's findings");
+    assert.ok(!report.violations.some((v) => v.policy === "memory-limits"));
+});
+type StackResourceLike = import("../policies/framework").StackResource;

@@ -244,7 +244,7 @@ test("npm run policy - reads stdin: text grouped by object with lines, scores an
         `<stdin>:${LISTED_LINE} Deployment shop/listed  score 100/100`,
         "  EXEMPT   cpu-requests  batch: the queue throttles it (1 finding not reported)",
         "",
-        "4 objects, 2 findings (0 critical, 1 high, 1 medium, 0 low), 1 exempted: FAIL (--fail-on high: 1 finding at or above high)",
+        "4 objects, 2 findings (0 critical, 1 high, 1 medium, 0 low), 1 exemption (1 finding not reported): FAIL (--fail-on high: 1 finding at or above high)",
         "",
     ].join("\n"));
     assert.doesNotMatch(r.stdout, /\x1b/, "no escape sequences when stdout is not a terminal");
@@ -315,7 +315,7 @@ test("npm run policy --format json is stable: byte-identical runs, fixed keys, f
     assert.deepEqual(json.files, [path.join(dir, "b.yaml"), "<stdin>", path.join(dir, "a.yaml")], "in PATH order, a file named twice counted once");
     assert.deepEqual(json.policies, allPolicies.map((p) => p.name).filter((n) => ONLY[1].split(",").includes(n)), "in the pack's order");
     assert.equal(json.failOn, "critical");
-    assert.deepEqual(json.summary, { objects: 9, findings: 7, critical: 0, high: 3, medium: 4, low: 0, mandatory: 0, exempted: 2, failing: 0, result: "pass" });
+    assert.deepEqual(json.summary, { objects: 9, findings: 7, critical: 0, high: 3, medium: 4, low: 0, mandatory: 0, exempted: 2, suppressed: 2, failing: 0, result: "pass" });
     // Code-unit order of the file names as given ("/" sorts before "<"), then line, then policy.
     assert.deepEqual(json.violations.map((v: any) => [v.file === "<stdin>" ? v.file : path.basename(v.file), v.line, v.policy]), [
         ["a.yaml", 1, "cpu-requests"], ["a.yaml", 1, "image-tag"], ["a.yaml", 1, "memory-requests"],
@@ -379,10 +379,14 @@ function githubProblems(sarif: any): string[] {
         need(typeof rule.help?.text === "string" && rule.help.text.length > 0, `${at}: help.text`);
         need(["note", "warning", "error"].includes(rule.defaultConfiguration?.level), `${at}: defaultConfiguration.level`);
         need(Array.isArray(rule.properties?.tags) && rule.properties.tags.every((t: unknown) => typeof t === "string"), `${at}: properties.tags`);
-        const severity = allPolicies.find((p) => p.name === rule.id)?.severity;
+        const policy = allPolicies.find((p) => p.name === rule.id);
+        const severity = policy?.severity;
         const score = Number(rule.properties?.["security-severity"]);
-        need(typeof rule.properties?.["security-severity"] === "string" && severity && score >= bands[severity][0] && score <= bands[severity][1] && (severity !== "critical" || score > 9.0),
-            `${at}: security-severity ${rule.properties?.["security-severity"]} in GitHub's ${severity} band`);
+        // Only the security controls carry a score: GitHub treats every result of a rule with one as a security alert.
+        if (policy?.security) {
+            need(typeof rule.properties?.["security-severity"] === "string" && severity && score >= bands[severity][0] && score <= bands[severity][1] && (severity !== "critical" || score > 9.0),
+                `${at}: security-severity ${rule.properties?.["security-severity"]} in GitHub's ${severity} band`);
+        } else need(rule.properties?.["security-severity"] === undefined, `${at}: no security-severity (not a security control)`);
     }
     for (const [i, result] of sarif.runs[0].results.entries()) {
         const at = `result ${i}`;
@@ -418,7 +422,9 @@ test("npm run policy --format sarif: valid SARIF 2.1.0 that GitHub code scanning
     assert.deepEqual(run.tool.driver.rules.map((rule: any) => rule.id), allPolicies.map((p) => p.name).filter((n) => ONLY[1].split(",").includes(n)));
     const imageTag = run.tool.driver.rules.find((rule: any) => rule.id === "image-tag");
     const policy = allPolicies.find((p) => p.name === "image-tag")!;
-    assert.deepEqual([imageTag.shortDescription.text, imageTag.defaultConfiguration.level, imageTag.properties["security-severity"]], [policy.description, "error", "8.0"]);
+    assert.deepEqual([imageTag.shortDescription.text, imageTag.defaultConfiguration.level, imageTag.properties["security-severity"]], [policy.description, "error", undefined], "image-tag is about rollbacks, not security");
+    const security = allPolicies.filter((p) => p.security).map((p) => p.name);
+    for (const rule of run.tool.driver.rules) assert.equal(rule.properties.tags.includes("security"), security.includes(rule.id), rule.id);
     assert.match(imageTag.help.text, new RegExp(`${policy.remediation.slice(0, 30).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
     for (const tag of policy.tags) assert.ok(imageTag.properties.tags.includes(tag), tag);
     assert.equal(run.tool.driver.rules.find((rule: any) => rule.id === "cpu-requests").defaultConfiguration.level, "warning");

@@ -106,7 +106,8 @@ function toCase(policy: PolicyDefinition<any>, file: string, index: number, doc:
     });
     return {
         policy, where, case: doc.case, about: doc.about, ...(doc.expect !== undefined ? { expect: doc.expect } : {}), ...(doc.config ? { config: doc.config } : {}), resources,
-        kubernetesOnly: resources.every((r: StackResource) => r.type.startsWith("kubernetes:")),
+        // Components (Helm releases, yaml and kustomize groups) are Pulumi resources, not objects a file holds.
+        kubernetesOnly: resources.every((r: StackResource) => r.type.startsWith("kubernetes:") && !/^kubernetes:(helm\.sh|yaml|kustomize)\//.test(r.type)),
         previewUnknowns: resources.some((r: StackResource) => containsUnknown(r.props)),
     };
 }
@@ -258,7 +259,7 @@ function viaCli(): Promise<Map<Case, CliAnswer>> {
     cliRun ??= (async () => {
         const answers = new Map<Case, CliAnswer>();
         const groups = new Map<string, Case[]>();
-        for (const c of [...cases, ...exemptionCases].filter((c) => c.kubernetesOnly)) {
+        for (const c of [...cases, ...exemptionCases].filter((c) => c.kubernetesOnly && !c.previewUnknowns)) {
             try {
                 await checkShapes(c.resources.map((r) => ({ ...r, props: structuredClone(r.props) })));
             } catch (err) {
@@ -333,6 +334,8 @@ async function judge(c: Case): Promise<void> {
     }
     // Not through npm run policy when the case has non-Kubernetes resources: it reads Kubernetes YAML only.
     if (!c.kubernetesOnly) skip(c, "not through npm run policy (non-Kubernetes resources)");
+    // The CLI refuses the engine's unknown placeholder in a file (tools/policy/documents.ts): YAML holds known values.
+    else if (c.previewUnknowns) skip(c, "not through npm run policy (preview unknowns)");
     else {
         const cli = (await viaCli()).get(c)!;
         if ("refused" in cli) {
@@ -341,8 +344,8 @@ async function judge(c: Case): Promise<void> {
         }
         const drop = (k: string) => k.replace(/ \| (#\d+|-) \| /, " | ");
         assert.deepEqual(cli.findings, sorted(offline.findings.map(drop)), `${label}: npm run policy findings`);
-        // The CLI runs every policy: how many findings an exemption removed differs; which exemptions, not.
-        assert.deepEqual(cli.exemptions, sorted(offline.exemptions.map((e) => drop(e).replace(/ \| \d+$/, ""))), `${label}: npm run policy exemptions`);
+        // The CLI runs every policy and lists the exemptions of every policy it ran: compare the case's.
+        assert.deepEqual(cli.exemptions.filter((e) => e.startsWith(`${name} | `)), sorted(offline.exemptions.map((e) => drop(e).replace(/ \| \d+$/, ""))), `${label}: npm run policy exemptions`);
     }
 }
 
@@ -358,7 +361,7 @@ test("exemptions: judged the same through evaluate(), CrossGuard, the plan and n
     for (const c of exemptionCases) await judge(c);
     const listed = (i: number) => viaEvaluate(exemptionCases[i]).exemptions;
     assert.deepEqual(listed(0), ["memory-limits | #0 | sized by the JVM until OPS-142 | 1"], "one finding removed");
-    assert.deepEqual(listed(1), ["cpu-limits | #0 | batch | 0", "memory-limits | #0 | batch | 1"], "every declared exemption, in the annotation's order");
+    assert.deepEqual(listed(1), ["memory-limits | #0 | batch | 1"], "only the exemptions of the policies evaluated (here memory-limits alone)");
     assert.deepEqual(listed(2), [], "an exemption without a reason is not one");
     assert.deepEqual(listed(7), ["pdb-required | #0 | a singleton in all but name | 1"]);
     assert.deepEqual(listed(6), [], "a reason not known yet");

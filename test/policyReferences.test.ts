@@ -307,8 +307,8 @@ test("api versions: judged against kubernetesVersion, else the stack's EKS clust
 apiVersion: flowcontrol.apiserver.k8s.io/v1beta1
 kind: FlowSchema
 metadata: {name: fs}`);
-    assert.match(removed(flowBeta1, { all: { kubernetesVersion: "1.34" } })[0], /no longer served since Kubernetes 1\.26: use flowcontrol\.apiserver\.k8s\.io\/v1 FlowSchema/);
-    assert.match(removed(flowBeta1, { all: { kubernetesVersion: "1.27" } })[0], /use flowcontrol\.apiserver\.k8s\.io\/v1beta3 FlowSchema/);
+    assert.match(removed(flowBeta1, { "api-version-removed": { kubernetesVersion: "1.34" } })[0], /no longer served since Kubernetes 1\.26: use flowcontrol\.apiserver\.k8s\.io\/v1 FlowSchema/);
+    assert.match(removed(flowBeta1, { "api-version-removed": { kubernetesVersion: "1.27" } })[0], /use flowcontrol\.apiserver\.k8s\.io\/v1beta3 FlowSchema/);
 });
 
 test("api versions: kubernetesVersion's schema rejects what is not a version (as the CLI validates config)", () => {
@@ -346,11 +346,146 @@ test("the API version table: what the deprecation guide lists, and consistent", 
     }
 });
 
+/** A Helm release of the provider (pulumi/pulumi-kubernetes@v4.32.0: its chart's objects are no stack resources), as a stack holds it. */
+const release = (name: string, namespace?: unknown): StackResource =>
+    ({ type: "kubernetes:helm.sh/v3:Release", urn: `release#${name}`, name, props: { chart: name, ...(namespace === undefined ? {} : { namespace }) } });
+const rollout = (name: string, ns: string, labels: Record<string, string>) => `
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  replicas: 3
+  selector: {matchLabels: ${JSON.stringify(labels)}}
+  template:
+    metadata: {labels: ${JSON.stringify(labels)}}
+    spec: {containers: [{name: app, image: "nginx:1.27"}]}
+  strategy: {canary: {steps: [{setWeight: 20}]}}
+---`;
+
+test("references into a namespace a Helm release installs into: a missing target may be the chart's, not judged", () => {
+    const path = (name: string, port: string) => `  rules: [{host: grafana.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: ${name}, port: ${port}}}}]}}]`;
+    const grafana = docs(ingress(path("kube-prometheus-stack-grafana", "{number: 80}"), "monitoring"));
+    assert.equal(run("route-targets-service", grafana).length, 1, "without the release, the Service is missing");
+    assert.deepEqual(run("route-targets-service", [...grafana, release("kube-prometheus-stack", "monitoring")]), [], "the chart's grafana Service");
+    assert.equal(run("route-targets-service", [...grafana, release("kube-prometheus-stack", "other")]).length, 1, "a release into another namespace does not help");
+    // A Service of the stack is still judged on its ports.
+    const own = docs(service("web", "monitoring", { app: "web" }) + ingress(path("web", "{number: 81}"), "monitoring"));
+    assert.equal(run("route-targets-service", [...own, release("kube-prometheus-stack", "monitoring")]).length, 1, "a wrong port of a stack Service");
+
+    const nginxHpa = docs(hpa({ apiVersion: "apps/v1", kind: "Deployment", name: "ingress-nginx-controller" }, "ingress-nginx"));
+    assert.equal(run("hpa-target-exists", nginxHpa).length, 1);
+    assert.deepEqual(run("hpa-target-exists", [...nginxHpa, release("ingress-nginx", "ingress-nginx")]), []);
+    // No namespace input: the release goes to the provider's default namespace, "default".
+    const defaultHpa = docs(hpa({ apiVersion: "apps/v1", kind: "Deployment", name: "web" }, "default"));
+    assert.deepEqual(run("hpa-target-exists", [...defaultHpa, release("web")]), []);
+    assert.deepEqual(run("hpa-target-exists", [...defaultHpa, release("web", "")]), [], "an empty namespace is the default one");
+    // In a preview a release whose namespace is unknown may install into any: the HPA is skipped.
+    assert.deepEqual(run("hpa-target-exists", [...nginxHpa, release("ingress-nginx", UNKNOWN)]), []);
+
+    const denyAll = docs(netpol("default-deny", "monitoring", {}));
+    assert.equal(run("network-policy-targets-pods", denyAll).length, 1);
+    assert.deepEqual(run("network-policy-targets-pods", [...denyAll, release("kube-prometheus-stack", "monitoring")]), [], "the chart's pods are there");
+    const svc = docs(service("grafana", "monitoring", { "app.kubernetes.io/name": "grafana" }));
+    assert.equal(run("service-targets-pods", svc).length, 1);
+    assert.deepEqual(run("service-targets-pods", [...svc, release("kube-prometheus-stack", "monitoring")]), []);
+    const sts = docs(statefulSet("db-headless"));
+    assert.equal(run("statefulset-service-name", sts).length, 1);
+    assert.deepEqual(run("statefulset-service-name", [...sts, release("db", "shop")]), []);
+    assert.equal(run("statefulset-service-name", [...docs(statefulSet("db") + service("db", "shop", { app: "db" })), release("db", "shop")]).length, 1,
+        "a Service of the stack that is not headless is still judged");
+
+    // Gateway API: a ReferenceGrant may come with the chart too.
+    const ref = [{ name: "api", namespace: "backend", port: 80 }];
+    const cross = docs(service("api", "backend", { app: "api" }) + httpRoute(ref));
+    assert.equal(run("route-targets-service", cross).length, 1);
+    assert.deepEqual(run("route-targets-service", [...cross, release("backend", "backend")]), []);
+
+    // A v4 Chart registers its objects as stack resources: it does not make a namespace partial.
+    const chart: StackResource = { type: "kubernetes:helm.sh/v4:Chart", urn: "chart", name: "grafana", props: { chart: "grafana", namespace: "monitoring" } };
+    assert.equal(run("service-targets-pods", [...svc, chart]).length, 1);
+});
+
+test("pods from any object with a pod template: an Argo Rollout is selected by Services and NetworkPolicies", () => {
+    const canary = rollout("web", "shop", { app: "web" });
+    assert.deepEqual(run("service-targets-pods", docs(canary + service("web", "shop", { app: "web" }))), []);
+    assert.deepEqual(run("network-policy-targets-pods", docs(canary + netpol("web", "shop", { matchLabels: { app: "web" } }))), []);
+    assert.equal(run("service-targets-pods", docs(canary + service("web", "shop", { app: "api" }))).length, 1, "its labels still have to match");
+    assert.deepEqual(run("hpa-target-exists", docs(canary + hpa({ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: "web" }))), [], "a kind with a scale subresource");
+    assert.equal(run("hpa-target-exists", docs(canary + hpa({ apiVersion: "apps/v1", kind: "Rollout", name: "web" }))).length, 1, "the group counts");
+    // Objects without a pod template run no pods.
+    const kube = new KubeIndex(docs(canary + deployment("api", "shop", { app: "api" }) + service("web", "shop", { app: "web" }) + `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cfg, namespace: shop}
+data: {template: x}
+---
+apiVersion: apps.kruise.io/v1alpha1
+kind: CloneSet
+metadata: {name: kruise, namespace: shop}
+spec: {selector: {matchLabels: {app: k}}, template: {metadata: {labels: {app: k}}}}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: widget, namespace: shop}
+spec: {template: "not a pod template", selector: {app: w}}
+---`));
+    assert.deepEqual(kube.podProducers.map((r) => r.props.kind), ["Deployment", "Rollout", "CloneSet"]);
+    // In a preview, a custom kind whose spec is unknown may be one; a built-in kind whose spec is unknown is not.
+    const preview = docs(`
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: widget, namespace: shop}
+spec: {}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: svc, namespace: shop}
+spec: {}
+---`);
+    preview[0].props.spec = UNKNOWN;
+    preview[1].props.spec = UNKNOWN;
+    assert.deepEqual(new KubeIndex(preview.map(guardResource)).podProducers.map((r) => r.props.kind), ["Widget"]);
+    // A known spec whose template labels are unknown: a ReplicationController may select the Service's pods.
+    const rc = docs(`
+apiVersion: v1
+kind: ReplicationController
+metadata: {name: legacy, namespace: shop}
+spec: {selector: {app: legacy}, template: {metadata: {labels: {app: legacy}}}}
+---`);
+    rc[0].props.spec.template.metadata.labels = UNKNOWN;
+    assert.deepEqual(run("service-targets-pods", [...rc, ...docs(service("legacy", "shop", { app: "legacy" }))]), [], "skipped: the labels may match");
+    assert.deepEqual(run("service-targets-pods", [...docs(service("legacy", "shop", { app: "legacy" }) + `
+apiVersion: v1
+kind: ReplicationController
+metadata: {name: legacy, namespace: shop}
+spec: {selector: {app: legacy}, template: {metadata: {labels: {app: legacy}}}}
+---`)]), [], "a ReplicationController runs pods");
+});
+
+test("route-targets-service: an AWS Load Balancer Controller action (port use-annotation) is not a Service", () => {
+    const redirect = `
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+  annotations:
+    alb.ingress.kubernetes.io/actions.ssl-redirect: '{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}'
+spec:
+  ingressClassName: CLASS
+  rules: [{http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: ssl-redirect, port: {name: use-annotation}}}}]}}]
+---`;
+    const web = service("web", "shop", { app: "web" });
+    for (const cls of ["alb", "internet-facing"]) assert.deepEqual(run("route-targets-service", docs(web + redirect.replace("CLASS", cls))), [], `ingress class ${cls}`);
+    assert.deepEqual(run("route-targets-service", docs(web + redirect.replace("actions.ssl-redirect", "actions.other").replace("CLASS", "alb"))),
+        ["Ingress shop/web: rules[0] */: backend names Service shop/ssl-redirect, which is not in the stack"], "without its action annotation the backend is judged as a Service");
+});
+
 test("KubeIndex.selectsAnyPod answers as a scan of every workload: a match is certain, an absence with an unknown is not", () => {
     // The reference: every workload of the namespace in turn; a known match wins, else the first unknown touched.
     const scan = (kube: KubeIndex, ns: string, selector: Record<string, any>): boolean | "unknown" => {
         let unknown = false;
-        for (const w of kube.workloads) {
+        for (const w of kube.podProducers) {
             try {
                 if (kube.namespaceOf(w.props) === ns && selects(selector, podLabelsOf(w.props))) return true;
             } catch (err) {
@@ -360,28 +495,37 @@ test("KubeIndex.selectsAnyPod answers as a scan of every workload: a match is ce
         }
         return unknown ? "unknown" : false;
     };
+    const outcomes = new Set<string>();
     let seed = 7;
     const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     const values = ["a", "b", "c"];
     for (let round = 0; round < 200; round++) {
         const resources: StackResource[] = [];
         for (let i = 0; i < 6; i++) {
-            const labels: Record<string, string> = {};
+            let labels: any = {};
             if (random(4)) labels.app = values[random(3)];
             if (random(2)) labels.tier = values[random(3)];
             if (random(10) === 0) labels.app = UNKNOWN;
+            // Unknown values under other keys (the per-key buckets), a value that is not a string, labels unknown as a whole.
+            if (random(6) === 0) labels.tier = UNKNOWN;
+            if (random(8) === 0) labels.version = UNKNOWN;
+            if (random(15) === 0) labels.tier = 5;
+            if (random(20) === 0) labels = UNKNOWN;
             const ns = random(12) === 0 ? UNKNOWN : ["x", "y"][random(2)];
-            const kind = ["Deployment", "Pod", "CronJob"][random(3)];
+            const kind = ["Deployment", "Pod", "CronJob", "Rollout"][random(4)];
             const props = kind === "Pod" ? { kind, metadata: { name: `w${i}`, namespace: ns, labels } }
                 : kind === "CronJob" ? { kind, metadata: { name: `w${i}`, namespace: ns }, spec: { jobTemplate: { spec: { template: { metadata: { labels } } } } } }
-                : { kind, metadata: { name: `w${i}`, namespace: ns }, spec: { template: { metadata: { labels } } } };
-            resources.push(guardResource({ type: kubernetesType(kind === "CronJob" ? "batch/v1" : kind === "Pod" ? "v1" : "apps/v1", kind), urn: `u${i}`, name: `w${i}`, props }));
+                : { kind, metadata: { name: `w${i}`, namespace: ns }, spec: { selector: {}, template: { metadata: { labels } } } };
+            const api = kind === "CronJob" ? "batch/v1" : kind === "Pod" ? "v1" : kind === "Rollout" ? "argoproj.io/v1alpha1" : "apps/v1";
+            resources.push(guardResource({ type: kubernetesType(api, kind), urn: `u${i}`, name: `w${i}`, props }));
         }
         const kube = new KubeIndex(resources);
         const selectors: Record<string, any>[] = [{}, { matchLabels: { app: values[random(3)] } }, { matchLabels: { app: values[random(3)], tier: values[random(3)] } },
             { matchExpressions: [{ key: "tier", operator: "In", values: [values[random(3)], values[random(3)]] }] },
             { matchExpressions: [{ key: "app", operator: "Exists" }] }, { matchExpressions: [{ key: "app", operator: "DoesNotExist" }] },
-            { matchExpressions: [{ key: "tier", operator: "NotIn", values: ["a"] }], matchLabels: { app: "b" } }];
+            { matchExpressions: [{ key: "tier", operator: "NotIn", values: ["a"] }], matchLabels: { app: "b" } },
+            { matchLabels: { version: values[random(3)] } }, { matchExpressions: [{ key: "version", operator: "Exists" }] },
+            { matchLabels: { tier: values[random(3)], app: values[random(3)] } }];
         for (const selector of selectors) {
             for (const ns of ["x", "y", "z"]) {
                 let got: boolean | "unknown";
@@ -391,10 +535,45 @@ test("KubeIndex.selectsAnyPod answers as a scan of every workload: a match is ce
                     if (!(err instanceof UnknownValue)) throw err;
                     got = "unknown";
                 }
-                assert.equal(got, scan(kube, ns, selector), `round ${round}, ${ns}, ${JSON.stringify(selector)}`);
+                const expected = scan(kube, ns, selector);
+                assert.equal(got, expected, `round ${round}, ${ns}, ${JSON.stringify(selector)}`);
+                outcomes.add(`${JSON.stringify(selector)}: ${expected}`.replace(/"[abc]"/g, "v"));
             }
         }
     }
+    // Not vacuous: the unknown-value buckets changed answers (an absence became unknown) and matches were found through them.
+    for (const shape of ['{"matchLabels":{"version":v}}: unknown', '{"matchLabels":{"version":v}}: false', '{"matchLabels":{"tier":v,"app":v}}: unknown',
+        '{"matchLabels":{"tier":v,"app":v}}: false', '{}: true', '{}: unknown']) assert.ok(outcomes.has(shape), shape);
+});
+
+test("KubeIndex: an unknown label value makes only the selectors that read its key candidates", () => {
+    // 50 workloads, each with an unknown `version`; 50 Services and NetworkPolicies selecting them by app.
+    const objects: string[] = [];
+    for (let i = 0; i < 50; i++) {
+        objects.push(deployment(`w${i}`, "shop", { app: `w${i}`, version: "v" }), service(`w${i}`, "shop", { app: `w${i}` }),
+            netpol(`n${i}`, "shop", { matchLabels: { app: `w${i}` } }));
+    }
+    const resources = docs(objects.join(""));
+    for (const d of resources.filter((r) => r.props.kind === "Deployment")) d.props.spec.template.metadata.labels.version = UNKNOWN;
+    // Counting views: which objects' labels or selectors are read.
+    const read = new Set<string>();
+    const counting = resources.map(guardResource).map((r) => ({ ...r, props: new Proxy(r.props, { get: (t, k) => (k === "spec" && read.add(r.name), Reflect.get(t, k)) }) }));
+    const kube = new KubeIndex(counting);
+    const w7 = counting.find((r) => r.name === "w7" && r.props.kind === "Deployment")!;
+    const w3 = counting.find((r) => r.name === "w3" && r.props.kind === "Deployment")!;
+    kube.selecting("NetworkPolicy", w3);
+    kube.selecting("Service", w3);
+    assert.ok(kube.selectsAnyPod("shop", { matchLabels: { app: "w3" } }));
+    read.clear(); // the indexes are built
+    assert.deepEqual(kube.selecting("NetworkPolicy", w7).map((p) => p.name), ["n7"]);
+    assert.deepEqual(kube.selecting("Service", w7).map((p) => p.name), ["w7"]);
+    assert.deepEqual([...read].sort(), ["n7", "w7"], "the selectors filed under app=w7 (and w7's own template), not every one of the namespace");
+    read.clear();
+    assert.ok(kube.selectsAnyPod("shop", { matchLabels: { app: "w9" } }));
+    assert.deepEqual([...read], ["w9"], "the workloads under app=w9 only: the unknown version is not read by this selector");
+    read.clear();
+    assert.throws(() => kube.selectsAnyPod("shop", { matchLabels: { version: "v2" } }), UnknownValue, "version is read: every unknown version is a candidate");
+    assert.equal(read.size, 50);
 });
 
 test("the reference policies stay linear: 4,000 Services, routes and HPAs are judged in well under a second each", () => {

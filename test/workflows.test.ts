@@ -105,7 +105,7 @@ test("the pull-request workflow runs the tests, the offline plan of every stack,
     // The plan's manifests go to code scanning as SARIF, one category per stack, reported only (the plan gates).
     const steps = pr.jobs.plan.steps;
     const sarif = steps.find((s: any) => s.id === "sarif");
-    assert.match(sarif.run, /^npm run --silent policy -- --format sarif --fail-on none --kubernetes-version "\$version" "out\/\$STACK\/manifests" > "policy-\$STACK\.sarif"$/m,
+    assert.match(sarif.run, /^npm run --silent policy -- --format sarif --fail-on none --kubernetes-version "\$version" \\\n\s+--config "policies\/config\/\$environment\.json" "out\/\$STACK\/manifests" > "policy-\$STACK\.sarif"$/m,
         "--silent: npm's own lines would land in the SARIF");
     assert.match(sarif.run, /^version=\$\(jq -er .*"out\/\$STACK\/plan\.json"\)$/m);
     assert.equal(sarif.env.STACK, "${{ matrix.stack }}");
@@ -113,6 +113,8 @@ test("the pull-request workflow runs the tests, the offline plan of every stack,
     assert.ok(steps.indexOf(sarif) > steps.findIndex((s: any) => /npm run plan/.test(s.run ?? "")) && steps.indexOf(upload) > steps.indexOf(sarif), "plan, SARIF, upload");
     assert.deepEqual(upload.with, { sarif_file: "policy-${{ matrix.stack }}.sarif", category: "policy-${{ matrix.stack }}" });
     assert.match(upload.if, /steps\.sarif\.outcome == 'success'/);
+    assert.equal(upload["continue-on-error"], true, "code scanning off (no GitHub Code Security) does not fail the pull request");
+    assert.match(sarif.run, /^environment=\$\(jq -er '\.outputs\.environment' "out\/\$STACK\/plan\.json"\)$/m);
     assert.deepEqual(pr.jobs.plan.permissions, { contents: "read", "security-events": "write" });
     // v4, the current major (v3 is deprecated in December 2026: github/codeql-action@v4.36.2 CHANGELOG.md).
     assert.match(workflows.find((w) => w.file === "pull-request.yml")!.text, /uses: github\/codeql-action\/upload-sarif@[0-9a-f]{40} # v4\.\d+\.\d+$/m);

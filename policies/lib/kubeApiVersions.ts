@@ -15,6 +15,9 @@
  * using-api/deprecation-guide.md; kubernetes.io/docs/reference/using-api/deprecation-guide/, its v1.16,
  * v1.22, v1.25, v1.26, v1.27, v1.29 and v1.32 sections), which agrees on every release it lists.
  * Add-on CRDs (Gateway API, cert-manager, ...) are not listed: their deprecations carry no removal release.
+ * Two built-in groups live outside k8s.io/api (apiextensions-apiserver, kube-aggregator) and are added from
+ * the guide's v1.22 section: apiextensions.k8s.io/v1beta1 CustomResourceDefinition (deprecated 1.16) and
+ * apiregistration.k8s.io/v1beta1 APIService (deprecated 1.19), both no longer served as of 1.22.
  */
 
 export interface ApiVersionLifecycle {
@@ -29,6 +32,8 @@ export interface ApiVersionLifecycle {
 }
 
 export const KUBE_API_LIFECYCLE: readonly ApiVersionLifecycle[] = [
+    { apiVersion: "apiextensions.k8s.io/v1beta1", kind: "CustomResourceDefinition", deprecatedIn: "1.16", removedIn: "1.22", replacement: "apiextensions.k8s.io/v1 CustomResourceDefinition" },
+    { apiVersion: "apiregistration.k8s.io/v1beta1", kind: "APIService", deprecatedIn: "1.19", removedIn: "1.22", replacement: "apiregistration.k8s.io/v1 APIService" },
     { apiVersion: "apps/v1beta1", kind: "ControllerRevision", deprecatedIn: "1.8", removedIn: "1.16", replacement: "apps/v1 ControllerRevision" },
     { apiVersion: "apps/v1beta1", kind: "Deployment", deprecatedIn: "1.8", removedIn: "1.16", replacement: "apps/v1 Deployment" },
     { apiVersion: "apps/v1beta1", kind: "DeploymentRollback", deprecatedIn: "1.8", removedIn: "1.16", replacement: "apps/v1 DeploymentRollback" },

@@ -17,6 +17,7 @@ export const eksSecretsEncryption: ObjectPolicy = {
     name: "eks-secrets-encryption",
     description: "EKS envelope-encrypts Kubernetes secrets with a KMS key.",
     severity: "high",
+    security: true,
     remediation: "Pass encryptionConfigKeyArn (a KMS key with rotation) to the cluster.",
     why: "Without envelope encryption, etcd snapshots and backups hold every Kubernetes secret readable.",
     tags: ["checkov:CKV_AWS_58"],
@@ -40,6 +41,7 @@ export const eksEndpointRestricted: ObjectPolicy = {
     name: "eks-endpoint-restricted",
     description: "The EKS API endpoint is private, or public only to listed CIDRs (never 0.0.0.0/0).",
     severity: "critical",
+    security: true,
     remediation: "Set publicAccessCidrs to your office/VPN ranges, or endpointPublicAccess: false.",
     why: "An API server open to the internet is one leaked kubeconfig or one CVE away from the whole cluster.",
     tags: ["checkov:CKV_AWS_38", "checkov:CKV_AWS_39"],
@@ -59,6 +61,7 @@ export const eksControlPlaneLogging: ObjectPolicy = {
     name: "eks-control-plane-logging",
     description: "EKS ships at least the api, audit and authenticator control-plane logs.",
     severity: "medium",
+    security: true,
     remediation: "enabledClusterLogTypes: [api, audit, authenticator, controllerManager, scheduler].",
     why: "Without audit logs nobody could say who deleted the Deployment at 3 a.m.",
     tags: ["checkov:CKV_AWS_37"],
@@ -76,6 +79,7 @@ export const ecrImmutableTags: ObjectPolicy = {
     name: "ecr-immutable-tags",
     description: "ECR repositories make release tags immutable (exclusions may not cover version tags).",
     severity: "high",
+    security: true,
     remediation: "imageTagMutability: IMMUTABLE (or IMMUTABLE_WITH_EXCLUSION for a cache tag only).",
     why: "A re-pushed tag swapped the code under running pods; the next restart ran something nobody deployed.",
     tags: ["checkov:CKV_AWS_51"],
@@ -96,6 +100,7 @@ export const ecrScanOnPush: ObjectPolicy = {
     name: "ecr-scan-on-push",
     description: "ECR scans every pushed image.",
     severity: "medium",
+    security: true,
     remediation: "imageScanningConfiguration: {scanOnPush: true}.",
     why: "Known CVEs in base images shipped for months because nobody looked.",
     tags: ["checkov:CKV_AWS_163"],
@@ -107,6 +112,7 @@ export const ecrKmsEncryption: ObjectPolicy = {
     name: "ecr-kms-encryption",
     description: "ECR repositories are encrypted with KMS.",
     severity: "medium",
+    security: true,
     remediation: "encryptionConfigurations: [{encryptionType: KMS, kmsKey: <key arn>}].",
     why: "Customer-managed keys keep image access auditable and revocable.",
     tags: ["checkov:CKV_AWS_136"],
@@ -164,6 +170,7 @@ export const nodesImdsV2: ObjectPolicy = {
     name: "nodes-imdsv2",
     description: "Worker nodes require IMDSv2 (session tokens) with a response hop limit of 1, so pods cannot reach instance metadata.",
     severity: "high",
+    security: true,
     remediation: "Give the node group a launch template with metadataOptions {httpTokens: required, httpPutResponseHopLimit: 1}; " +
         "pods get AWS credentials from EKS Pod Identity or IRSA. Not eks.ManagedNodeGroup's enableIMDSv2: it sets a hop limit of 2.",
     why: "IMDSv1 hands the node role's credentials to any SSRF in any pod; with IMDSv2 and a hop limit of 2 any pod can still " +
@@ -213,6 +220,7 @@ export const eksVersionSupported: ObjectPolicy<EksVersionConfig> = {
     name: "eks-version-supported",
     description: "The EKS cluster runs a Kubernetes version in standard support (policies/lib/eksVersions.ts) and sets its upgrade policy explicitly.",
     severity: "high",
+    security: true,
     remediation: "Upgrade cluster.kubernetesVersion (and the node AMI release) to a version in standard support, one minor at a time; " +
         "set upgradePolicy.supportType (STANDARD, or EXTENDED on purpose).",
     why: "Past standard support EKS either upgrades the control plane on its own schedule (STANDARD) or bills six times the " +

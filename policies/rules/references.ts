@@ -4,12 +4,22 @@
  * their target, StatefulSets that name their headless Service. An object in another namespace never
  * satisfies a reference. Each judges the stack's objects once through KubeIndex's lookups (linear); in a
  * preview, a reference whose target might be an object not known yet is skipped, the others are judged.
+ * A missing target is reported only when the stack holds all of the target's namespace (KubeIndex.partial):
+ * not when no object of the stack is in it, nor when a Helm release (kubernetes:helm.sh/v3:Release)
+ * installs into it, as its chart's objects (the grafana Service of kube-prometheus-stack, the
+ * ingress-nginx controller Deployment) are not stack resources. Pods come from any object with a pod
+ * template (KubeIndex.podProducers: an Argo Rollout too). The CLI (`npm run policy`) has no releases: the
+ * documents it reads are judged as the whole set, as kube-score does.
  * Also the per-object checks kube-score has on the same kinds: CronJob deadline and restartPolicy, and
  * NodePort Services.
  */
 import { eachKnown, known, type Finding, type ObjectPolicy, type PolicyDefinition, type StackPolicy, type StackResource } from "../framework";
 import { describeObject, KubeIndex, kubernetesKinds, podLabelsOf, podSpecOf, selectorProblem } from "../kubernetes";
 import { knownItems } from "../unknowns";
+
+/** What the reference policies' descriptions say about namespaces the stack may not hold all of. */
+const NOT_IN_RELEASES = " (a missing target is not reported in a namespace a Helm release installs into, whose chart's objects are not stack resources; " +
+    "the CLI judges its documents as the whole set)";
 
 const report = (r: StackResource, problem: string): Finding => ({ resource: r, message: `${describeObject(r)}: ${problem}` });
 const show = (value: unknown) => JSON.stringify(value);
@@ -32,7 +42,8 @@ const groupOfApiVersion = (apiVersion: string) => (apiVersion.includes("/") ? ap
  */
 export const serviceTargetsPods: StackPolicy = {
     name: "service-targets-pods",
-    description: "A Service with a selector selects the pods of at least one workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) in its namespace.",
+    description: "A Service with a selector selects the pods of at least one workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, " +
+        "or any object with a pod template, such as an Argo Rollout) in its namespace" + NOT_IN_RELEASES + ".",
     severity: "high",
     remediation: "Make spec.selector match the pod template's labels (spec.template.metadata.labels), in the Service's namespace; drop the selector only for endpoints managed elsewhere.",
     why: "A Service whose selector matches no pod has no endpoints: every request gets a connection refused or a 503, while the Deployment itself looks healthy.",
@@ -43,14 +54,16 @@ export const serviceTargetsPods: StackPolicy = {
         const selector = spec.selector;
         if (selector === undefined || selector === null || Object.keys(selector).length === 0) return [];
         const ns = kube.namespaceOf(s.props);
-        return kube.selectsAnyPod(ns, { matchLabels: selector }) ? [] : [report(s, `selector ${show(selector)} selects no pod of any workload in namespace ${ns}`)];
+        if (kube.selectsAnyPod(ns, { matchLabels: selector }) || kube.partial(ns)) return [];
+        return [report(s, `selector ${show(selector)} selects no pod of any workload in namespace ${ns}`)];
     }),
 };
 
 /** kube-score networkpolicy-targets-pod (zegl/kube-score@v1.20.0:score/networkpolicy/networkpolicy.go); `{}` selects every pod of the namespace. */
 export const networkPolicyTargetsPods: StackPolicy = {
     name: "network-policy-targets-pods",
-    description: "A NetworkPolicy's podSelector selects the pods of at least one workload in its namespace (an empty podSelector selects them all, so it needs one workload there).",
+    description: "A NetworkPolicy's podSelector selects the pods of at least one workload (or object with a pod template) in its namespace " +
+        "(an empty podSelector selects them all, so it needs one workload there)" + NOT_IN_RELEASES + ".",
     severity: "medium",
     remediation: "Make spec.podSelector match the pod template's labels of the workload it is meant for, in the policy's namespace, or delete the policy.",
     why: "A policy that selects nothing isolates nothing: the pods it was written for accept traffic from everywhere while the policy looks in place.",
@@ -61,7 +74,7 @@ export const networkPolicyTargetsPods: StackPolicy = {
         const ns = kube.namespaceOf(p.props);
         const invalid = selectorProblem(selector);
         if (invalid) return [report(p, `podSelector ${invalid}: it selects nothing`)];
-        if (kube.selectsAnyPod(ns, selector)) return [];
+        if (kube.selectsAnyPod(ns, selector) || kube.partial(ns)) return [];
         return [report(p, Object.keys(selector).length === 0 || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0)
             ? `podSelector {} selects every pod of namespace ${ns}, and it has no workload`
             : `podSelector ${show(selector)} selects no pod of any workload in namespace ${ns}`)];
@@ -82,12 +95,30 @@ function portProblem(service: StackResource, port: { number?: unknown; name?: un
     return undefined;
 }
 
-/** A Service reference's problem: no such Service in the namespace, or no such port on it. */
+/**
+ * A Service reference's problem: no such Service in the namespace (unless the stack may not hold all of
+ * that namespace: KubeIndex.partial), or no such port on it.
+ */
 function serviceProblem(kube: KubeIndex, namespace: string, name: unknown, port: { number?: unknown; name?: unknown }): string | undefined {
     if (typeof name !== "string" || name === "") return `names no Service (${show(name)})`;
     const found = kube.named("Service", namespace, name);
-    if (found.length === 0) return `names Service ${namespace}/${name}, which is not in the stack`;
+    if (found.length === 0) return kube.partial(namespace) ? undefined : `names Service ${namespace}/${name}, which is not in the stack`;
     return portProblem(found[0], port);
+}
+
+/**
+ * An Ingress backend that is an AWS Load Balancer Controller action, not a Service: port name
+ * `use-annotation` and the action in annotation `alb.ingress.kubernetes.io/actions.<service name>`
+ * (kubernetes-sigs/aws-load-balancer-controller@v2.17.1:pkg/ingress/enhanced_backend_builder.go,
+ * buildActionViaAnnotation; docs/guide/ingress/annotations.md `actions.${action-name}`). Any ingress class:
+ * the controller serves whatever IngressClass points at it, not only `alb` (class_annotation_matcher.go);
+ * the annotation, which only that controller reads, tells. Without it the controller fails the Ingress
+ * ("missing actions.<name> configuration"), and the backend is judged as a Service.
+ */
+function albAction(ing: StackResource, service: { name?: unknown; port?: { name?: unknown } }): boolean {
+    if (service.port?.name !== "use-annotation" || typeof service.name !== "string") return false;
+    const annotations = ing.props.metadata?.annotations;
+    return typeof annotations === "object" && annotations !== null && Object.prototype.hasOwnProperty.call(annotations, `alb.ingress.kubernetes.io/actions.${service.name}`);
 }
 
 const ROUTE_KINDS = ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"];
@@ -114,7 +145,8 @@ function granted(grants: StackResource[], from: string, kind: string, name: stri
  */
 export const routeTargetsService: StackPolicy = {
     name: "route-targets-service",
-    description: "Ingress backends and Gateway API route backendRefs (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) name a Service of the stack, on a port it declares.",
+    description: "Ingress backends and Gateway API route backendRefs (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) name a Service of the stack, on a port it declares " +
+        "(AWS Load Balancer Controller actions, port name use-annotation, are not Services)" + NOT_IN_RELEASES + ".",
     severity: "high",
     remediation: "Point the backend at the Service's metadata.name and one of its spec.ports (port number, or name for an Ingress); " +
         "for a backendRef to another namespace add a ReferenceGrant in that namespace.",
@@ -133,13 +165,13 @@ export const routeTargetsService: StackPolicy = {
                 findings.push(...eachKnown(backends, ({ where, backend }) => {
                     const service = backend?.service;
                     if (!service) return []; // a resource backend (an object of another API) is not a Service
+                    if (albAction(ing, service)) return [];
                     if (service.port === undefined || service.port === null) return [report(ing, `${where}: backend Service ${service.name} gives no port`)];
                     const problem = serviceProblem(kube, ns, service.name, { number: service.port.number, name: service.port.name });
                     return problem ? [report(ing, `${where}: backend ${problem}`)] : [];
                 }));
             }, undefined);
         }
-        const present = kube.presentNamespaces();
         const grantsIn = new Map<string, StackResource[]>();
         for (const g of kube.ofKind("ReferenceGrant")) {
             const ns = known(() => kube.namespaceOf(g.props), undefined);
@@ -157,8 +189,8 @@ export const routeTargetsService: StackPolicy = {
                     if ((ref?.group ?? "") !== "" || (ref?.kind ?? "Service") !== "Service") return [];
                     const target = ref.namespace ?? ns;
                     if (target !== ns) {
-                        if (!present.has(target)) return []; // a namespace the stack does not hold: its Services are not known here
-                        if (!granted(grantsIn.get(target) ?? [], ns, kind, ref.name)) {
+                        if (!kube.presentNamespaces().has(target)) return []; // a namespace the stack does not hold: its Services and grants are not known here
+                        if (!granted(grantsIn.get(target) ?? [], ns, kind, ref.name) && !kube.partial(target)) {
                             return [report(route, `${where}: Service ${target}/${ref.name} is in another namespace and no ReferenceGrant there allows ${kind}s from ${ns}`)];
                         }
                     }
@@ -179,7 +211,7 @@ export const routeTargetsService: StackPolicy = {
  */
 export const hpaTargetExists: StackPolicy = {
     name: "hpa-target-exists",
-    description: "An HPA's scaleTargetRef (apiVersion group, kind, name) names an object of the stack in the HPA's namespace.",
+    description: "An HPA's scaleTargetRef (apiVersion group, kind, name) names an object of the stack in the HPA's namespace, of any kind with a scale subresource (a Rollout too)" + NOT_IN_RELEASES + ".",
     severity: "high",
     remediation: "Set scaleTargetRef to the workload's apiVersion (apps/v1), kind and metadata.name, in the HPA's namespace.",
     why: "An HPA whose target does not exist scales nothing: under load the service stays at its fixed size while the HPA only reports FailedGetScale.",
@@ -190,7 +222,7 @@ export const hpaTargetExists: StackPolicy = {
         if (typeof ref.kind !== "string" || typeof ref.name !== "string") return [report(h, `scaleTargetRef ${show(ref)} gives no kind and name`)];
         const group = groupOfApiVersion(typeof ref.apiVersion === "string" ? ref.apiVersion : "");
         const named = kube.named(ref.kind, ns, ref.name);
-        if (named.some((o) => groupOf(o) === group)) return [];
+        if (named.some((o) => groupOf(o) === group) || kube.partial(ns)) return [];
         const target = `${ref.apiVersion ?? "(no apiVersion)"} ${ref.kind} ${ns}/${ref.name}`;
         return [report(h, named.length
             ? `scaleTargetRef ${target} is in API group "${group}", but the ${ref.kind} is in "${groupOf(named[0])}" (${named[0].type.split(":")[1]})`
@@ -207,7 +239,7 @@ export const hpaTargetExists: StackPolicy = {
  */
 export const statefulSetServiceName: StackPolicy = {
     name: "statefulset-service-name",
-    description: "A StatefulSet's serviceName names a headless Service (clusterIP: None) in its namespace that selects its pods.",
+    description: "A StatefulSet's serviceName names a headless Service (clusterIP: None) in its namespace that selects its pods" + NOT_IN_RELEASES + ".",
     severity: "medium",
     remediation: "Create a Service with clusterIP: None selecting the pod template's labels and set spec.serviceName to its name.",
     why: "Without its governing headless Service a StatefulSet's pods get no stable DNS names (pod-0.svc...): peers of a database or a quorum cannot find each other, and the set never forms.",
@@ -217,7 +249,7 @@ export const statefulSetServiceName: StackPolicy = {
         if (typeof name !== "string" || name === "") return [report(s, "sets no serviceName: its pods get no stable DNS names")];
         const ns = kube.namespaceOf(s.props);
         const services = kube.named("Service", ns, name);
-        if (services.length === 0) return [report(s, `serviceName ${name} names no Service in namespace ${ns}`)];
+        if (services.length === 0) return kube.partial(ns) ? [] : [report(s, `serviceName ${name} names no Service in namespace ${ns}`)];
         const service = services[0];
         if (service.props.spec?.clusterIP !== "None") return [report(s, `serviceName ${name} names a Service that is not headless (set clusterIP: None)`)];
         const selector = service.props.spec?.selector;
@@ -235,8 +267,11 @@ export const cronJobDeadline: ObjectPolicy = {
     description: "CronJobs set startingDeadlineSeconds.",
     severity: "medium",
     remediation: "Set spec.startingDeadlineSeconds (e.g. 300, or the longest a run may start late and still be useful; at least 10).",
-    why: "Without a deadline a run that could not start (controller down, cluster full) starts whenever it can; " +
-        "after more than 100 missed schedules the controller stops scheduling the CronJob at all.",
+    // The controller counts every schedule missed since the last run (over 100 it only warns,
+    // TooManyMissedTimes) and starts the most recent, however late: kubernetes/kubernetes
+    // pkg/controller/cronjob/utils.go mostRecentScheduleTime (read from indexed copies, not at a tag).
+    why: "Without a deadline a run that could not start (controller down, cluster full) starts whenever it can, hours late, " +
+        "into the traffic the schedule was chosen to avoid; the deadline skips a run that is too late to be useful.",
     tags: ["kube-score:cronjob-has-deadline"],
     appliesTo: CRONJOBS,
     checkObject: (c) => (c.props.spec?.startingDeadlineSeconds === undefined || c.props.spec?.startingDeadlineSeconds === null

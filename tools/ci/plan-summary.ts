@@ -1,11 +1,17 @@
 /**
  * `tsx tools/ci/plan-summary.ts OUT_DIR` prints Markdown for a CI job summary from what
- * `npm run plan` wrote: the policy verdicts and the capacity/cost at peak.
+ * `npm run plan` wrote: the policy verdicts, the exemptions that took findings out of them, and the
+ * capacity/cost at peak.
  */
 import * as fs from "fs";
 import * as path from "path";
 
-interface Report { violations: Array<{ policy: string; enforcementLevel: string; kind?: string; name?: string; message: string }> }
+interface Report {
+    violations: Array<{ policy: string; enforcementLevel: string; kind?: string; name?: string; message: string }>;
+    exemptions?: Array<{ policy: string; reason: string; suppressed: number; kind?: string; name?: string; namespace?: string }>;
+}
+
+const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 export function planSummary(outDir: string): string {
     const stack = path.basename(outDir);
@@ -21,7 +27,15 @@ export function planSummary(outDir: string): string {
     lines.push(report.violations.length === 0 ? "Policies: no violations." : `Policies: ${report.violations.length} violation(s), ${mandatory} mandatory.`, "");
     if (report.violations.length) {
         lines.push("| policy | level | object | message |", "| --- | --- | --- | --- |");
-        for (const v of report.violations) lines.push(`| ${v.policy} | ${v.enforcementLevel} | ${v.kind ?? ""} ${v.name ?? ""} | ${v.message.replace(/\|/g, "\\|")} |`);
+        for (const v of report.violations) lines.push(`| ${v.policy} | ${v.enforcementLevel} | ${v.kind ?? ""} ${v.name ?? ""} | ${cell(v.message)} |`);
+        lines.push("");
+    }
+    // An exemption is a decision a reviewer should see on the pull request, with its reason.
+    const exemptions = report.exemptions ?? [];
+    if (exemptions.length) {
+        lines.push(`Exemptions: ${exemptions.length} (${exemptions.reduce((n, e) => n + e.suppressed, 0)} finding(s) not reported).`, "");
+        lines.push("| policy | object | reason | findings removed |", "| --- | --- | --- | --- |");
+        for (const e of exemptions) lines.push(`| ${e.policy} | ${e.kind ?? ""} ${[e.namespace, e.name].filter(Boolean).join("/")} | ${cell(e.reason)} | ${e.suppressed} |`);
         lines.push("");
     }
     if (capacity) {

@@ -5,10 +5,11 @@
  * together as one stack (or each file alone), and reports by object (format.ts, sarif.ts). Every input is
  * untrusted: whatever it is, the answer is a report or one line on stderr.
  */
+import * as path from "path";
 import { parseArgs } from "util";
 import packJson from "../../policies/package.json";
 import { allPolicies } from "../../policies/all";
-import { checkResource, enforcementLevelOf, evaluate, evaluateReport, Exemption, isObjectPolicy, PackConfig, PolicyDefinition, propertiesOf, StackResource, Violation } from "../../policies/framework";
+import { checkResource, enforcementLevelOf, evaluate, evaluateReport, Exemption, isObjectPolicy, Located, PackConfig, PolicyDefinition, propertiesOf, StackResource, Violation } from "../../policies/framework";
 import { readConfig, withKubernetesVersion } from "./config";
 import { checkShapes, InputError, MAX_FILE_BYTES, originOf, READ_TIMEOUT_MS, readInputs, STDIN, STDIN_PATH } from "./documents";
 import { DEFAULT_FAIL_ON, FAIL_ON, FailOn, formatJson, formatText, colourWanted, Place, Report, ReportExemption, ReportFinding, SCORE_PENALTY, summarize } from "./format";
@@ -33,9 +34,10 @@ Input limits: regular files only, ${MAX_FILE_BYTES / 1048576} MiB per file, UTF-
              score = 100 - ${SCORE_PENALTY.critical} per critical - ${SCORE_PENALTY.high} per high - ${SCORE_PENALTY.medium} per medium - ${SCORE_PENALTY.low} per low finding, at least 0
       json   stable: {evaluated, files, policies, failOn, summary, violations, exemptions}, findings
              ordered by file, line, policy and message
-      sarif  SARIF 2.1.0 for GitHub code scanning: every policy a rule (level error/warning/note,
-             security-severity critical ${SECURITY_SEVERITY.critical}, high ${SECURITY_SEVERITY.high}, medium ${SECURITY_SEVERITY.medium}, low ${SECURITY_SEVERITY.low}), results at file and line,
-             paths relative to the current directory; exemptions in the run's properties
+      sarif  SARIF 2.1.0 for GitHub code scanning: every policy a rule (level error/warning/note; the
+             security controls with security-severity critical ${SECURITY_SEVERITY.critical}, high ${SECURITY_SEVERITY.high}, medium ${SECURITY_SEVERITY.medium},
+             low ${SECURITY_SEVERITY.low}), results at file and line, paths relative to the current directory;
+             exemptions in the run's properties
   --fail-on ${FAIL_ON.join("|")}
                               exit 1 when a finding at or above this severity remains (default ${DEFAULT_FAIL_ON});
                               none: report only, always exit 0 unless the input is bad
@@ -63,6 +65,19 @@ exit codes:
 
 /** One line whatever the text holds: control characters (a newline in a file name) are escaped. */
 const oneLine = (s: string) => s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+
+/**
+ * A path as the caller meant it: `npm run policy` runs in the package's folder, so a relative path given
+ * from elsewhere (`npm --prefix`, a subfolder) is resolved against the folder npm was started in
+ * (INIT_CWD, set by npm for its own script only: a test's child process inherits npm's variables).
+ */
+function fromCaller(p: string): string {
+    const caller = process.env.npm_lifecycle_event === "policy" ? process.env.INIT_CWD : undefined;
+    if (!caller || path.isAbsolute(p)) return p;
+    const full = path.resolve(caller, p);
+    const inside = path.relative(process.cwd(), full);
+    return inside === "" ? "." : inside.startsWith("..") ? full : inside;
+}
 
 class Exit extends Error {
     constructor(readonly code: number, message: string) {
@@ -139,7 +154,7 @@ function culprit(policies: PolicyDefinition<any>[], resources: StackResource[], 
 }
 
 /** Where a verdict is: its object's file, line and name, from the document it was read from. */
-function placeOf(v: { urn?: string; kind?: string; namespace?: string; name?: string; file?: string }, byUrn: Map<string, StackResource>): Place {
+function placeOf(v: Located, byUrn: Map<string, StackResource>): Place {
     const resource = v.urn === undefined ? undefined : byUrn.get(v.urn);
     const origin = resource && originOf(resource);
     return {
@@ -171,7 +186,7 @@ async function main() {
     const failOn: FailOn = values["fail-on"] === undefined ? DEFAULT_FAIL_ON : chosen("fail-on", values["fail-on"], FAIL_ON);
     let config: PackConfig;
     try {
-        config = withKubernetesVersion(readConfig(values.config), values["kubernetes-version"]);
+        config = withKubernetesVersion(readConfig(values.config === undefined ? undefined : fromCaller(values.config)), values["kubernetes-version"]);
     } catch (err) {
         if (err instanceof InputError) throw badInput(err.message);
         throw err;
@@ -198,11 +213,15 @@ async function main() {
 
     let byFile: Map<string, StackResource[]>;
     try {
-        byFile = await readInputs(positionals);
+        byFile = await readInputs(positionals.map((p) => (p === STDIN_PATH ? p : fromCaller(p))));
         await checkShapes([...byFile.values()].flat());
     } catch (err) {
         if (err instanceof InputError) throw badInput(err.message);
         throw err;
+    }
+    // Nothing to judge is no pass: `kubectl get ... | npm run policy -- -` with a failed kubectl, an empty folder.
+    if ([...byFile.values()].every((docs) => docs.length === 0)) {
+        throw badInput(`no Kubernetes object in ${positionals.map((p) => (p === STDIN_PATH ? STDIN : p)).join(", ")}${byFile.size === 0 ? " (no *.yaml or *.yml file)" : ""}`);
     }
     const groups = values["each-file"] ? [...byFile.values()] : [[...byFile.values()].flat()];
     const violations: Violation[] = [];

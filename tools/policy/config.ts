@@ -40,10 +40,16 @@ export function readConfig(file: string | undefined, policies: PolicyDefinition<
         if (level !== undefined && !LEVELS.includes(level as string)) throw new InputError(`--config ${file}: ${at}: is ${JSON.stringify(level)}, not one of ${LEVELS.join(", ")}`);
         if (typeof entry === "string") continue;
         const { enforcementLevel: _level, ...properties } = entry as Record<string, unknown>;
-        for (const policy of key === "all" ? policies : [byName.get(key)!]) {
+        if (key === "all") {
+            // Pulumi applies only the level from `all` (pulumi/pulumi@18817b6 pkg/resource/analyzer/config.go
+            // applyConfig): a property there would silently do nothing in a preview.
+            const [first] = Object.keys(properties);
+            if (first !== undefined) throw new InputError(`--config ${file}: all.${first}: "all" takes only an enforcementLevel (Pulumi applies no properties from it): set ${first} under the policy's own name`);
+            continue;
+        }
+        for (const policy of [byName.get(key)!]) {
             const schema = policy.config?.schema;
             if (!schema) continue;
-            // `all`'s properties reach every policy here (propertiesOf): each checks the ones it has.
             const validate = ajv.compile({ type: "object", properties: schema.properties, required: schema.required ?? [] });
             if (!validate(properties)) {
                 const e = validate.errors![0];

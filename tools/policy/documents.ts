@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tty from "tty";
 import { isMap, isSeq, type LineCounter, type Node } from "yaml";
-import type { StackResource } from "../../policies/framework";
+import { isUnknown, type StackResource } from "../../policies/framework";
 import { Deadline, decodeText, describeValue, errnoText, InputError, MAX_FILE_BYTES, READ_TIMEOUT_MS, readBytes } from "../../config/safeRead";
 import { parseYaml } from "../../config/safeYaml";
 
@@ -81,6 +81,8 @@ export function kubernetesType(apiVersion: string, kind: string): string {
 /** The first value that JSON (what the API server takes) cannot hold: `!!binary`, `!!set`, `.inf`, a `__proto__` key. */
 function notJson(v: unknown, at = ""): [string, string] | undefined {
     if (typeof v === "number") return Number.isFinite(v) ? undefined : [at, `is ${v}, not a finite number`];
+    // The policies would read it as a value a preview does not know yet, and skip what holds it.
+    if (isUnknown(v)) return [at, `is ${JSON.stringify(v)}, Pulumi's placeholder for a value unknown in a preview: a file holds known values only`];
     if (v === null || typeof v !== "object") return undefined;
     if (Array.isArray(v)) {
         for (let i = 0; i < v.length; i++) {
@@ -219,9 +221,19 @@ export async function readInputs(paths: string[]): Promise<Map<string, StackReso
     const deadline = new Deadline();
     const stdin = paths.includes(STDIN_PATH) ? parse(STDIN, decodeText(STDIN, await readStdin()), deadline) : [];
     const byFile = new Map<string, StackResource[]>();
+    // One file named twice (`a.yaml`, `./a.yaml`, or in a folder also given) is read once, under its first name.
+    const read = new Set<string>();
     for (const p of paths) {
         if (p === STDIN_PATH) byFile.set(STDIN, stdin);
-        else for (const file of yamlFiles(p, deadline)) byFile.set(file, readDocuments(file, deadline));
+        else for (const file of yamlFiles(p, deadline)) {
+            let real = file;
+            try {
+                real = fs.realpathSync(file);
+            } catch { /* reported when read */ }
+            if (read.has(real)) continue;
+            read.add(real);
+            byFile.set(file, readDocuments(file, deadline));
+        }
     }
     return byFile;
 }

@@ -63,7 +63,10 @@ export interface Summary {
     medium: number;
     low: number;
     mandatory: number;
+    /** Exemptions that apply (a reason, a policy evaluated here). */
     exempted: number;
+    /** The findings they took out of the report. */
+    suppressed: number;
     /** Findings at or above --fail-on. */
     failing: number;
     result: "pass" | "fail";
@@ -93,7 +96,7 @@ export function summarize(report: Report): Summary {
     return {
         objects: report.evaluated, findings: report.findings.length,
         critical: count("critical"), high: count("high"), medium: count("medium"), low: count("low"),
-        mandatory, exempted: report.exemptions.length, failing, result: fails ? "fail" : "pass",
+        mandatory, exempted: report.exemptions.length, suppressed: report.exemptions.reduce((n, e) => n + e.findings.length, 0), failing, result: fails ? "fail" : "pass",
     };
 }
 
@@ -131,7 +134,7 @@ export function summaryLine(report: Report, s = summarize(report)): string {
         : s.failing > 0 ? `--fail-on ${report.failOn}: ${plural(s.failing, "finding")} at or above ${report.failOn}`
         : s.result === "fail" ? `${plural(s.mandatory, "mandatory finding")} under --config`
         : `--fail-on ${report.failOn}: none at or above ${report.failOn}`;
-    return `${plural(s.objects, "object")}, ${plural(s.findings, "finding")} (${counts}), ${s.exempted} exempted: ${s.result === "fail" ? "FAIL" : "PASS"} (${why})`;
+    return `${plural(s.objects, "object")}, ${plural(s.findings, "finding")} (${counts}), ${plural(s.exempted, "exemption")} (${plural(s.suppressed, "finding")} not reported): ${s.result === "fail" ? "FAIL" : "PASS"} (${why})`;
 }
 
 /** The text report: one block per object with findings or exemptions (file order), then the summary line. */
@@ -177,7 +180,7 @@ export function formatJson(report: Report): string {
         failOn: report.failOn,
         summary: {
             objects: s.objects, findings: s.findings, critical: s.critical, high: s.high, medium: s.medium, low: s.low,
-            mandatory: s.mandatory, exempted: s.exempted, failing: s.failing, result: s.result,
+            mandatory: s.mandatory, exempted: s.exempted, suppressed: s.suppressed, failing: s.failing, result: s.result,
         },
         violations: sortFindings(report.findings).map((f) => {
             const { file, line, kind, namespace, name } = place(f);

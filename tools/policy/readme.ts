@@ -14,7 +14,7 @@ const END = "<!-- policy-table:end -->";
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 export function policyTable(): string {
-    const rows = allPolicies.map((p) => `| \`${p.name}\` | ${p.severity} | ${isObjectPolicy(p) ? "resource" : "stack"} | ${cell(p.description)} | ${cell(p.why)} | ${p.tags.map((t) => `\`${t}\``).join(" ") || "-"} |`);
+    const rows = allPolicies.map((p) => `| \`${p.name}\` | ${p.severity}${p.security ? ", security" : ""} | ${isObjectPolicy(p) ? "resource" : "stack"} | ${cell(p.description)} | ${cell(p.why)} | ${p.tags.map((t) => `\`${t}\``).join(" ") || "-"} |`);
     return ["| policy | severity | runs as | what it checks | why (the outage it prevents) | equivalents |", "| --- | --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
 

@@ -6,7 +6,8 @@
  * github/docs@0c5268cc10ff2d246b7eb3fc36e7d36ed9f8bb19:content/code-security/reference/code-scanning/sarif-files/sarif-support-for-code-scanning.md
  * - rules: id, shortDescription/fullDescription (1024 characters at most), help, defaultConfiguration.level,
  *   properties.tags, and properties.security-severity, a score it turns into a severity: over 9.0 critical,
- *   7.0 to 8.9 high, 4.0 to 6.9 medium, 0.1 to 3.9 low;
+ *   7.0 to 8.9 high, 4.0 to 6.9 medium, 0.1 to 3.9 low; "recommended only for security rules... results
+ *   for the rule are treated as security results": set on the pack's security controls only (`security`);
  * - results: ruleId, ruleIndex, level, message.text, locations[0].physicalLocation (a path relative to
  *   the repository root, forward slashes; region start/end line and column), partialFingerprints, of
  *   which code scanning "only uses the primaryLocationLineHash";
@@ -71,10 +72,11 @@ export function toSarif(report: Report, policies: PolicyDefinition<any>[], optio
             markdown: `**Why.** ${p.why}\n\n**Remediation.** ${p.remediation}`,
         },
         defaultConfiguration: { level: SARIF_LEVEL[p.severity] },
+        // security-severity makes GitHub treat a rule's results as security alerts: only the security controls.
         properties: {
-            tags: ["kubernetes", `severity:${p.severity}`, ...p.tags],
+            tags: ["kubernetes", ...(p.security ? ["security"] : ["reliability"]), `severity:${p.severity}`, ...p.tags],
             precision: "high",
-            "security-severity": SECURITY_SEVERITY[p.severity],
+            ...(p.security ? { "security-severity": SECURITY_SEVERITY[p.severity] } : {}),
         },
     }));
 
@@ -83,9 +85,9 @@ export function toSarif(report: Report, policies: PolicyDefinition<any>[], optio
         const hash = fingerprint(f);
         const n = (seen.get(hash) ?? 0) + 1;
         seen.set(hash, n);
-        const location = f.file === null ? [] : [{
+        const location = [{
             physicalLocation: {
-                artifactLocation: { uri: artifactUri(f.file, options.cwd), uriBaseId: "%SRCROOT%" },
+                artifactLocation: { uri: artifactUri(f.file!, options.cwd), uriBaseId: "%SRCROOT%" },
                 ...(f.line === null ? {} : {
                     region: {
                         startLine: f.line, startColumn: f.column ?? 1, endLine: f.line,
@@ -112,7 +114,11 @@ export function toSarif(report: Report, policies: PolicyDefinition<any>[], optio
         };
     };
 
-    const results = sortFindings(report.findings).map(result);
+    // GitHub refuses a whole upload over one result without a location (microsoft/sarif-sdk#2286): a finding
+    // on no object (a policy that cannot run during a preview) is listed in the run's properties instead.
+    const located = sortFindings(report.findings).filter((f) => f.file !== null);
+    const results = located.map(result);
+    const unlocated = sortFindings(report.findings).filter((f) => f.file === null).map((f) => ({ policy: f.policy, severity: f.severity, message: f.message }));
 
     const s = summarize(report);
     return {
@@ -133,6 +139,7 @@ export function toSarif(report: Report, policies: PolicyDefinition<any>[], optio
             properties: {
                 failOn: report.failOn,
                 summary: s,
+                ...(unlocated.length ? { unlocated } : {}),
                 // Every exemption, on its object, with the findings it took out of the results.
                 exemptions: sortExemptions(report.exemptions).map((e) => ({
                     policy: e.policy, reason: e.reason, file: e.file === null ? null : artifactUri(e.file, options.cwd), line: e.line,
