@@ -375,6 +375,9 @@ test("references into a namespace a Helm release installs into: a missing target
     const nginxHpa = docs(hpa({ apiVersion: "apps/v1", kind: "Deployment", name: "ingress-nginx-controller" }, "ingress-nginx"));
     assert.equal(run("hpa-target-exists", nginxHpa).length, 1);
     assert.deepEqual(run("hpa-target-exists", [...nginxHpa, release("ingress-nginx", "ingress-nginx")]), []);
+    // A target the stack holds, named in the wrong API group, is a wrong reference whatever the release holds.
+    const wrongGroup = docs(deployment("web", "ingress-nginx", { app: "web" }) + hpa({ apiVersion: "v1", kind: "Deployment", name: "web" }, "ingress-nginx"));
+    assert.match(run("hpa-target-exists", [...wrongGroup, release("ingress-nginx", "ingress-nginx")])[0], /is in API group "", but the Deployment is in "apps"/);
     // No namespace input: the release goes to the provider's default namespace, "default".
     const defaultHpa = docs(hpa({ apiVersion: "apps/v1", kind: "Deployment", name: "web" }, "default"));
     assert.deepEqual(run("hpa-target-exists", [...defaultHpa, release("web")]), []);

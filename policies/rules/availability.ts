@@ -377,7 +377,10 @@ export const ingressTls: ObjectPolicy = {
         const tls: any[] = ing.props.spec?.tls ?? [];
         if (tls.length === 0) return [report(ing, "has no TLS section")];
         const covered = new Set(tls.flatMap((t) => t.hosts ?? []));
-        const missing = (ing.props.spec?.rules ?? []).map((r: any) => r.host).filter((h: string | undefined) => h && !covered.has(h));
+        // A wildcard TLS host covers one more label, as a wildcard certificate does (RFC 6125 6.4.3):
+        // *.example.com covers shop.example.com, not example.com nor a.shop.example.com.
+        const coveredHost = (h: string) => covered.has(h) || (h.includes(".") && covered.has(`*${h.slice(h.indexOf("."))}`));
+        const missing = (ing.props.spec?.rules ?? []).map((r: any) => r.host).filter((h: string | undefined) => h && !coveredHost(h));
         return missing.length ? [report(ing, `has no TLS for ${missing.join(", ")}`)] : [];
     },
 };

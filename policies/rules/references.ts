@@ -222,7 +222,8 @@ export const hpaTargetExists: StackPolicy = {
         if (typeof ref.kind !== "string" || typeof ref.name !== "string") return [report(h, `scaleTargetRef ${show(ref)} gives no kind and name`)];
         const group = groupOfApiVersion(typeof ref.apiVersion === "string" ? ref.apiVersion : "");
         const named = kube.named(ref.kind, ns, ref.name);
-        if (named.some((o) => groupOf(o) === group) || kube.partial(ns)) return [];
+        // A target found in another group is a wrong reference, whatever a release may hold besides.
+        if (named.some((o) => groupOf(o) === group) || (named.length === 0 && kube.partial(ns))) return [];
         const target = `${ref.apiVersion ?? "(no apiVersion)"} ${ref.kind} ${ns}/${ref.name}`;
         return [report(h, named.length
             ? `scaleTargetRef ${target} is in API group "${group}", but the ${ref.kind} is in "${groupOf(named[0])}" (${named[0].type.split(":")[1]})`

@@ -11,7 +11,7 @@ interface Report {
     exemptions?: Array<{ policy: string; reason: string; suppressed: number; kind?: string; name?: string; namespace?: string }>;
 }
 
-const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
 
 export function planSummary(outDir: string): string {
     const stack = path.basename(outDir);
