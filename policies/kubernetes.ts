@@ -3,7 +3,7 @@
  * containers (init, sidecar, app), label selectors, and the relations policies need (which HPA scales
  * a workload, which PDBs and NetworkPolicies select its pods, which ServiceAccount it runs as).
  */
-import type { StackResource } from "./framework";
+import type { Finding, StackResource } from "./framework";
 import { known, knownItems, UnknownValue } from "./unknowns";
 
 export type KubeObject = Record<string, any>;
@@ -67,6 +67,9 @@ export function describeObject(r: StackResource): string {
     const namespace = known(() => r.props.metadata?.namespace ?? "default", "?");
     return `${r.props.kind} ${namespace}/${name}`;
 }
+
+/** A finding about one object: `Kind namespace/name: problem`, as every Kubernetes rule words it. */
+export const objectFinding = (r: StackResource, problem: string): Finding => ({ resource: r, message: `${describeObject(r)}: ${problem}` });
 
 /** Is this resource a Kubernetes object of one of these kinds (`kubernetes:apps/v1:Deployment`, ...)? */
 export const kubernetesKinds = (...kinds: readonly string[]) => (type: string) =>

@@ -1,10 +1,10 @@
 /** Policies that keep rollouts, drains and scale events from taking a service down. */
-import { eachKnown, known, type Finding, type ObjectPolicy, type PolicyDefinition, type StackPolicy, type StackResource } from "../framework";
-import { containersOf, describeObject, KubeIndex, kubernetesKinds, podLabelsOf, podSpecOf, scaled, SCALABLE_KINDS, selectorProblem, selects, WORKLOAD_KINDS } from "../kubernetes";
+import { eachKnown, known, type ObjectPolicy, type PolicyDefinition, type StackPolicy, type StackResource } from "../framework";
+import { containersOf, KubeIndex, objectFinding, kubernetesKinds, podLabelsOf, podSpecOf, scaled, SCALABLE_KINDS, selectorProblem, selects, WORKLOAD_KINDS } from "../kubernetes";
 import { ACTIVATION_ANNOTATION } from "../lib/conventions";
 import { knownItems } from "../unknowns";
 
-const report = (w: StackResource, problem: string): Finding => ({ resource: w, message: `${describeObject(w)}: ${problem}` });
+const report = objectFinding;
 const DEPLOYMENTS_AND_STATEFULSETS = kubernetesKinds("Deployment", "StatefulSet");
 const HPAS = kubernetesKinds("HorizontalPodAutoscaler");
 

@@ -14,14 +14,14 @@
  * NodePort Services.
  */
 import { eachKnown, known, type Finding, type ObjectPolicy, type PolicyDefinition, type StackPolicy, type StackResource } from "../framework";
-import { describeObject, KubeIndex, kubernetesKinds, podLabelsOf, podSpecOf, selectorProblem } from "../kubernetes";
+import { KubeIndex, objectFinding, kubernetesKinds, podLabelsOf, podSpecOf, selectorProblem } from "../kubernetes";
 import { knownItems } from "../unknowns";
 
 /** What the reference policies' descriptions say about namespaces the stack may not hold all of. */
 const NOT_IN_RELEASES = " (a missing target is not reported in a namespace a Helm release installs into, whose chart's objects are not stack resources; " +
     "the CLI judges its documents as the whole set)";
 
-const report = (r: StackResource, problem: string): Finding => ({ resource: r, message: `${describeObject(r)}: ${problem}` });
+const report = objectFinding;
 const show = (value: unknown) => JSON.stringify(value);
 
 /** The API group of an object, from its Pulumi type (`kubernetes:apps/v1:Deployment` -> `apps`, core -> ""). */

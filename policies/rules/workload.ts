@@ -5,7 +5,7 @@
 import { cpuMillicores, isQuantity, memoryMiB } from "../lib/quantity";
 import { eachKnown, known, wildcardRegExp, type Finding, type ObjectPolicy, type PolicyDefinition, type StackPolicy, type StackResource } from "../framework";
 import { knownItems } from "../unknowns";
-import { ContainerRef, containersOf, describeObject, isKubernetesType, kubernetesKinds, labelKeyProblem, labelValueProblem, podAnnotationsOf, podLabelsOf, podSpecOf, selectorProblem, selects, SERVING_KINDS, WORKLOAD_KINDS } from "../kubernetes";
+import { ContainerRef, containersOf, describeObject, isKubernetesType, objectFinding, kubernetesKinds, labelKeyProblem, labelValueProblem, podAnnotationsOf, podLabelsOf, podSpecOf, selectorProblem, selects, SERVING_KINDS, WORKLOAD_KINDS } from "../kubernetes";
 
 type Check = (ref: ContainerRef, pod: Record<string, any>, workload: StackResource) => string | undefined;
 
@@ -32,7 +32,7 @@ function perContainer(w: StackResource, roles: ContainerRef["role"][], check: Ch
 /** Per-pod checks (host namespaces, volumes). */
 function perPod(w: StackResource, check: (pod: Record<string, any>, w: StackResource) => string | undefined): Finding[] {
     const problem = check(podSpecOf(w.props) ?? {}, w);
-    return problem ? [{ resource: w, message: `${describeObject(w)}: ${problem}` }] : [];
+    return problem ? [objectFinding(w, problem)] : [];
 }
 
 const ALL_ROLES: ContainerRef["role"][] = ["init", "sidecar", "app"];
@@ -548,7 +548,7 @@ export const validLabels: ObjectPolicy = {
                 if (problem) problems.push(`${where} ${key} ${problem}`);
             }
         }
-        return problems.length ? [{ resource: r, message: `${describeObject(r)}: ${problems.join("; ")}` }] : [];
+        return problems.length ? [objectFinding(r, problems.join("; "))] : [];
     },
 };
 
@@ -573,7 +573,7 @@ export const selectorMatchesTemplate: ObjectPolicy = {
         else if (selectorProblem(selector)) problem = `has an invalid spec.selector: ${selectorProblem(selector)}`;
         else if (Object.keys(selector.matchLabels ?? {}).length + (selector.matchExpressions ?? []).length === 0) problem = "has an empty spec.selector (the API server refuses it: it would select every pod of the namespace)";
         else if (!selects(selector, labels)) problem = `spec.selector ${JSON.stringify(selector)} does not select its pod template's labels ${JSON.stringify(labels)}`;
-        return problem ? [{ resource: w, message: `${describeObject(w)}: ${problem}` }] : [];
+        return problem ? [objectFinding(w, problem)] : [];
     },
 };
 
