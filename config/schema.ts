@@ -12,8 +12,10 @@ import { InstanceCatalog, maxPodsFor } from "../policies/lib/instanceTypes";
 import { StackConfigError, showValue } from "./errors";
 import { NAMESPACE, StackConfig } from "./types";
 import { ADDON_PINS, EKS_VERSIONS, PinnedAddon } from "../policies/lib/eksVersions";
+import { PRICE_IDS } from "../policies/lib/prices";
 import { SECRET_PLACEHOLDER } from "./stackFile";
 import { serviceNameProblems, stackNameProblems } from "./names";
+import { AWS_REGIONS, regionProblem } from "./awsRegions";
 
 export interface ValidationContext {
     project: string;
@@ -84,7 +86,11 @@ function crossField<S extends z.ZodType>(schema: S, rule: (value: z.output<S>, c
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+/** An AWS region code from the list (config/awsRegions.ts); a typo gets the region it was probably meant to be. */
+const region = () => text().superRefine((r, c) => {
+    const problem = regionProblem(r);
+    if (problem) full(c, [], `${showValue(r)} ${problem}`);
+}).meta({ enum: [...AWS_REGIONS] });
 /** IAM principals an EKS access entry accepts: a role or a user, in any partition (paths allowed). */
 const IAM_PRINCIPAL = /^arn:aws(-cn|-us-gov|-iso[a-z]*)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
 /** The same in the stack's own account, without the ARN prefix: `role/<path/name>` or `user/<name>`. */
@@ -298,7 +304,7 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         from: object({
             account: account(),
             prefix: text().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, { error: "is not an ECR repository prefix like eks-delivery-dev" }),
-            region: text().regex(REGION, { error: "is not an AWS region like ap-northeast-2" }).optional(),
+            region: region().optional(),
         }).optional(),
     }).superRefine((r, c) => {
         if (r.from && r.pullAccounts.length > 0) {
@@ -308,6 +314,20 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
 
     const cost = object({
         hoursPerMonth: number().positive({ error: "is not positive" }).max(744, { error: "is more than the 744 hours of the longest month" }).default(730),
+        // A team's negotiated rates, by instance type or price id (policies/lib/prices.ts): USD per the price's
+        // unit (per hour for instance types and the hourly items), replacing the list price (policies/cost.ts).
+        // Keys and values checked together, so a bad key is reported beside a bad value.
+        prices: z.record(text(), z.unknown(), { error: "is not a mapping" }).superRefine((prices, c) => {
+            for (const [key, value] of Object.entries(prices)) {
+                if (!catalog.find(key) && !(PRICE_IDS as readonly string[]).includes(key)) {
+                    const hint = nearest(key, [...PRICE_IDS, ...catalog.names()]);
+                    full(c, [key], `is neither an instance type nor a price id (${PRICE_IDS.join(", ")})${hint ? `: did you mean ${hint}?` : ""}`);
+                } else if (typeof value !== "number" || !Number.isFinite(value)) full(c, [key], `${showValue(value)} is not a number`);
+                else if (value < 0) full(c, [key], `${showValue(value)} is negative`);
+            }
+        }).transform((prices) => prices as Record<string, number>).default({}),
+        // CloudWatch Logs the stack ships per month (GB): unknown offline, so logs are counted only when stated.
+        logsGiBPerMonth: number().nonnegative({ error: "is negative" }).optional(),
     });
 
     const service = crossField(object({
@@ -439,7 +459,7 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
     });
 
     return crossField(z.strictObject({
-        region: text().regex(REGION, { error: "is not an AWS region like ap-northeast-2" }),
+        region: region(),
         environment: z.enum(ENVIRONMENTS, { error: `is not one of ${ENVIRONMENTS.join(", ")}` }),
         delivery: delivery.optional(),
         dns: dns.optional(),
@@ -463,7 +483,7 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
             }
         }),
         registry: registry.default({ keepImages: 30, untaggedExpiryDays: 7, pullAccounts: [] }),
-        cost: cost.default({ hoursPerMonth: 730 }),
+        cost: cost.default({ hoursPerMonth: 730, prices: {} }),
         services: crossField(list(service).min(1, { error: "is empty: list at least one service" }), (services, c, parsed) => {
             if (!Array.isArray(services)) return;
             if (services.length > MAX_SERVICES) {

@@ -4,7 +4,7 @@
  * maxReplicas plus the rollout surge), the platform's pods included: the EKS add-ons, and the Helm
  * releases' pods that their components state (`podFootprint`), which no preview can see; the Istio
  * sidecar that the mesh injects into the workloads of `istio-injection: enabled` namespaces included too.
- * Written by the plan as capacity.json; `capacity-fits` fails a stack whose peak does not fit, or whose
+ * Written by the plan as capacity.json (its cost: policies/cost.ts, cost.json); `capacity-fits` fails a stack whose peak does not fit, or whose
  * largest pod does not fit on one node. In a preview it counts what is known: a workload, container or
  * footprint whose requests or replicas are unknown is left out of the demand (a node group that cannot be
  * read at all stops the verdict: see `unreadableNodeGroups`).
@@ -15,9 +15,6 @@ import { guardResource, type StackResource } from "./framework";
 import { containersOf, KubeIndex, podAnnotationsOf, podLabelsOf, podSpecOf, scaled } from "./kubernetes";
 import { known, knownItems } from "./unknowns";
 import { ISTIO_INJECTION_LABEL, ISTIO_SIDECAR, POD_FOOTPRINT_OUTPUT, PodFootprint } from "./lib/conventions";
-
-/** Hourly rates (USD, us-east-1, like the instance prices) of what every stack pays besides nodes. */
-export const FIXED_RATES = { eksControlPlane: 0.10, natGateway: 0.045, networkLoadBalancer: 0.0225, applicationLoadBalancer: 0.0225 } as const;
 
 /**
  * Pods of the EKS add-ons, which a stack declares as `aws:eks/addon:Addon` (or EKS installs with the
@@ -63,7 +60,6 @@ export interface NodeGroupCapacity {
     maxPods: number;
     minSize: number;
     maxSize: number;
-    usdPerHour: number;
 }
 
 export interface Demand {
@@ -123,7 +119,6 @@ export interface CapacityReport {
     largestPod: LargestPod;
     /** Peak fits the node groups' sum, and the largest pods fit one node. */
     fits: boolean;
-    monthlyUsd: { nodesMin: number; nodesMax: number; fixed: number; totalMin: number; totalMax: number };
 }
 
 /** CPU the kubelet reserves on EKS AMIs: 6% of the first core, 1% of the second, 0.5% of two more, 0.25% above. */
@@ -176,7 +171,7 @@ function decodeUserData(userData: unknown): string {
  * The launch template a node group launches from: the one its `launchTemplate.id` (or name) names, or,
  * when the resources carry no ids (the offline plan's inputs), the stack's only template.
  */
-function launchTemplateOf(group: StackResource, templates: StackResource[]): StackResource | undefined {
+export function launchTemplateOf(group: StackResource, templates: StackResource[]): StackResource | undefined {
     const ref = known(() => group.props.launchTemplate, undefined);
     if (!ref) return undefined;
     // A template's id is unknown in a preview until it is created: then only a name, or the only template, tells.
@@ -215,7 +210,7 @@ export function nodeGroupsOf(resources: StackResource[], catalog: InstanceCatalo
 }
 
 /** The node groups capacity is planned on: the components when the stack has any, else the aws node groups. */
-function nodeGroupResources(resources: StackResource[]): StackResource[] {
+export function nodeGroupResources(resources: StackResource[]): StackResource[] {
     const components = resources.filter((r) => r.type === "eks:index:ManagedNodeGroup");
     return components.length ? components : resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
 }
@@ -246,7 +241,6 @@ function nodeGroupOf(g: StackResource, templates: StackResource[], catalog: Inst
         maxPods,
         minSize: scaling.minSize ?? 1,
         maxSize: scaling.maxSize ?? scaling.minSize ?? 1,
-        usdPerHour: type.usdPerHour ?? 0,
     }];
 }
 
@@ -407,10 +401,6 @@ export function capacityReport(stackResources: StackResource[], catalog: Instanc
     const largestPod = largestPodOf(pods, nodeGroups, perNode);
     const fits = sumFits && largestPod.fits;
 
-    const hours = hoursPerMonth;
-    const nodesMin = round3(nodeGroups.reduce((sum, g) => sum + nodeCost(g.minSize, g.usdPerHour, hours), 0));
-    const nodesMax = round3(nodeGroups.reduce((sum, g) => sum + nodeCost(g.maxSize, g.usdPerHour, hours), 0));
-    const fixed = round3(fixedHourly(resources, kube) * hours);
     return {
         hoursPerMonth,
         nodeGroups,
@@ -420,7 +410,6 @@ export function capacityReport(stackResources: StackResource[], catalog: Instanc
         capacity: { cpuMillicores: Math.floor(capacity.cpuMillicores), memoryMiB: Math.floor(capacity.memoryMiB), pods: capacity.pods },
         largestPod,
         fits,
-        monthlyUsd: { nodesMin, nodesMax, fixed, totalMin: round3(nodesMin + fixed), totalMax: round3(nodesMax + fixed) },
     };
 }
 
@@ -449,23 +438,4 @@ function largestPodOf(pods: PodSize[], nodeGroups: NodeGroupCapacity[], perNode:
         node: { nodeGroup: smallest.name, instanceType: smallest.instanceType, cpuMillicores: round3(node.cpuMillicores), memoryMiB: round3(node.memoryMiB) },
         fits,
     };
-}
-
-/** Control planes, NAT gateways (from the VPC's strategy, or counted) and load balancers, per hour. */
-function fixedHourly(resources: StackResource[], kube: KubeIndex): number {
-    const clusters = resources.filter((r) => r.type === "eks:index:Cluster").length
-        || resources.filter((r) => r.type === "aws:eks/cluster:Cluster").length;
-    const natResources = resources.filter((r) => r.type === "aws:ec2/natGateway:NatGateway").length;
-    // Cost only: what is unknown in a preview takes the defaults.
-    const nat = natResources || resources.filter((r) => r.type === "awsx:ec2:Vpc").reduce((sum, v) => {
-        const strategy = known(() => v.props.natGateways?.strategy ?? "OnePerAz", "OnePerAz");
-        return sum + (strategy === "None" ? 0 : strategy === "Single" ? 1 : known(() => v.props.numberOfAvailabilityZones ?? 3, 3));
-    }, 0);
-    const lbServices = kube.ofKind("Service").filter((s) => known(() => s.props.spec?.type === "LoadBalancer", false)).length;
-    // Ingresses are served by the ingress controller's one NLB when no LoadBalancer Service is declared.
-    const loadBalancers = lbServices || (kube.ofKind("Ingress").length > 0 ? 1 : 0);
-    // Each Gateway (the load balancer controller's class) is one ALB; LCU charges come on top, with traffic.
-    const gateways = resources.filter((r) => known(() => r.props?.kind === "Gateway" && String(r.props.apiVersion ?? "").startsWith("gateway.networking.k8s.io/"), false)).length;
-    return clusters * FIXED_RATES.eksControlPlane + nat * FIXED_RATES.natGateway + loadBalancers * FIXED_RATES.networkLoadBalancer
-        + gateways * FIXED_RATES.applicationLoadBalancer;
 }

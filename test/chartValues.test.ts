@@ -126,15 +126,15 @@ test("the traps the first version fell into are caught", () => {
     assert.deepEqual(unknownValuePaths({ controller: { extraArgs: { "new-flag": true } } }, chart, ["*.extraArgs"]), []);
 });
 
-test("the README's chart table states every add-on's pinned chart, as vendored", async () => {
+test("the chart table of docs/reference/addons.md states every add-on's pinned chart, as vendored", async () => {
     const { PROJECT_ROOT } = await import("../config");
-    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
-    const table = readme.slice(readme.indexOf("### Chart versions"), readme.indexOf("To change a version"));
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "reference", "addons.md"), "utf8");
+    const table = readme.slice(readme.indexOf("## Chart versions"), readme.indexOf("To change a version"));
     for (const spec of Object.values(ADDONS)) {
         const source = JSON.parse(fs.readFileSync(path.join(CHARTS_DIR, spec.name, "SOURCE.json"), "utf8"));
         assert.equal(source.version, spec.chart.version, `infra/addons/charts/${spec.name}/ vendors ${source.version}, the program pins ${spec.chart.version}`);
         const row = table.split("\n").find((line) => line.startsWith(`| ${spec.name} |`));
-        assert.ok(row, `${spec.name} has no row in the README's chart table`);
-        for (const cell of [source.version, source.released, source.source.split(":")[0]]) assert.ok(row.includes(cell), `${spec.name}: the README row lacks ${cell}`);
+        assert.ok(row, `${spec.name} has no row in the chart table of docs/reference/addons.md`);
+        for (const cell of [source.version, source.released, source.source.split(":")[0]]) assert.ok(row.includes(cell), `${spec.name}: the docs/reference/addons.md row lacks ${cell}`);
     }
 });

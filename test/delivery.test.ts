@@ -83,7 +83,7 @@ test("the CI job summary shows the policy verdicts and capacity of an offline pl
         violations: [{ policy: "capacity-fits", enforcementLevel: "mandatory", message: "peak does not fit" }],
         exemptions: [{ policy: "image-digest", reason: "tags until the | registry moves", suppressed: 2, kind: "Deployment", namespace: "shop", name: "api" }],
     }));
-    fs.writeFileSync(path.join(out, "capacity.json"), JSON.stringify({ peak: { cpuMillicores: 5, memoryMiB: 6, pods: 7 }, capacity: { cpuMillicores: 1, memoryMiB: 2, pods: 3 }, fits: false, monthlyUsd: { totalMin: 1, totalMax: 2, nodesMin: 0, nodesMax: 1, fixed: 1 } }));
+    fs.writeFileSync(path.join(out, "capacity.json"), JSON.stringify({ peak: { cpuMillicores: 5, memoryMiB: 6, pods: 7 }, capacity: { cpuMillicores: 1, memoryMiB: 2, pods: 3 }, fits: false }));
     const md = planSummary(out);
     assert.match(md, /## Offline plan: prod/);
     assert.match(md, /1 violation\(s\), 1 mandatory/);

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PROJECT_ROOT } from "../config";
 import { MARKER, outDirProblem, writeOwned } from "../tools/plan/outDir";
 import { planStack, PlannedStack } from "../tools/plan/planStack";
-import { planFiles, planReport, REDACTED } from "../tools/plan/plan";
+import { planFiles, planReport, REDACTED, resourceTree } from "../tools/plan/plan";
 import { engineSecrets, isSecretValue } from "../tools/plan/engine";
 import { TEST_DATE } from "./support";
 
@@ -201,7 +201,7 @@ for (const [name, request] of stacks) {
 
         const out = path.join(tmp("secrets"), "out");
         assert.equal(writeOwned(out, planFiles(planned), { cwd: PROJECT_ROOT, projectRoot: PROJECT_ROOT, home: os.homedir() }), undefined);
-        const written: Record<string, string> = { ...snapshot(out), "(printed summary)": planReport(planned, "levels") };
+        const written: Record<string, string> = { ...snapshot(out), "(printed summary)": planReport(planned, "levels"), "(printed tree)": resourceTree(planned.plan) };
         assert.ok(Object.keys(written).length > 10);
         for (const [file, text] of Object.entries(written)) {
             for (const [what, needle] of needles) {

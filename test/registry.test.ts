@@ -219,7 +219,7 @@ test("npm run plan: each plan in its own process; the registry file carries dev'
         return target;
     };
     const run = (stack: string, key: string, version: string) => spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "tools/plan/cli.ts"),
-        "--config", config(stack, key, version), "--out", path.join(dir, stack), "--registry", file, "--json"], { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 180_000, maxBuffer: 64 * 1024 * 1024 });
+        "--config", config(stack, key, version), "--out", path.join(dir, stack), "--registry", file, "--json", "--quiet"], { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 180_000, maxBuffer: 64 * 1024 * 1024 });
     const dev = run("dev", "version", V1);
     assert.equal(dev.status, 0, dev.stderr);
     const pushed = EmulatedRegistry.read(file);

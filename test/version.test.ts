@@ -278,12 +278,12 @@ test("every bad flag or input: one line naming the flag and the value, exit 2, n
     const file = path.join(r.dir, "file.txt");
     const dirFd = fs.openSync(os.tmpdir(), "r");
     const table: [string[], RegExp, (string | Buffer | number)?][] = [
-        [["--bogus"], /^unknown flag "--bogus" \(usage: /],
-        [["-t", "x"], /^unknown flag "-t"/],
-        [["--JSON"], /^unknown flag "--JSON"/],
-        [["--ti\ntle=x"], /^unknown flag "--ti\\ntle"/],
-        [["--title"], /^--title needs a value$/],
-        [["--repo"], /^--repo needs a value$/],
+        [["--bogus"], /^unknown option '--bogus' \(see eks-delivery version --help\)$/],
+        [["-t", "x"], /^unknown option '-t'/],
+        [["--JSON"], /^unknown option '--JSON' \(see eks-delivery version --help\)$/],
+        [["--ti\ntle=x"], /^unknown option '--ti\\x0atle=x'/],
+        [["--title"], /^option '--title <title>' argument missing/],
+        [["--repo"], /^option '--repo <dir>' argument missing/],
         [["--repo="], /^--repo is empty/],
         [["--title", "-x"], /^--title "-x": a value that starts with '-' is given as --title=<value> \(or --title - to read it from stdin\)$/],
         [["--title", "--json"], /^--title "--json": a value that starts with '-'/],

@@ -50,6 +50,8 @@ test("least permissions: read-only by default, writes only on the jobs that need
                 "release.yml/tag": ["contents"],
                 "pull-request.yml/preview": ["id-token", "pull-requests"],
                 "pull-request.yml/plan": ["security-events"],
+                // Posts the plan diff comment; runs no PR code (test/planDiff.test.ts).
+                "pull-request.yml/plan-comment": ["pull-requests"],
                 "release.yml/deploy-dev": ["id-token"],
                 "promote.yml/deploy": ["id-token"],
             };

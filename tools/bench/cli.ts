@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--json] [--sizes 200,1000] [--repeats 3]`
+ * `eks-delivery bench [--json] [--sizes 200,1000] [--repeats 3] [--quiet]` (`npm run bench -- ...` runs the same command).
  * Plans synthetic stacks (tools/bench/synthetic.ts) offline and, per size, measures in separate processes
  * (so each peak is its own; tools/bench/measure.ts):
  *   planMs      validation plus the program under the mocks (median of the repeats); each run evaluates
@@ -8,16 +8,17 @@
  *               engine and mocks, with no logic, options or invokes: conservative for the ratio;
  *   peakRssMb   the plan process's peak resident memory (and baselinePeakRssMb, the floor's);
  *   policyMs    `npm run policy` over the plan's Kubernetes manifests, process start included (median).
- * Progress goes to stderr; stdout gets a table, or with --json one line per size:
+ * Progress goes to stderr (tools/cli/progress.ts; --quiet for none); stdout gets a table, or with --json one line per size:
  * {services, resources, invokes, planMs, baselineMs, peakRssMb, policyMs, baselinePeakRssMb, manifests}.
- * Exit codes: 0 measured (whether or not the targets are met: they are printed), 1 a run failed, 2 bad flags.
+ * Exit codes: 0 measured (whether or not the targets are met: they are printed), 1 a run failed, 2 bad input (a flag or its value).
  * Nothing heavy is loaded here, so a bad flag is answered at once.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseArgs } from "util";
+import { badInput, CliError, newCommand, runAlone } from "../cli/command";
+import { Progress, startProgress } from "../cli/progress";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const DEFAULT_SIZES = [200, 1000];
@@ -27,15 +28,23 @@ const MAX_SERVICES = 5000;
 /** The targets of issue 13, printed against the figures. */
 const TARGETS = { planOverMs: 1.3, peakRssMbAt1000: 1024, policyGrowth: 5 };
 
-const USAGE = "usage: npm run bench -- [--json] [--sizes 200,1000] [--repeats 3] [--help]";
-const HELP = `${USAGE}
+function benchFlags() {
+    return newCommand("bench", "measure the offline plan, its memory and the policy CLI on synthetic stacks", {
+        notes: `Measures, per size: the offline plan against a no-logic floor, its peak memory, and the policy CLI over
+its manifests. Each measurement runs in its own process; progress goes to stderr (--quiet for none).`,
+        exitCodes: [[0, "measured (whether or not the targets are met: they are printed)"], [1, "a run failed"], [2, "bad input: a flag or its value"]],
+        examples: ["eks-delivery bench --sizes 200,1000 --repeats 3", "npm run bench -- --sizes 1,2 --repeats 1 --json"],
+    })
+        .option("--sizes <n,n>", `service counts, comma-separated, 1 to ${MAX_SERVICES} (default: ${DEFAULT_SIZES.join(",")})`)
+        .option("--repeats <n>", `runs per measurement, the median is kept, 1 to 20 (default: ${DEFAULT_REPEATS})`)
+        .option("--json", "one JSON line per size instead of the table (default: the table)")
+        .option("--quiet", "no progress on stderr (default: progress after a second)");
+}
 
-Measures, per size: the offline plan against a no-logic floor, its peak memory, and the policy CLI over
-its manifests. Each measurement runs in its own process; progress goes to stderr.
-  --sizes     service counts, comma-separated, 1 to ${MAX_SERVICES} (default ${DEFAULT_SIZES.join(",")})
-  --repeats   runs per measurement, the median is kept, 1 to 20 (default ${DEFAULT_REPEATS})
-  --json      one JSON line per size instead of the table
-exit codes: 0 measured, 1 a run failed, 2 bad flags`;
+type BenchOptions = ReturnType<ReturnType<typeof benchFlags>["opts"]>;
+
+/** `eks-delivery bench`: the flags above, the work in bench(). */
+export const benchCommand = () => benchFlags().action(bench);
 
 interface Row {
     services: number;
@@ -53,37 +62,20 @@ class BenchFailed extends Error {}
 
 const oneLine = (s: string) => s.replace(/[\x00-\x1f\x7f]/g, " ");
 
-function parse(argv: string[]): { json: boolean; sizes: number[]; repeats: number } {
-    const bad = (message: string): never => {
-        // One line, exit 2: bad flags are bad input (the usage is in the same line).
-        process.stderr.write(`bench: ${oneLine(message)} (${USAGE})\n`);
-        return process.exit(2);
-    };
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args: argv,
-            options: { json: { type: "boolean", default: false }, sizes: { type: "string" }, repeats: { type: "string" }, help: { type: "boolean", short: "h", default: false } },
-            strict: true,
-        }));
-    } catch (err) {
-        return bad((err as Error).message);
-    }
-    if (values.help) {
-        process.stdout.write(`${HELP}\n`);
-        return process.exit(0);
-    }
+/** The flags' values, checked: each refusal names the flag and the value. */
+function checked(values: BenchOptions): { json: boolean; sizes: number[]; repeats: number; quiet: boolean } {
     const sizes = values.sizes === undefined ? DEFAULT_SIZES : values.sizes.split(",").map((part) => {
-        if (!/^[1-9]\d{0,5}$/.test(part)) bad(`--sizes ${JSON.stringify(values.sizes)} is not a list of service counts like 200,1000`);
-        if (Number(part) > MAX_SERVICES) bad(`--sizes ${JSON.stringify(values.sizes)}: ${part} is above the ${MAX_SERVICES} services one stack may have`);
+        if (!/^[1-9]\d{0,5}$/.test(part)) throw badInput(`--sizes ${JSON.stringify(values.sizes)} is not a list of service counts like 200,1000`);
+        if (Number(part) > MAX_SERVICES) throw badInput(`--sizes ${JSON.stringify(values.sizes)}: ${part} is above the ${MAX_SERVICES} services one stack may have`);
         return Number(part);
     });
     const repeats = values.repeats === undefined ? DEFAULT_REPEATS : Number(values.repeats);
-    if (values.repeats !== undefined && (!/^[1-9]\d?$/.test(values.repeats) || repeats > 20)) bad(`--repeats ${JSON.stringify(values.repeats)} is not a whole number from 1 to 20`);
-    return { json: values.json!, sizes, repeats };
+    if (values.repeats !== undefined && (!/^[1-9]\d?$/.test(values.repeats) || repeats > 20)) throw badInput(`--repeats ${JSON.stringify(values.repeats)} is not a whole number from 1 to 20`);
+    return { json: values.json ?? false, sizes, repeats, quiet: values.quiet ?? false };
 }
 
-const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
+let progressLine: Progress | undefined;
+const progress = (text: string) => progressLine?.step(text);
 
 /**
  * Runs a node process with tsx; resolves with its last `{"result"}` line, forwarding its progress lines.
@@ -199,16 +191,23 @@ function verdicts(rows: Row[]): string[] {
     return lines;
 }
 
-async function main() {
-    const { json, sizes, repeats } = parse(process.argv.slice(2));
+async function bench(values: BenchOptions): Promise<void> {
+    const { json, sizes, repeats, quiet } = checked(values);
+    progressLine = startProgress("bench", process.stderr, { quiet });
     const total = sizes.length * 3;
     let done = 0;
     const step = () => `[${++done}/${total}]`;
     const rows: Row[] = [];
-    for (const n of sizes) {
-        const row = await measure(n, repeats, step);
-        rows.push(row);
-        if (json) process.stdout.write(`${JSON.stringify(row)}\n`);
+    try {
+        for (const n of sizes) {
+            const row = await measure(n, repeats, step);
+            rows.push(row);
+            if (json) process.stdout.write(`${JSON.stringify(row)}\n`);
+        }
+    } catch (err) {
+        throw new CliError(oneLine((err as Error).message), 1);
+    } finally {
+        progressLine.done();
     }
     if (!json) {
         process.stdout.write(`${table(rows)}\n\n${verdicts(rows).join("\n")}\n`);
@@ -216,7 +215,4 @@ async function main() {
     }
 }
 
-main().catch((err) => {
-    process.stderr.write(`bench: ${oneLine((err as Error).message)}\n`);
-    process.exit(1);
-});
+if (require.main === module) void runAlone(benchCommand());

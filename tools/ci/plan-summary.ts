@@ -1,7 +1,7 @@
 /**
  * `tsx tools/ci/plan-summary.ts OUT_DIR` prints Markdown for a CI job summary from what
- * `npm run plan` wrote: the policy verdicts, the exemptions that took findings out of them, and the
- * capacity/cost at peak.
+ * `npm run plan` wrote: the policy verdicts, the exemptions that took findings out of them, the
+ * capacity at peak, and the itemised monthly cost (cost.json).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -9,6 +9,32 @@ import * as path from "path";
 interface Report {
     violations: Array<{ policy: string; enforcementLevel: string; kind?: string; name?: string; message: string }>;
     exemptions?: Array<{ policy: string; reason: string; suppressed: number; kind?: string; name?: string; namespace?: string }>;
+}
+
+/** What the summary reads of cost.json (policies/cost.ts CostReport). */
+interface CostJson {
+    firstLine: string;
+    hoursPerMonth: number;
+    items: Array<{ id: string; label: string; unit: string; quantity: { min: number; max: number }; usdPerUnit: number | null; priceRegion: string; source: string; monthlyUsd: { min: number; max: number } }>;
+    overrides?: Array<{ key: string; usdPerUnit: number; items: string[] }>;
+    monthlyUsd: { min: number; max: number };
+    notCounted: string[];
+}
+
+/** The itemised cost: which region's prices first, then one row per item, the total, and what is not counted. */
+export function costSection(cost: CostJson): string[] {
+    const usd = (x: number) => x.toFixed(2);
+    const span = (r: { min: number; max: number }) => (r.min === r.max ? `${r.min}` : `${r.min} to ${r.max}`);
+    const used = (cost.overrides ?? []).filter((o) => o.items.length);
+    return [
+        cost.firstLine, "",
+        `Monthly cost: ${usd(cost.monthlyUsd.min)} USD at minimum, ${usd(cost.monthlyUsd.max)} USD at peak (${cost.hoursPerMonth} h/month).`, "",
+        "| item | quantity | USD/unit | price region | USD/month (min to peak) |", "| --- | --- | --- | --- | --- |",
+        ...cost.items.map((i) => `| ${cell(i.label)} | ${span(i.quantity)} ${cell(i.unit)} | ${i.usdPerUnit ?? "-"} | ${cell(i.priceRegion)} | ${usd(i.monthlyUsd.min)} to ${usd(i.monthlyUsd.max)} |`),
+        "",
+        ...(used.length ? [`Overrides (eks-delivery:cost.prices): ${used.map((o) => `${o.key} = ${o.usdPerUnit}`).join(", ")}.`, ""] : []),
+        `Not counted: ${cell(cost.notCounted.join("; "))}.`,
+    ];
 }
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
@@ -39,10 +65,11 @@ export function planSummary(outDir: string): string {
         lines.push("");
     }
     if (capacity) {
-        const { peak, capacity: cap, fits, monthlyUsd } = capacity;
+        const { peak, capacity: cap, fits } = capacity;
         lines.push(`Capacity at peak: CPU ${peak.cpuMillicores}m / ${cap.cpuMillicores}m, memory ${peak.memoryMiB}Mi / ${cap.memoryMiB}Mi, pods ${peak.pods} / ${cap.pods}: ${fits ? "fits" : "**does not fit**"}.`);
-        lines.push(`Monthly cost: ${monthlyUsd.totalMin} to ${monthlyUsd.totalMax} USD (nodes ${monthlyUsd.nodesMin}..${monthlyUsd.nodesMax}, fixed ${monthlyUsd.fixed}).`);
     }
+    const cost = read<CostJson>("cost.json");
+    if (cost) lines.push("", ...costSection(cost));
     return lines.join("\n");
 }
 

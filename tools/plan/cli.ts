@@ -1,5 +1,6 @@
 /**
- * `npm run plan -- [--stack dev] [--config FILE] [--out DIR] [--json] [--today YYYY-MM-DD] [--registry FILE]`
+ * `eks-delivery plan [--stack dev] [--config FILE] [--out DIR] [--json] [--tree] [--today YYYY-MM-DD] [--registry FILE] [--quiet]`
+ * (`npm run plan -- ...` runs the same command).
  * Plans a stack offline and writes plan.json, manifests/, capacity.json and policy-report.json to DIR
  * (default out/<stack>), evaluating the policy pack at the environment's levels
  * (policies/config/<environment>.json). `--today` is the day the EKS support calendar is read on.
@@ -13,15 +14,20 @@
  * Input is untrusted: the stack file and FILE are read only if they are regular files, at most 16 MiB,
  * UTF-8, within 30 s (config/safeRead.ts). Flags and files are checked before the Pulumi SDK loads, so a
  * refusal is quick.
+ * `--against <dir|ref>` diffs the plan with a plan directory or a git ref's own plan (tools/plan/diff/);
+ * `--markdown FILE` writes that diff as a pull request comment.
  * Exit codes: 0 planned; 1 mandatory policy violations; 2 bad input (a flag, the stack file, --registry,
- * --out, the config's values, no release version), one line per problem on stderr and nothing written;
- * 3 the program itself failed.
+ * --out, --against, --markdown, the config's values, no release version), one line per problem on stderr
+ * and nothing written; 3 the program itself failed (or the --against ref's plan did).
  */
 import * as path from "path";
-import { parseArgs } from "util";
-import { InputError, MAX_FILE_BYTES, oneLine, quoted, READ_TIMEOUT_MS } from "../../config/safeRead";
+import { InputError, MAX_FILE_BYTES, quoted, READ_TIMEOUT_MS } from "../../config/safeRead";
 import { loadStackFile, StackFile } from "../../config/stackFile";
-import { isIsoDate } from "../../policies/lib/eksVersions";
+import { isIsoDate, utcDate } from "../../policies/lib/eksVersions";
+import { badInput, CliError, newCommand, runAlone } from "../cli/command";
+import { paint, streamHasColour } from "../cli/colour";
+import { startProgress } from "../cli/progress";
+import { checkDiffFlags, DiffFlags } from "./diff/flags";
 import { outContext, outDirProblem, writeOwned } from "./outDir";
 import { EmulatedRegistry } from "./registry";
 import { hasMandatory } from "./report";
@@ -33,78 +39,50 @@ const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 /** Exit codes, as --help and the README list them. */
 const EXIT = { planned: 0, violations: 1, badInput: 2, failed: 3 } as const;
 
-const USAGE = "usage: npm run plan -- [--stack NAME] [--config FILE] [--out DIR] [--json] [--today YYYY-MM-DD] [--registry FILE]";
-const HELP = `${USAGE}
-
-  --stack NAME        the stack (default dev, or <stack> of --config Pulumi.<stack>.yaml)
-  --config FILE       the stack file (default Pulumi.<stack>.yaml in the repository)
-  --out DIR           where to write (default out/<stack>): new, empty, or one an earlier plan wrote
-  --json              print plan.json instead of the summary
-  --today YYYY-MM-DD  the day the EKS support calendar is read on (default today, UTC)
-  --registry FILE     the emulated ECR registry: read if it exists, written back after the plan
-
-Input limits: the stack file and --registry are regular files only, ${MAX_FILE_BYTES / 1048576} MiB each, UTF-8, ${READ_TIMEOUT_MS / 1000} s to read.
-
-exit codes:
-  0  planned
-  1  mandatory policy violations (the files are written; policy-report.json says which)
-  2  bad input: a flag, the stack file or its values, --registry, --out, or no release version
-     (one line per problem names the flag or the file, the line and the path; nothing is written)
-  3  the program itself failed (a bug, or what the program refuses while it runs)`;
-
-/** The answer to bad input (or a failure): its lines on stderr and the exit code. */
-class Exit extends Error {
-    constructor(readonly code: number, readonly lines: string[]) {
-        super(lines.join("\n"));
-    }
-}
-const badInput = (message: string) => new Exit(EXIT.badInput, [message]);
-
 /** `--flag FILE: problem`: a file problem names the flag it came from. */
 const fromFlag = (flag: string, err: unknown) => {
     if (err instanceof InputError) return badInput(`${flag} ${err.message}`);
     throw err;
 };
 
-interface Args { stack?: string; config?: string; out?: string; json: boolean; today?: string; registry?: string }
-
-function parse(argv: string[]): Args {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args: argv,
-            options: {
-                stack: { type: "string" },
-                config: { type: "string" },
-                out: { type: "string" },
-                json: { type: "boolean" },
-                today: { type: "string" },
-                registry: { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-            allowPositionals: true,
-            strict: true,
-            tokens: true,
-        });
-    } catch (err) {
-        // parseArgs' messages run over several lines (an ambiguous `--config --json`).
-        throw badInput(`${(err as Error).message.replace(/\s*\n\s*/g, " ")} (${USAGE})`);
-    }
-    const { values, positionals, tokens } = parsed;
-    if (positionals.length > 0) throw badInput(`unexpected argument ${quoted(positionals[0])}: every value belongs to a flag (${USAGE})`);
-    const seen = new Set<string>();
-    for (const token of tokens) {
-        if (token.kind !== "option") continue;
-        if (seen.has(token.name)) throw badInput(`--${token.name} is given twice (${USAGE})`);
-        seen.add(token.name);
-    }
-    if (values.help) {
-        process.stdout.write(`${HELP}\n`);
-        process.exit(EXIT.planned);
-    }
-    if (values.today !== undefined && !isIsoDate(values.today)) throw badInput(`--today ${quoted(values.today)} is not a date like 2026-11-27 (${USAGE})`);
-    return { stack: values.stack, config: values.config, out: values.out, json: values.json ?? false, today: values.today, registry: values.registry };
+/**
+ * The plan command's flags: one `.option()` line each; a value reaches plan() below as
+ * `args.<camelCase name>` (typed from the flag by @commander-js/extra-typings).
+ */
+function planFlags() {
+    return newCommand("plan", "plan a stack offline: resources, capacity and cost, policy verdicts, manifests", {
+        notes: `The files: plan.json, capacity.json, policy-report.json and manifests/ in --out. Progress goes to stderr
+(after a second; --quiet for none); stdout gets the summary, or plan.json with --json.
+Input limits: the stack file and --registry are regular files only, ${MAX_FILE_BYTES / 1048576} MiB each, UTF-8, ${READ_TIMEOUT_MS / 1000} s to read.`,
+        exitCodes: [
+            [EXIT.planned, "planned"],
+            [EXIT.violations, "mandatory policy violations (the files are written; policy-report.json says which)"],
+            [EXIT.badInput, "bad input: a flag, the stack file or its values, --registry, --out, --against (neither a plan directory\nnor a git ref, or a ref without the stack), --markdown, or no release version\n(one line per problem names the flag or the file, the line and the path; nothing is written)"],
+            [EXIT.failed, "the program itself failed (a bug, or what the program refuses while it runs), or the --against ref's own plan did"],
+        ],
+        examples: [
+            "eks-delivery plan --stack dev --out out/dev",
+            "npm run plan -- --stack prod --config Pulumi.prod.yaml --tree",
+            "npm run --silent plan -- --stack dev --json > plan.json",
+            "eks-delivery plan --stack dev --against origin/main --markdown plan-diff.md",
+        ],
+    })
+        .option("--stack <name>", "the stack (default: dev, or <stack> of --config Pulumi.<stack>.yaml)")
+        .option("--config <file>", "the stack file (default: Pulumi.<stack>.yaml in the repository)")
+        .option("--out <dir>", "where to write: new, empty, or one an earlier plan wrote (default: out/<stack>)")
+        .option("--json", "print plan.json instead of the summary (default: the summary)")
+        .option("--tree", "print the resource tree, the counts by type and the outputs after the summary (default: summary only)")
+        .option("--today <YYYY-MM-DD>", "the day the EKS support calendar is read on (default: today, UTC)")
+        .option("--registry <file>", "the emulated ECR registry: read if it exists, written back after the plan (default: none)")
+        .option("--against <dir|ref>", "diff against a plan directory or a git ref of this repository, planned offline with its own program (default: no diff)")
+        .option("--markdown <file>", "with --against: write the diff as a pull request comment to FILE (default: none)")
+        .option("--quiet", "no progress on stderr (default: progress after a second)");
 }
+
+type PlanOptions = ReturnType<ReturnType<typeof planFlags>["opts"]>;
+
+/** `eks-delivery plan`: the flags above, the checks and the work in plan(). */
+export const planCommand = () => planFlags().action(plan);
 
 /** The stack's config problems (a StackConfigError's), one line when there is one. */
 function configProblems(err: { problems: string[]; message: string }): string[] {
@@ -112,8 +90,8 @@ function configProblems(err: { problems: string[]; message: string }): string[] 
     return err.problems.length === 1 ? [`${head} ${err.problems[0]}`] : [head, ...err.problems.map((p) => `  ${p}`)];
 }
 
-async function main(): Promise<void> {
-    const args = parse(process.argv.slice(2));
+async function plan(args: PlanOptions): Promise<void> {
+    if (args.today !== undefined && !isIsoDate(args.today)) throw badInput(`--today ${quoted(args.today)} is not a date like 2026-11-27`);
     // The files the flags name, before anything heavy loads.
     let stackFile: StackFile | undefined;
     try {
@@ -131,7 +109,7 @@ async function main(): Promise<void> {
     const stack = args.stack ?? fromFile ?? "dev";
     const { pulumiStackNameProblem } = await import("../../config/names");
     const badStack = pulumiStackNameProblem(stack);
-    if (badStack) throw badInput(`--stack ${quoted(stack)}: ${badStack} (${USAGE})`);
+    if (badStack) throw badInput(`--stack ${quoted(stack)}: ${badStack}`);
     if (!stackFile) {
         try {
             stackFile = loadStackFile(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`));
@@ -142,46 +120,81 @@ async function main(): Promise<void> {
     const out = args.out ?? path.join("out", stack);
     const problem = outDirProblem(out, outContext(PROJECT_ROOT));
     if (problem) throw badInput(`--out ${JSON.stringify(out)} ${problem}: nothing written`);
-
-    const [{ planStack }, { planFiles, planJson, planReport }, { withoutDebugStackTraces }, { RunError }, { StackConfigError }, { GitError }] = await Promise.all([
-        import("./planStack"), import("./plan"), import("./engine"), import("@pulumi/pulumi"), import("../../config/errors"), import("../../apps/version"),
-    ]);
-    withoutDebugStackTraces();
-    let planned: PlannedStack;
+    // --against and --markdown, checked as cheaply as the rest (one stat, one git rev-parse).
+    let diffFlags: DiffFlags | undefined;
     try {
-        planned = await planStack({ stack, stackFile, today: args.today, registry });
+        diffFlags = checkDiffFlags({ against: args.against, markdown: args.markdown }, out, stack, process.cwd(), PROJECT_ROOT);
     } catch (err) {
-        // Matched by name: the program's modules are loaded afresh for each run, so an error thrown
-        // inside it is an instance of a different copy of its class.
-        const name = (err as Error).name;
-        if (name === StackConfigError.name) throw new Exit(EXIT.badInput, configProblems(err as InstanceType<typeof StackConfigError>));
-        if (name === GitError.name) throw badInput(`no release version: ${(err as Error).message}`);
-        // A RunError is the program's own message (e.g. a release the registry lacks): without the
-        // property path the runtime prefixes when a resource input carried it (runtime/rpc.js).
-        const message = RunError.isInstance(err) ? err.message.replace(/^(error serializing property "[^"]*": )+/, "") : (err as Error).message ?? err;
-        throw new Exit(EXIT.failed, [`the program failed: ${message}`]);
+        if (err instanceof InputError) throw badInput(err.message);
+        throw err;
     }
-    // Replaces the plan files the plan wrote in DIR before (not anything else a user keeps there),
-    // checked again: the directory may have changed while the plan ran.
-    const written = writeOwned(out, planFiles(planned), outContext(PROJECT_ROOT));
-    if (written) throw badInput(`--out ${JSON.stringify(out)} ${written}${written.includes("partly written") ? "" : ": nothing written"}`);
-    if (registry && args.registry) registry.write(args.registry);
-    if (args.json) {
-        process.stdout.write(planJson(planned.plan));
-    } else {
-        const policyConfig = planned.policyConfigFile ? path.relative(process.cwd(), planned.policyConfigFile) : "pack defaults";
-        process.stdout.write(planReport(planned, policyConfig));
-        process.stdout.write(`Wrote ${["plan.json", "capacity.json", "policy-report.json"].map((f) => path.join(out, f)).join(", ")} and ${planned.manifests.length} manifests in ${path.join(out, "manifests")}\n`);
-    }
-    if (hasMandatory(planned.violations)) {
-        process.stderr.write(`plan: mandatory policy violations (see ${path.join(out, "policy-report.json")})\n`);
-        process.exitCode = EXIT.violations;
+    // One day for both plans of a diff.
+    const today = args.today ?? utcDate();
+
+    const progress = startProgress("plan", process.stderr, { quiet: args.quiet });
+    try {
+        progress.step("loading the Pulumi SDK");
+        const [{ planStack }, { planFiles, planJson, planReport, resourceTree }, { withoutDebugStackTraces }, { RunError }, { StackConfigError }, { GitError }] = await Promise.all([
+            import("./planStack"), import("./plan"), import("./engine"), import("@pulumi/pulumi"), import("../../config/errors"), import("../../apps/version"),
+        ]);
+        withoutDebugStackTraces();
+        let planned: PlannedStack;
+        try {
+            planned = await planStack({ stack, stackFile, today, registry, onPhase: (phase) => progress.step(phase) });
+        } catch (err) {
+            // Matched by name: the program's modules are loaded afresh for each run, so an error thrown
+            // inside it is an instance of a different copy of its class.
+            const name = (err as Error).name;
+            if (name === StackConfigError.name) throw badInput(configProblems(err as InstanceType<typeof StackConfigError>));
+            if (name === GitError.name) throw badInput(`no release version: ${(err as Error).message}`);
+            // A RunError is the program's own message (e.g. a release the registry lacks): without the
+            // property path the runtime prefixes when a resource input carried it (runtime/rpc.js).
+            const message = RunError.isInstance(err) ? err.message.replace(/^(error serializing property "[^"]*": )+/, "") : (err as Error).message ?? err;
+            throw new CliError(`the program failed: ${message}`, EXIT.failed);
+        }
+        progress.step(`writing ${out}`);
+        // Replaces the plan files the plan wrote in DIR before (not anything else a user keeps there),
+        // checked again: the directory may have changed while the plan ran.
+        const written = writeOwned(out, planFiles(planned), outContext(PROJECT_ROOT));
+        if (written) throw badInput(`--out ${JSON.stringify(out)} ${written}${written.includes("partly written") ? "" : ": nothing written"}`);
+        if (registry && args.registry) registry.write(args.registry);
+        let diffOutput: string | undefined;
+        if (diffFlags) {
+            const { diffAfterPlan } = await import("./diff/command");
+            const { AgainstError } = await import("./diff/against");
+            const colour = streamHasColour(process.stdout);
+            try {
+                diffOutput = await diffAfterPlan({ flags: diffFlags, out, stack, today, repoRoot: PROJECT_ROOT, json: args.json === true,
+                    style: { bold: (t) => paint(colour, "bold", t), green: (t) => paint(colour, "green", t), red: (t) => paint(colour, "red", t), yellow: (t) => paint(colour, "yellow", t), dim: (t) => paint(colour, "dim", t) },
+                    progress: (step) => progress.step(step) });
+            } catch (err) {
+                // The ref has no such stack, or its own plan failed: exit 2 or 3, one line.
+                if (err instanceof AgainstError) throw new CliError(err.message, err.failed ? EXIT.failed : EXIT.badInput);
+                if (err instanceof InputError) throw badInput(`--against ${err.message}`);
+                throw err;
+            }
+        }
+        progress.done();
+        if (diffOutput !== undefined && args.json) {
+            process.stdout.write(diffOutput);
+        } else if (args.json) {
+            process.stdout.write(planJson(planned.plan));
+        } else {
+            const policyConfig = planned.policyConfigFile ? path.relative(process.cwd(), planned.policyConfigFile) : "pack defaults";
+            // The summary, ending with where the files went; the long tree only when asked for.
+            process.stdout.write(planReport(planned, policyConfig));
+            process.stdout.write(`Wrote ${["plan.json", "capacity.json", "policy-report.json"].map((f) => path.join(out, f)).join(", ")} and ${planned.manifests.length} manifests in ${path.join(out, "manifests")}\n`);
+            process.stdout.write(args.tree ? `\n${resourceTree(planned.plan)}\n` : "(--tree for every resource, the counts by type and the outputs)\n");
+            if (diffOutput !== undefined) process.stdout.write(`\n${diffOutput}`);
+            if (diffFlags?.markdown !== undefined) process.stdout.write(`Wrote the pull request comment to ${diffFlags.markdown}\n`);
+        }
+        if (hasMandatory(planned.violations)) {
+            process.stderr.write(`plan: mandatory policy violations (see ${path.join(out, "policy-report.json")})\n`);
+            process.exitCode = EXIT.violations;
+        }
+    } finally {
+        progress.done();
     }
 }
 
-main().catch((err) => {
-    const exit = err instanceof Exit ? err : new Exit(EXIT.failed, [`${(err as Error)?.message ?? err}`]);
-    // Each line names where it comes from; control characters (a newline in a file name) are escaped.
-    process.stderr.write(exit.lines.map((line, i) => `${i === 0 ? "plan: " : ""}${oneLine(line)}\n`).join(""));
-    process.exit(exit.code);
-});
+if (require.main === module) void runAlone(planCommand());

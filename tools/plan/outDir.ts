@@ -10,7 +10,7 @@ import * as path from "path";
 export const MARKER = ".eks-delivery-plan";
 const WRITTEN_BY = "npm run plan (eks-delivery)";
 /** The only names the plan writes: a marker listing anything else is not one the plan wrote. */
-const OWN_FILE = /^(plan\.json|capacity\.json|policy-report\.json|manifests\/[^/\\]+\.yaml)$/;
+const OWN_FILE = /^(plan\.json|capacity\.json|cost\.json|policy-report\.json|graph\.mmd|manifests\/[^/\\]+\.yaml)$/;
 
 export interface OutContext {
     cwd: string;

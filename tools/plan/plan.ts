@@ -9,6 +9,8 @@ import { isKubernetesType } from "../../policies/kubernetes";
 import type { ProgramRun, UpdateOptions } from "./engine";
 import type { PlannedStack } from "./planStack";
 import { formatExemptions, formatViolations } from "./report";
+import { mermaidGraph } from "./graph";
+import { formatCost } from "../../policies/cost";
 
 export const REDACTED = "[secret]";
 
@@ -92,8 +94,16 @@ export function kubernetesManifests(plan: Plan): Manifest[] {
 
 /** A preview-like summary: the resource tree by component, then counts by type. */
 export function summarize(plan: Plan, context: { region: string; accountId: string }): string {
+    return `${planHeadline(plan, context)}\n\n${resourceTree(plan)}`;
+}
+
+/** The summary's first line: which stack, planned where. */
+export const planHeadline = (plan: Plan, context: { region: string; accountId: string }) =>
+    `Plan for ${plan.project}/${plan.stack} (offline: emulated AWS account ${context.accountId}, ${context.region})`;
+
+/** The long part (`plan --tree`): every resource under its parent, the counts by type, the outputs. */
+export function resourceTree(plan: Plan): string {
     const lines: string[] = [];
-    lines.push(`Plan for ${plan.project}/${plan.stack} (offline: emulated AWS account ${context.accountId}, ${context.region})`, "");
     const children = new Map<string | undefined, PlannedResource[]>();
     const byUrn = new Set(plan.resources.map((r) => r.urn));
     for (const r of plan.resources.filter((r) => !r.type.startsWith("pulumi:providers:"))) {
@@ -130,17 +140,23 @@ export function planFiles(planned: PlannedStack): Array<{ file: string; content:
     return [
         { file: "plan.json", content: planJson(planned.plan) },
         { file: "capacity.json", content: `${JSON.stringify(planned.capacity, null, 2)}\n` },
+        { file: "cost.json", content: `${JSON.stringify(planned.cost, null, 2)}\n` },
         { file: "policy-report.json", content: `${JSON.stringify({ violations, exemptions: planned.exemptions }, null, 2)}\n` },
+        { file: "graph.mmd", content: mermaidGraph(planned.plan, planned.run) },
         ...planned.manifests.map((m) => ({ file: `manifests/${m.file}`, content: m.yaml })),
     ];
 }
 
-/** What `npm run plan` prints: the summary, capacity and policy verdicts (`policyConfig`: where the levels came from). */
+/**
+ * What `npm run plan` prints first: the short summary (resources, capacity and cost, policy verdicts;
+ * `policyConfig`: where the levels came from). The long resourceTree follows only with `--tree`.
+ */
 export function planReport(planned: PlannedStack, policyConfig: string): string {
-    const { peak, capacity, fits, monthlyUsd } = planned.capacity;
-    return `${summarize(planned.plan, planned.run)}\n\n` +
+    const { peak, capacity, fits } = planned.capacity;
+    return `${planHeadline(planned.plan, planned.run)}\n\nResources: ${planned.plan.resources.length} to create\n` +
         `Capacity at peak: CPU ${peak.cpuMillicores}m of ${capacity.cpuMillicores}m, memory ${peak.memoryMiB}Mi of ${capacity.memoryMiB}Mi, ` +
-        `pods ${peak.pods} of ${capacity.pods}: ${fits ? "fits" : "DOES NOT FIT"}; USD/month ${monthlyUsd.totalMin}..${monthlyUsd.totalMax}\n\n` +
+        `pods ${peak.pods} of ${capacity.pods}: ${fits ? "fits" : "DOES NOT FIT"}\n\n` +
+        `${formatCost(planned.cost)}\n\n` +
         `${formatViolations(planned.violations, (v) => v.urn ?? "")}\n(enforcement: ${policyConfig})\n` +
         `${formatExemptions(planned.exemptions, (e) => e.urn ?? "")}\n\n`;
 }

@@ -8,6 +8,7 @@ import { buildPlan, kubernetesManifests, Manifest, Plan } from "./plan";
 import * as fs from "fs";
 import { allPolicies } from "../../policies/all";
 import { capacityReport, CapacityReport } from "../../policies/capacity";
+import { costReport, CostReport } from "../../policies/cost";
 import { evaluateReport, Exemption, PackConfig, PolicyDefinition, StackResource, Violation } from "../../policies/framework";
 import { CALENDAR_DATE_ENV, utcDate } from "../../policies/lib/eksVersions";
 import { CONFIG_CHECKS } from "../../infra/configChecks";
@@ -38,6 +39,8 @@ export interface PlanRequest {
     registry?: EmulatedRegistry;
     /** The account's IAM OIDC providers before the run; default: none (a fresh account). */
     oidcProviders?: AccountOidcProvider[];
+    /** Told each phase as it starts (the CLI's progress on stderr). */
+    onPhase?: (phase: string) => void;
 }
 
 export interface PlannedStack {
@@ -46,6 +49,8 @@ export interface PlannedStack {
     plan: Plan;
     manifests: Manifest[];
     capacity: CapacityReport;
+    /** The itemised monthly cost at the stack region's prices (cost.json). */
+    cost: CostReport;
     /** The policy pack's verdicts, at the environment's enforcement levels (policies/config/<environment>.json). */
     violations: Violation[];
     /** The exemptions the stack's objects declare (eks-delivery.dev/exempt), with the findings each removed. */
@@ -153,7 +158,9 @@ function ownerConfig(prefix: string, catalog: ReturnType<typeof loadInstanceCata
 /** Runs the stack offline, builds what `npm run plan` writes, and evaluates the policy pack over it. */
 export async function planStack(request: PlanRequest): Promise<PlannedStack> {
     const today = request.today ?? utcDate();
+    request.onPhase?.("running the program");
     const { config, run } = await runStack({ ...request, today });
+    request.onPhase?.("evaluating the policy pack");
     const plan = buildPlan(run);
     const resources = policyResources(plan);
     const file = policyConfigPath(config.environment);
@@ -169,6 +176,7 @@ export async function planStack(request: PlanRequest): Promise<PlannedStack> {
         plan,
         manifests: kubernetesManifests(plan),
         capacity: capacityReport(resources, loadInstanceCatalog(), config.cost.hoursPerMonth),
+        cost: costReport(resources, loadInstanceCatalog(), { region: config.region, ...config.cost }),
         ...policyVerdicts(resources, packConfig),
         policyConfigFile: fs.existsSync(file) ? file : undefined,
     };

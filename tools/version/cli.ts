@@ -1,79 +1,48 @@
 /**
- * `npm run version -- [--repo DIR] [--title=TITLE | --title -] [--json]`
+ * `eks-delivery version [--repo DIR] [--title=TITLE | --title -] [--json]` (`npm run version -- ...` runs the same command).
  * Prints HEAD's release version (`v5.3.25-5e15f0a`). Exit 0; 2 for a bad flag or value, a title stdin
  * cannot give, or a repository that gives no usable version; 3 for a bug. One line on stderr, never a stack trace.
  * `--title -` reads stdin: any UTF-8 text (NUL and newlines included), at most 1 MiB, within 5 s.
- * `--repo` must be a directory that can be read: anything else is refused before git runs.
+ * `--repo` must be a directory that can be read: anything else is refused before git runs. A value
+ * that starts with `-` must be attached (`--title=-x`), so `--title --json` never swallows a flag
+ * (tools/cli/command.ts argvProblem).
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
 import { errnoText, fileKind, quoted } from "../../config/safeRead";
+import { badInput, newCommand, runAlone } from "../cli/command";
 
-const USAGE = "usage: npm run version -- [--repo DIR] [--title=TITLE | --title - (stdin)] [--json]";
 /** `--title -` reads at most this much, for at most this long: a title is a line, not a file. */
 export const STDIN_MAX_BYTES = 1024 * 1024;
 export const STDIN_TIMEOUT_MS = 5_000;
-const HELP = `${USAGE}
-
-  --repo DIR      the git repository (default .)
-  --title=TITLE   the PR title that bumps the version (a title starting with '-' is given this way)
-  --title -       the title from stdin: any UTF-8 text, NUL and newlines included, at most ${STDIN_MAX_BYTES / 1048576} MiB, within ${STDIN_TIMEOUT_MS / 1000} s
-  --json          print {version, base, bump, sha, dirty}
-
-exit codes:
-  0  the version is printed
-  2  bad input: a flag or its value, a title stdin cannot give, a repository that gives no usable version
-     (one line on stderr names the flag and the value)
-  3  internal error (a bug to report)`;
 
 class UsageError extends Error {}
 
-/** One line on stderr, then the exit code: 2 for bad input, 3 for a bug. */
-function fail(message: string, code = 2): never {
-    process.stderr.write(`version: ${message.replace(/[\r\n]+/g, " ")}\n`);
-    process.exit(code);
+function versionFlags() {
+    return newCommand("version", "print HEAD's release version (v<semver>-<sha>) from the tags and a PR title", {
+        notes: `--title - reads the title from stdin: any UTF-8 text, NUL and newlines included, at most ${STDIN_MAX_BYTES / 1048576} MiB, within ${STDIN_TIMEOUT_MS / 1000} s.
+A title that starts with '-' is given as --title=<title>.`,
+        dashHints: { "--title": "(or --title - to read it from stdin)" },
+        exitCodes: [
+            [0, "the version is printed"],
+            [2, "bad input: a flag or its value, a title stdin cannot give, a repository that gives no usable version\n(one line on stderr names the flag and the value)"],
+            [3, "internal error (a bug to report)"],
+        ],
+        examples: [
+            "eks-delivery version",
+            "eks-delivery version --title \"[minor] add the cart service\" --json",
+            "echo \"$PR_TITLE\" | npm run --silent version -- --title -",
+        ],
+    })
+        .option("--repo <dir>", "the git repository (default: .)")
+        .option("--title <title>", "the PR title that bumps the version; - reads it from stdin (default: none, a patch)")
+        .option("--json", "print {version, base, bump, sha, dirty} (default: the version alone)");
 }
 
-interface Args { repo: string; title?: string; json: boolean; help: boolean }
+type VersionOptions = ReturnType<ReturnType<typeof versionFlags>["opts"]>;
 
-/**
- * The flags, checked by hand over parseArgs' tokens so each refusal names the flag and the value. A
- * value that starts with `-` must be attached (`--title=-x`): parseArgs itself would call `--title -x`
- * ambiguous (nodejs/node@v20.19.0:lib/internal/util/parse_args/parse_args.js, checkOptionLikeValue), and
- * `--title --json` must never swallow the next flag.
- */
-function parse(argv: string[]): Args {
-    const { tokens } = parseArgs({
-        args: argv, strict: false, allowPositionals: true, tokens: true,
-        options: { repo: { type: "string" }, title: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
-    });
-    const seen = new Set<string>();
-    const out: Args = { repo: ".", json: false, help: false };
-    for (const token of tokens) {
-        if (token.kind === "option-terminator") continue;
-        if (token.kind === "positional") throw new UsageError(`unexpected argument ${quoted(token.value)}: every value belongs to a flag`);
-        const flag = token.rawName;
-        if (!["repo", "title", "json", "help"].includes(token.name) || !flag.startsWith("--")) throw new UsageError(`unknown flag ${quoted(flag)} (${USAGE})`);
-        if (seen.has(token.name)) throw new UsageError(`${flag} is given twice`);
-        seen.add(token.name);
-        if (token.name === "json" || token.name === "help") {
-            if (token.value !== undefined) throw new UsageError(`--${token.name} takes no value (got ${quoted(token.value)})`);
-            out[token.name] = true;
-            continue;
-        }
-        const value = token.value;
-        if (value === undefined) throw new UsageError(`${flag} needs a value`);
-        if (!token.inlineValue && value.startsWith("-") && !(token.name === "title" && value === "-")) {
-            throw new UsageError(`${flag} ${quoted(value)}: a value that starts with '-' is given as ${flag}=<value>${token.name === "title" ? " (or --title - to read it from stdin)" : ""}`);
-        }
-        if (token.name === "repo") {
-            if (value === "") throw new UsageError("--repo is empty: give a directory");
-            out.repo = value;
-        } else out.title = value;
-    }
-    return out;
-}
+/** `eks-delivery version`: the flags above, the work in version(). */
+export const versionCommand = () => versionFlags().action(version);
 
 /** The title on stdin, as UTF-8 without its final newline; refused past the size or time limit. */
 function readTitle(): Promise<string> {
@@ -122,29 +91,31 @@ function repoProblem(repo: string): string | undefined {
     return undefined;
 }
 
-async function main(): Promise<void> {
-    const args = parse(process.argv.slice(2));
-    if (args.help) {
-        process.stdout.write(`${HELP}\n`);
-        return;
+async function version(options: VersionOptions): Promise<void> {
+    try {
+        await versionOf(options);
+    } catch (err) {
+        if (err instanceof UsageError) throw badInput(err.message);
+        throw err;
     }
-    const problem = repoProblem(args.repo);
-    if (problem) throw new UsageError(`--repo ${quoted(args.repo)}: ${problem}`);
-    const title = args.title === "-" ? await readTitle() : args.title;
+}
+
+async function versionOf(options: VersionOptions): Promise<void> {
+    if (options.repo === "") throw new UsageError("--repo is empty: give a directory");
+    const repo = options.repo ?? ".";
+    const problem = repoProblem(repo);
+    if (problem) throw new UsageError(`--repo ${quoted(repo)}: ${problem}`);
+    const title = options.title === "-" ? await readTitle() : options.title;
     // Loaded once the input is known good: apps/version loads the Pulumi SDK (a second or two).
     const { GitError, versionOf } = await import("../../apps/version");
     let result;
     try {
-        result = versionOf(args.repo, title);
+        result = versionOf(repo, title);
     } catch (err) {
-        if (err instanceof GitError) throw new UsageError(`--repo ${quoted(args.repo)}: ${err.message}`);
+        if (err instanceof GitError) throw new UsageError(`--repo ${quoted(repo)}: ${err.message}`);
         throw err;
     }
-    process.stdout.write(args.json ? `${JSON.stringify(result)}\n` : `${result.version}\n`);
+    process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : `${result.version}\n`);
 }
 
-main().catch((err) => {
-    if (err instanceof UsageError) fail(err.message);
-    // Anything else is a bug: still one line, never a stack trace in a release log.
-    fail(`internal error: ${(err as Error)?.message ?? String(err)}`, 3);
-});
+if (require.main === module) void runAlone(versionCommand());

@@ -1,0 +1,79 @@
+/**
+ * Progress for work that takes over a second, on stderr only (stdout stays the command's output, so
+ * `--json` and redirected summaries stay clean). Nothing is shown until `delayMs` (1 s) has passed: a
+ * quick run prints no progress at all. On a terminal it is one line that each step rewrites and done()
+ * clears; elsewhere (CI logs, a pipe) each step is a plain `<command>: <step>` line. `quiet` shows nothing.
+ *
+ *   const progress = startProgress("plan", process.stderr, { quiet });
+ *   progress.step("loading the Pulumi SDK");
+ *   ...
+ *   progress.done();
+ */
+import { oneLine } from "../../config/safeRead";
+import { paint, streamHasColour } from "./colour";
+
+export interface Progress {
+    /** The step now running (shown at once if the delay has passed, else when it passes). */
+    step(message: string): void;
+    /** The work is over: clears the terminal line; no step is shown after this. */
+    done(): void;
+}
+
+export interface ProgressStream {
+    write(text: string): unknown;
+    isTTY?: boolean;
+    columns?: number;
+}
+
+export interface ProgressOptions {
+    quiet?: boolean;
+    /** How long before anything shows (default 1000 ms). */
+    delayMs?: number;
+    env?: NodeJS.ProcessEnv;
+}
+
+export const PROGRESS_DELAY_MS = 1000;
+/** Erase the terminal line and return to its start (ECMA-48 EL, CSI 2 K). */
+const CLEAR_LINE = "\r\x1b[2K";
+
+/** What one step writes: a plain line off a terminal; on one, the line rewritten in place (cut to its width: a wrapped line cannot be erased). */
+export function progressText(command: string, message: string, tty: boolean, columns: number | undefined, colour: boolean): string {
+    const line = `${command}: ${oneLine(message)}`;
+    if (!tty) return `${line}\n`;
+    const width = Math.max(10, (columns ?? 80) - 1);
+    const cut = line.length > width ? `${line.slice(0, width - 1)}…` : line;
+    return `${CLEAR_LINE}${paint(colour, "dim", cut)}`;
+}
+
+export function startProgress(command: string, stream: ProgressStream = process.stderr, options: ProgressOptions = {}): Progress {
+    if (options.quiet) return { step() {}, done() {} };
+    const tty = stream.isTTY === true;
+    const colour = streamHasColour(stream, options.env ?? process.env);
+    let current: string | undefined;
+    let shown = false;
+    let over = false;
+    let drawn = false;
+    const show = (message: string) => {
+        stream.write(progressText(command, message, tty, stream.columns, colour));
+        drawn = true;
+    };
+    const timer = setTimeout(() => {
+        shown = true;
+        if (current !== undefined && !over) show(current);
+    }, options.delayMs ?? PROGRESS_DELAY_MS);
+    // Progress never keeps a process alive.
+    timer.unref();
+    return {
+        step(message) {
+            if (over) return;
+            current = message;
+            if (shown) show(message);
+        },
+        done() {
+            if (over) return;
+            over = true;
+            clearTimeout(timer);
+            if (tty && drawn) stream.write(CLEAR_LINE);
+        },
+    };
+}

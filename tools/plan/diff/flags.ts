@@ -1,0 +1,70 @@
+/**
+ * `plan --against <dir|ref> [--markdown FILE]`: the flags, checked with the plan's other checks before
+ * anything heavy loads (a stat, a `git rev-parse`, two `git cat-file`): nothing here loads the diff.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { InputError, quoted } from "../../../config/safeRead";
+import { Against, AgainstError, refHasStack, resolveAgainst } from "./against";
+
+export interface DiffFlags {
+    against: Against;
+    /** The value given to --against, as the output names it. */
+    againstValue: string;
+    markdown?: string;
+}
+
+/** The path with symlinks resolved as far as it exists. */
+function realPath(p: string): string {
+    const missing: string[] = [];
+    let at = path.resolve(p);
+    for (;;) {
+        try {
+            return path.join(fs.realpathSync(at), ...missing.reverse());
+        } catch {
+            const parent = path.dirname(at);
+            if (parent === at) return path.resolve(p);
+            missing.push(path.basename(at));
+            at = parent;
+        }
+    }
+}
+
+const within = (dir: string, p: string) => {
+    const rel = path.relative(dir, p);
+    return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+};
+
+/**
+ * The diff's flags, checked: undefined without --against. Throws InputError (one line, naming the flag
+ * and the value) for a bad --against, --markdown without --against, a --markdown FILE that is a
+ * directory, inside the plan's --out directory, or in a directory that does not exist.
+ */
+export function checkDiffFlags(flags: { against?: string; markdown?: string }, out: string, stack: string, cwd: string, repoRoot: string): DiffFlags | undefined {
+    if (flags.markdown !== undefined && flags.against === undefined) throw new InputError(`--markdown ${quoted(flags.markdown)} needs --against <dir|ref>: the comment is a diff`);
+    if (flags.against === undefined) return undefined;
+    let against: Against;
+    try {
+        against = resolveAgainst(flags.against, cwd, repoRoot);
+        if (against.kind === "ref") refHasStack(repoRoot, flags.against, against.sha, stack);
+    } catch (err) {
+        if (err instanceof AgainstError) throw new InputError(err.message);
+        throw err;
+    }
+    if (against.kind === "dir" && realPath(against.dir) === realPath(path.resolve(cwd, out))) {
+        throw new InputError(`--against ${quoted(flags.against)} is the plan's own --out directory: the plan replaces it before the diff reads it`);
+    }
+    if (flags.markdown !== undefined) {
+        const file = path.resolve(cwd, flags.markdown);
+        if (flags.markdown === "") throw new InputError(`--markdown "": name a file to write`);
+        const stat = fs.statSync(file, { throwIfNoEntry: false });
+        if (stat?.isDirectory()) throw new InputError(`--markdown ${quoted(flags.markdown)} is a directory: name a file`);
+        if (stat && !stat.isFile()) throw new InputError(`--markdown ${quoted(flags.markdown)} is not a regular file`);
+        if (within(realPath(path.resolve(cwd, out)), realPath(file))) {
+            throw new InputError(`--markdown ${quoted(flags.markdown)} is inside the plan's --out directory ${quoted(out)}: the plan owns that directory; write the comment elsewhere`);
+        }
+        const parent = fs.statSync(path.dirname(file), { throwIfNoEntry: false });
+        if (!parent?.isDirectory()) throw new InputError(`--markdown ${quoted(flags.markdown)}: its directory does not exist`);
+    }
+    return { against, againstValue: flags.against, ...(flags.markdown !== undefined ? { markdown: flags.markdown } : {}) };
+}

@@ -1,0 +1,263 @@
+/**
+ * The plan diff as a person reads it: text for a terminal, and markdown for a pull request comment.
+ * Every value comes from the plans, that is from a pull request's code: in markdown it is shown only
+ * inside code (a code span or a fenced block, never raw), so it cannot inject HTML, markdown, links or
+ * @mentions (GitHub's mention and reference filters skip code: html-pipeline's IGNORE_PARENTS).
+ */
+import type { ChangedResource, ExemptionEntry, FieldChange, Finding, PlanDiff, UsdRange } from "./model";
+
+// ---------------------------------------------------------------------------------------------------
+// Values
+
+/** A value on one line: JSON for anything but a plain string, control characters escaped, cut at `max`. */
+export function showValue(value: unknown, max = 120): string {
+    if (value === undefined) return "(absent)";
+    const raw = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+    const line = raw.replace(/[\x00-\x1f\x7f\u2028\u2029]/g, (c) => (c === "\n" ? "\\n" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+    return line.length > max ? `${line.slice(0, max)}… (${line.length} characters)` : line;
+}
+
+const signed = (n: number, unit = "") => `${n > 0 ? "+" : n < 0 ? "−" : "±"}${Math.abs(n)}${unit}`;
+const money = (n: number) => `$${n.toFixed(2)}`;
+const moneyDelta = (n: number) => `${n > 0 ? "+" : n < 0 ? "−" : "±"}$${Math.abs(n).toFixed(2)}`;
+const rangeText = (r: UsdRange) => `${money(r.min)}–${money(r.max)}`;
+const rangeDelta = (r: UsdRange) => `${moneyDelta(r.min)} / ${moneyDelta(r.max)}`;
+
+function fieldLine(f: FieldChange): string {
+    if (f.secret) return `${f.path || "(the whole value)"}: [secret] (may have changed)`;
+    const replaces = f.replaces ? "  (forces replacement: replaceOnChanges)" : "";
+    if (!("old" in f)) return `${f.path}: + ${showValue(f.new)}${replaces}`;
+    if (!("new" in f)) return `${f.path}: − ${showValue(f.old)}${replaces}`;
+    return `${f.path}: ${showValue(f.old)} → ${showValue(f.new)}${replaces}`;
+}
+
+const findingLine = (f: Finding) => `${f.policy} [${f.enforcementLevel}] ${f.message}${f.urn ? ` (${f.urn})` : ""}`;
+const exemptionLine = (e: ExemptionEntry) => `${e.policy} on ${e.kind ? `${e.kind} ${e.namespace ? `${e.namespace}/` : ""}${e.name ?? "?"}` : e.urn ?? "?"}: ${JSON.stringify(e.reason)}`;
+
+// ---------------------------------------------------------------------------------------------------
+// Text
+
+/** How the text output colours itself: identity functions when colour is off. */
+export interface Style {
+    bold(s: string): string;
+    green(s: string): string;
+    red(s: string): string;
+    yellow(s: string): string;
+    dim(s: string): string;
+}
+const plain = (s: string) => s;
+export const NO_STYLE: Style = { bold: plain, green: plain, red: plain, yellow: plain, dim: plain };
+
+/** Fields and diff lines shown per resource in text: `--json` has everything. */
+const TEXT_FIELDS = 40;
+const TEXT_DIFF_LINES = 60;
+
+export function renderText(diff: PlanDiff, style: Style = NO_STYLE): string {
+    const s = diff.summary;
+    const lines: string[] = [];
+    const safe = (t: string) => showValue(t, 400);
+    lines.push(style.bold(`Plan diff for ${diff.project}/${diff.stack}: ${safe(diff.old.label)} → ${safe(diff.new.label)}`));
+    lines.push(`Resources: ${style.green(`${s.added} to add`)}, ${style.yellow(`${s.changed} to change`)} (${s.renamed} renamed, ${s.replaced} replaced), ${style.red(`${s.removed} to remove`)}, ${s.unchanged} unchanged`);
+    const c = diff.cost;
+    lines.push(`Cost (USD/month): ${rangeText(c.old)} → ${rangeText(c.new)} (${rangeDelta(c.delta)})${c.source.old !== c.source.new ? `  [old from ${c.source.old}, new from ${c.source.new}]` : ""}`);
+    const cap = diff.capacity;
+    const { peak, capacity } = cap.new;
+    lines.push(`Capacity at peak: CPU ${peak.cpuMillicores}m of ${capacity.cpuMillicores}m, memory ${peak.memoryMiB}Mi of ${capacity.memoryMiB}Mi, pods ${peak.pods} of ${capacity.pods}: ${cap.new.fits ? "fits" : style.red("DOES NOT FIT")}` +
+        `${cap.old.fits !== cap.new.fits ? ` (was: ${cap.old.fits ? "fits" : "does not fit"})` : ""}`);
+    lines.push(`  change: peak CPU ${signed(cap.delta.peak.cpuMillicores, "m")}, memory ${signed(cap.delta.peak.memoryMiB, "Mi")}, pods ${signed(cap.delta.peak.pods)}; ` +
+        `capacity CPU ${signed(cap.delta.capacity.cpuMillicores, "m")}, memory ${signed(cap.delta.capacity.memoryMiB, "Mi")}, pods ${signed(cap.delta.capacity.pods)}`);
+    lines.push(`Policies: ${s.newViolations} new violation${s.newViolations === 1 ? "" : "s"}, ${s.resolvedViolations} resolved`);
+    for (const f of diff.policy.newViolations) lines.push(style.red(`  + ${safe(findingLine(f))}`));
+    for (const f of diff.policy.resolvedViolations) lines.push(style.green(`  − ${safe(findingLine(f))}`));
+    for (const e of diff.policy.exemptionsAdded) lines.push(`  exemption added: ${safe(exemptionLine(e))}`);
+    for (const e of diff.policy.exemptionsRemoved) lines.push(`  exemption removed: ${safe(exemptionLine(e))}`);
+    if (c.items.length) {
+        lines.push("", "Cost items that change (USD/month):");
+        for (const i of c.items) lines.push(`  ${safe(i.label)}: ${i.old ? rangeText(i.old) : "(none)"} → ${i.new ? rangeText(i.new) : "(none)"} (${rangeDelta(i.delta)})`);
+    }
+    if (diff.resources.added.length) {
+        lines.push("", "To add:");
+        for (const r of diff.resources.added) lines.push(style.green(`  + ${safe(r.type)} ${safe(r.name)}`));
+    }
+    if (diff.resources.removed.length) {
+        lines.push("", "To remove:");
+        for (const r of diff.resources.removed) lines.push(style.red(`  − ${safe(r.type)} ${safe(r.name)}`));
+    }
+    if (diff.resources.changed.length) {
+        lines.push("", "To change:");
+        for (const r of diff.resources.changed) {
+            const how = r.replaceOnChanges.length ? style.red(" (replaced)") : "";
+            lines.push(style.yellow(`  ~ ${safe(r.type)} ${safe(r.name)}`) + how + (r.renamedFrom ? style.dim(` (renamed from ${safe(r.renamedFrom)})`) : ""));
+            const fields = [...r.inputs.map((f) => ["inputs", f] as const), ...r.options.map((f) => ["options", f] as const)];
+            for (const [where, f] of fields.slice(0, TEXT_FIELDS)) lines.push(`      ${where}.${fieldLine(f)}`);
+            if (fields.length > TEXT_FIELDS) lines.push(style.dim(`      … ${fields.length - TEXT_FIELDS} more fields (--json has them all)`));
+            if (r.manifest) {
+                const patch = r.manifest.trimEnd().split("\n");
+                for (const l of patch.slice(0, TEXT_DIFF_LINES)) {
+                    const shown = `      ${showValue(l, 400)}`;
+                    lines.push(l.startsWith("+") && !l.startsWith("+++") ? style.green(shown) : l.startsWith("-") && !l.startsWith("---") ? style.red(shown) : shown);
+                }
+                if (patch.length > TEXT_DIFF_LINES) lines.push(style.dim(`      … ${patch.length - TEXT_DIFF_LINES} more lines of the manifest diff (--json has it all)`));
+            }
+        }
+    }
+    if (diff.outputs.length) {
+        lines.push("", "Stack outputs:");
+        for (const f of diff.outputs) lines.push(`  ${fieldLine(f)}`);
+    }
+    if (diff.resources.secretsUnknown.length) {
+        lines.push("", `Secrets that may have changed (redacted in both plans) in ${diff.resources.secretsUnknown.length} otherwise unchanged resource(s):`);
+        for (const r of diff.resources.secretsUnknown) lines.push(`  ${safe(r.type)} ${safe(r.name)}: ${r.paths.map((p) => safe(p)).join(", ")}`);
+    }
+    lines.push("", ...diff.notes.map((n) => style.dim(`Note: ${safe(n)}`)));
+    return `${lines.join("\n")}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Markdown (the pull request comment)
+
+/**
+ * The comment's size limit. GitHub refuses a longer body: "Body is too long (maximum is 65536
+ * characters)" (the REST API's 422 on POST /repos/{owner}/{repo}/issues/{n}/comments, quoted in
+ * telia-oss/github-pr-resource#259; dead-claudia/github-limits: issue bodies, 65536 characters).
+ * Counted here in UTF-8 bytes, which are never fewer than characters.
+ */
+export const GITHUB_COMMENT_LIMIT = 65536;
+/** Manifest diff lines and fields shown per resource in the comment. */
+export const MD_DIFF_LINES = 80;
+export const MD_FIELDS = 30;
+
+/** The hidden line the workflow finds its own comment by (one per stack). */
+export function commentMarker(stack: string): string {
+    return `<!-- eks-delivery:plan-diff stack=${stack.replace(/[^A-Za-z0-9_.]/g, "_")} -->`;
+}
+
+/** An inline code span holding `text` literally (no markdown, HTML or mention inside); `|` escaped in a table cell. */
+export function code(text: string, inTable = false): string {
+    const body = showValue(text, 200);
+    const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((r) => r.length));
+    const fence = "`".repeat(longest + 1);
+    const pad = body.startsWith("`") || body.endsWith("`") || /^ .* $/.test(body) ? " " : "";
+    const span = `${fence}${pad}${body}${pad}${fence}`;
+    return inTable ? span.replace(/\|/g, "\\|") : span;
+}
+
+/** Text for raw HTML (a <summary>): escaped, and inside <code> so that no mention or reference links. */
+function htmlCode(text: string): string {
+    const escaped = showValue(text, 200).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    return `<code>${escaped}</code>`;
+}
+
+/** A fenced block holding `text` literally: the fence is longer than any backtick run inside. */
+function fenced(text: string, info = ""): string {
+    const longest = Math.max(2, ...(text.match(/`{3,}/g) ?? []).map((r) => r.length));
+    const fence = "`".repeat(longest + 1);
+    return `${fence}${info}\n${text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)}\n${fence}`;
+}
+
+const byteLength = (s: string) => Buffer.byteLength(s, "utf8");
+
+function resourceDetails(r: ChangedResource): string {
+    const tags = [r.replaceOnChanges.length ? "replaced" : "", r.renamedFrom ? "renamed" : ""].filter(Boolean).join(", ");
+    const out = [`<details><summary>${htmlCode(r.type)} ${htmlCode(r.name)}${tags ? ` (${tags})` : ""}</summary>`, ""];
+    if (r.renamedFrom) out.push(`Renamed from ${code(r.renamedFrom)} (an alias: the engine moves it, nothing is replaced for the rename).`, "");
+    if (r.replaceOnChanges.length) out.push(`Replaced: its replaceOnChanges ${r.replaceOnChanges.map((p) => code(p)).join(", ")} ${r.replaceOnChanges.length === 1 ? "names" : "name"} a changed field.`, "");
+    const fields = [...r.inputs.map((f) => ["inputs", f] as const), ...r.options.map((f) => ["options", f] as const)];
+    if (fields.length) {
+        out.push("| field | old | new |", "| --- | --- | --- |");
+        for (const [where, f] of fields.slice(0, MD_FIELDS)) {
+            const name = code(`${where}.${f.path}`, true) + (f.replaces ? " (forces replacement)" : "");
+            if (f.secret) out.push(`| ${name} | \`[secret]\` | \`[secret]\` (may have changed) |`);
+            else out.push(`| ${name} | ${"old" in f ? code(showValue(f.old), true) : "(absent)"} | ${"new" in f ? code(showValue(f.new), true) : "(absent)"} |`);
+        }
+        if (fields.length > MD_FIELDS) out.push("", `… ${fields.length - MD_FIELDS} more fields not shown (\`--json\` has them all).`);
+        out.push("");
+    }
+    if (r.manifest) {
+        const patch = r.manifest.trimEnd().split("\n");
+        out.push(fenced(patch.slice(0, MD_DIFF_LINES).join("\n"), "diff"));
+        if (patch.length > MD_DIFF_LINES) out.push("", `… manifest diff truncated: ${patch.length - MD_DIFF_LINES} more lines (\`--json\` has it all).`);
+        out.push("");
+    }
+    out.push("</details>", "");
+    return out.join("\n");
+}
+
+function refList(title: string, refs: Array<{ type: string; name: string }>): string {
+    if (refs.length === 0) return "";
+    return [`<details><summary>${title} (${refs.length})</summary>`, "", ...refs.map((r) => `- ${code(r.type)} ${code(r.name)}`), "", "</details>", ""].join("\n");
+}
+
+/** The pull request comment: the marker, a summary table, then details folded, within `limit` bytes. */
+export function renderMarkdown(diff: PlanDiff, limit = GITHUB_COMMENT_LIMIT): string {
+    const s = diff.summary;
+    const c = diff.cost;
+    const cap = diff.capacity;
+    const head: string[] = [
+        commentMarker(diff.stack),
+        `### Plan diff: ${code(diff.stack)}`,
+        "",
+        `${code(diff.old.label)} → ${code(diff.new.label)} (offline plan, no cloud access)`,
+        "",
+        "| | |",
+        "| --- | --- |",
+        `| Resources | ${s.added} to add, ${s.changed} to change (${s.renamed} renamed, ${s.replaced} replaced), ${s.removed} to remove |`,
+        `| Cost (USD/month) | ${rangeText(c.old)} → ${rangeText(c.new)} (${rangeDelta(c.delta)}) |`,
+        `| Capacity at peak | ${cap.new.fits ? "fits" : "**does not fit**"}${cap.old.fits !== cap.new.fits ? ` (was: ${cap.old.fits ? "fits" : "does not fit"})` : ""}: CPU ${cap.new.peak.cpuMillicores}m of ${cap.new.capacity.cpuMillicores}m (${signed(cap.delta.peak.cpuMillicores, "m")}), memory ${cap.new.peak.memoryMiB}Mi of ${cap.new.capacity.memoryMiB}Mi (${signed(cap.delta.peak.memoryMiB, "Mi")}), pods ${cap.new.peak.pods} of ${cap.new.capacity.pods} |`,
+        `| Policy violations | ${s.newViolations} new${diff.policy.newViolations.some((f) => f.enforcementLevel === "mandatory") ? " (**mandatory**)" : ""}, ${s.resolvedViolations} resolved |`,
+        "",
+    ];
+    if (c.source.old !== c.source.new) head.push(`Cost figures: old from ${c.source.old}, new from ${c.source.new}.`, "");
+    const policy: string[] = [];
+    const findings = (title: string, list: Finding[]) => {
+        if (list.length) policy.push(`**${title}**`, "", ...list.map((f) => `- ${code(f.policy)} ${f.enforcementLevel === "mandatory" ? "**mandatory**" : "advisory"}: ${code(f.message)}${f.urn ? ` on ${code(f.urn)}` : ""}`), "");
+    };
+    findings("New violations", diff.policy.newViolations);
+    findings("Resolved violations", diff.policy.resolvedViolations);
+    const exemptions = (title: string, list: ExemptionEntry[]) => {
+        if (list.length) policy.push(`**${title}**`, "", ...list.map((e) => `- ${code(exemptionLine(e))}`), "");
+    };
+    exemptions("Exemptions added", diff.policy.exemptionsAdded);
+    exemptions("Exemptions removed", diff.policy.exemptionsRemoved);
+    const costItems = c.items.length
+        ? ["<details><summary>Cost items that change</summary>", "", "| item | old | new | change |", "| --- | --- | --- | --- |",
+            ...c.items.map((i) => `| ${code(i.label, true)} | ${i.old ? rangeText(i.old) : "(none)"} | ${i.new ? rangeText(i.new) : "(none)"} | ${rangeDelta(i.delta)} |`), "", "</details>", ""]
+        : [];
+    const outputs = diff.outputs.length
+        ? ["<details><summary>Stack outputs that change</summary>", "", "| output | old | new |", "| --- | --- | --- |",
+            ...diff.outputs.slice(0, MD_FIELDS).map((f) => `| ${code(f.path, true)} | ${"old" in f ? code(showValue(f.old), true) : "(absent)"} | ${"new" in f ? code(showValue(f.new), true) : "(absent)"} |`),
+            ...(diff.outputs.length > MD_FIELDS ? ["", `… ${diff.outputs.length - MD_FIELDS} more outputs not shown.`] : []), "", "</details>", ""]
+        : [];
+    const secrets = diff.resources.secretsUnknown.length
+        ? [`${diff.resources.secretsUnknown.length} otherwise unchanged resource(s) hold \`[secret]\` inputs (may have changed): ${diff.resources.secretsUnknown.map((r) => code(r.name)).join(", ")}.`, ""]
+        : [];
+    const notes = diff.notes.map((n) => `<sub>${htmlText(n)}</sub>`).join("<br>\n");
+
+    const fixed = [head.join("\n"), policy.join("\n"), costItems.join("\n"), refList("To add", diff.resources.added), refList("To remove", diff.resources.removed)];
+    const tail = [outputs.join("\n"), secrets.join("\n"), notes, ""].join("\n");
+    let body = fixed.filter(Boolean).join("\n");
+    if (diff.resources.changed.length) body += `\n**To change** (${diff.resources.changed.length})\n\n`;
+    // The resources in URN order until the budget runs out: the summary and the tail always fit.
+    const omitted = (n: number) => `… ${n} more changed resource${n === 1 ? "" : "s"} not shown: a comment holds at most ${GITHUB_COMMENT_LIMIT} characters (run \`npm run plan -- --against\` for all of them).\n\n`;
+    const budget = limit - byteLength(tail) - byteLength(omitted(diff.resources.changed.length)) - 16;
+    let shown = 0;
+    for (const r of diff.resources.changed) {
+        const part = resourceDetails(r);
+        if (byteLength(body) + byteLength(part) > budget) break;
+        body += part;
+        shown++;
+    }
+    if (shown < diff.resources.changed.length) body += omitted(diff.resources.changed.length - shown);
+    let out = `${body}\n${tail}`;
+    // The fixed part alone may be too long (thousands of added resources): cut at a line, and say so.
+    if (byteLength(out) > limit) {
+        const cut = "\n\n… truncated: a comment holds at most 65536 characters.\n";
+        let text = out;
+        while (byteLength(text) + byteLength(cut) > limit) text = text.slice(0, text.lastIndexOf("\n", text.length - 2));
+        out = `${text}${cut}`;
+    }
+    return out;
+}
+
+/** Our own prose for raw HTML: escaped all the same. */
+const htmlText = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
