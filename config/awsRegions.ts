@@ -1,19 +1,13 @@
 /**
  * The AWS region codes a stack may name in `aws:region` (and `eks-delivery:registry.from.region`).
  *
- * SOURCE, compared on 2026-11-27 (the union of both is listed; each differs from the other):
- * - the Pulumi AWS provider's `Region` enum, pulumi/pulumi-aws@v7.48.0 (installed):
- *   node_modules/@pulumi/aws/types/enums/index.d.ts. It has ap-east-2, ap-southeast-6 and
- *   us-isob-west-1, which the SDK data below lacks.
- * - the AWS SDK's partition data, aws/aws-sdk-js-v3@685ff5d03588f81121c6fa9466771cd444492209:
- *   packages/util-endpoints/src/lib/aws/partitions.json. It has eusc-de-east-1 (AWS European
- *   Sovereign Cloud, partition aws-eusc), which the Pulumi enum lacks. Its pseudo-regions
- *   (aws-global, aws-cn-global, ...) are endpoints, not regions a stack runs in, and are left out.
- * A region newer than both is refused until it is added here: add it with its source.
+ * SOURCE, compared on 2026-11-27: the Pulumi AWS provider's `Region` enum, pulumi/pulumi-aws@v7.48.0
+ * (installed): node_modules/@pulumi/aws/types/enums/index.d.ts, 46 regions across the aws, aws-cn,
+ * aws-us-gov, aws-iso* and aws-eusc (eusc-de-east-1) partitions. This list equals it (test/schema.test.ts
+ * checks both ways). A region newer than the provider is refused until it is added here: add it with its source.
  *
  * Opt-in regions (AWS: regions launched after 20 March 2019 are disabled in an account until enabled,
- * https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html) are real regions and
- * accepted; OPT_IN_REGIONS lists them so a tool can say so.
+ * https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html) are real regions and accepted.
  */
 import { closest, distance } from "fastest-levenshtein";
 
@@ -36,13 +30,6 @@ export const AWS_REGIONS = [
 ] as const;
 
 export type AwsRegion = typeof AWS_REGIONS[number];
-
-/** Commercial regions an account must enable before use (launched after 20 March 2019). */
-export const OPT_IN_REGIONS: readonly AwsRegion[] = [
-    "af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
-    "ap-southeast-6", "ap-southeast-7", "ca-west-1", "eu-central-2", "eu-south-1", "eu-south-2",
-    "il-central-1", "me-central-1", "me-south-1", "mx-central-1",
-];
 
 export function isAwsRegion(value: string): value is AwsRegion {
     return (AWS_REGIONS as readonly string[]).includes(value);

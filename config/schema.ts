@@ -317,7 +317,14 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         // A team's negotiated rates, by instance type or price id (policies/lib/prices.ts): USD per the price's
         // unit (per hour for instance types and the hourly items), replacing the list price (policies/cost.ts).
         // Keys and values checked together, so a bad key is reported beside a bad value.
-        prices: z.record(text(), z.unknown(), { error: "is not a mapping" }).superRefine((prices, c) => {
+        // The value is checked here, with its key, not by zod (so a bad key and a bad value are both reported);
+        // its metadata gives the JSON Schema the value's type and the keys' examples. `prefault`: the input-side
+        // default, which the JSON Schema (io: "input") keeps through the transform.
+        prices: z.record(
+            text().meta({ examples: [...PRICE_IDS, "m6i.large"] }),
+            z.unknown().meta({ type: "number", minimum: 0 }),
+            { error: "is not a mapping" },
+        ).superRefine((prices, c) => {
             for (const [key, value] of Object.entries(prices)) {
                 if (!catalog.find(key) && !(PRICE_IDS as readonly string[]).includes(key)) {
                     const hint = nearest(key, [...PRICE_IDS, ...catalog.names()]);
@@ -325,7 +332,7 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
                 } else if (typeof value !== "number" || !Number.isFinite(value)) full(c, [key], `${showValue(value)} is not a number`);
                 else if (value < 0) full(c, [key], `${showValue(value)} is negative`);
             }
-        }).transform((prices) => prices as Record<string, number>).default({}),
+        }).transform((prices) => prices as Record<string, number>).prefault({}),
         // CloudWatch Logs the stack ships per month (GB): unknown offline, so logs are counted only when stated.
         logsGiBPerMonth: number().nonnegative({ error: "is negative" }).optional(),
     });
@@ -483,7 +490,7 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
             }
         }),
         registry: registry.default({ keepImages: 30, untaggedExpiryDays: 7, pullAccounts: [] }),
-        cost: cost.default({ hoursPerMonth: 730, prices: {} }),
+        cost: cost.prefault({ hoursPerMonth: 730, prices: {} }),
         services: crossField(list(service).min(1, { error: "is empty: list at least one service" }), (services, c, parsed) => {
             if (!Array.isArray(services)) return;
             if (services.length > MAX_SERVICES) {

@@ -105,7 +105,6 @@ export interface LargestPod {
 }
 
 export interface CapacityReport {
-    hoursPerMonth: number;
     nodeGroups: NodeGroupCapacity[];
     /**
      * The platform's pods (EKS add-ons, Helm releases): DaemonSets take `perNode` from every node; the
@@ -148,11 +147,6 @@ export function allocatable(group: Pick<NodeGroupCapacity, "vcpu" | "memoryMiB" 
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
-
-/** Node cost: count x hourly price x hours (the seeds: one t2.medium for 720 h = 33.408 USD). */
-export function nodeCost(count: number, usdPerHour: number, hours: number): number {
-    return round3(count * usdPerHour * hours);
-}
 
 /** The kubelet's max pods set in node user data: nodeadm `maxPods: N` (YAML or JSON), or AL2's `--max-pods=N`. */
 export function maxPodsInUserData(text: string): number | undefined {
@@ -341,7 +335,7 @@ export function platformPods(resources: StackResource[]): PlatformPod[] {
     return pods;
 }
 
-export function capacityReport(stackResources: StackResource[], catalog: InstanceCatalog, hoursPerMonth: number): CapacityReport {
+export function capacityReport(stackResources: StackResource[], catalog: InstanceCatalog): CapacityReport {
     const resources = stackResources.map(guardResource);
     const kube = new KubeIndex(resources);
     const nodeGroups = nodeGroupsOf(resources, catalog);
@@ -402,7 +396,6 @@ export function capacityReport(stackResources: StackResource[], catalog: Instanc
     const fits = sumFits && largestPod.fits;
 
     return {
-        hoursPerMonth,
         nodeGroups,
         platform: { perNode: platformPerNode, pods: platform },
         meshSidecars: meshSidecars.map((m) => ({ ...m, memoryMiB: round3(m.memoryMiB) })),

@@ -14,11 +14,14 @@ import { guardResource, type StackResource } from "./framework";
 import { KubeIndex } from "./kubernetes";
 import { known } from "./unknowns";
 import { isQuantity } from "./lib/quantity";
+import { supportStatus } from "./lib/eksVersions";
 
 export interface CostOptions {
     /** The stack's `aws:region`. */
     region: string;
     hoursPerMonth: number;
+    /** The day (YYYY-MM-DD, UTC) the EKS support calendar is read on: it decides standard or extended control-plane pricing. */
+    today: string;
     /** Negotiated rates: instance type or price id -> USD per the price's unit (per hour for hourly prices). */
     prices?: Record<string, number>;
     /** CloudWatch Logs the stack ships per month, in GB (volume is unknown offline: no logs items without it). */
@@ -127,39 +130,99 @@ export function costReport(stackResources: StackResource[], catalog: InstanceCat
     }
     add({ id: "ebs-node-volumes", label: "EBS gp3 root volumes of the nodes", unit: "GB-month", priceId: "ebs-gp3", min: rootMin, max: rootMax, hourly: false });
 
-    // The EKS control plane: standard or extended support, per the cluster's upgradePolicy (EKS's default: EXTENDED).
+    // The EKS control plane: EKS bills extended support only for a version past standard support on a cluster whose
+    // upgradePolicy.supportType is EXTENDED (EKS's default); a STANDARD cluster is upgraded instead, at the standard price.
     const clusters = resources.filter((r) => r.type === "eks:index:Cluster");
     const controlPlanes = clusters.length ? clusters : resources.filter((r) => r.type === "aws:eks/cluster:Cluster");
+    const supportCount = { standard: 0, extended: 0 };
+    for (const c of controlPlanes) {
+        const supportType = read(() => String(c.props.upgradePolicy?.supportType ?? "EXTENDED").toUpperCase(), "EXTENDED");
+        const version = read(() => (c.props.version === undefined ? undefined : String(c.props.version)), undefined);
+        const status = version === undefined ? undefined : supportStatus(version, options.today);
+        if (!status) {
+            notCounted.push(`extended support of EKS cluster ${c.name}: Kubernetes version ${version ?? "(unknown)"} is not in the EKS calendar (policies/lib/eksVersions.ts) on ${options.today}; priced at standard support`);
+        }
+        supportCount[status && status.phase !== "standard" && supportType === "EXTENDED" ? "extended" : "standard"] += 1;
+    }
     for (const support of ["standard", "extended"] as const) {
-        const n = controlPlanes.filter((c) => read(() => String(c.props.upgradePolicy?.supportType ?? "EXTENDED").toLowerCase(), "extended") === support).length;
+        const n = supportCount[support];
         add({ id: "eks-control-plane", label: `EKS control plane (${support} support)`, unit: "cluster-hour", priceId: `eks-control-plane-${support}`, min: n, max: n, hourly: true });
     }
 
-    // NAT gateways: the ones declared, else the awsx VPC's strategy (awsx's default OnePerAz, 3 AZs).
+    // NAT gateways: the ones declared, else the awsx VPC's strategy over its AZs (pulumi/pulumi-awsx@v3.8.0
+    // awsx/ec2/vpc.ts:124-132,658: availabilityZoneNames, else numberOfAvailabilityZones, else 3).
+    const vpcs = resources.filter((r) => r.type === "awsx:ec2:Vpc");
+    const azsOf = (v: StackResource) => read(() => (v.props.availabilityZoneNames?.length as number | undefined) ?? v.props.numberOfAvailabilityZones ?? 3, 3);
     const natResources = resources.filter((r) => r.type === "aws:ec2/natGateway:NatGateway").length;
-    const nat = natResources || resources.filter((r) => r.type === "awsx:ec2:Vpc").reduce((sum, v) => {
+    const nat = natResources || vpcs.reduce((sum, v) => {
         const strategy = read(() => v.props.natGateways?.strategy ?? "OnePerAz", "OnePerAz");
-        return sum + (strategy === "None" ? 0 : strategy === "Single" ? 1 : read(() => v.props.numberOfAvailabilityZones ?? 3, 3));
+        return sum + (strategy === "None" ? 0 : strategy === "Single" ? 1 : azsOf(v));
     }, 0);
     add({ id: "nat-gateway", label: "NAT gateways", unit: "gateway-hour", priceId: "nat-gateway", min: nat, max: nat, hourly: true });
 
-    // Load balancers the AWS Load Balancer Controller creates: an ALB per Gateway and per ingress group, an NLB per LoadBalancer Service.
-    const gateways = resources.filter((r) => read(() => r.props?.kind === "Gateway" && String(r.props.apiVersion ?? "").startsWith("gateway.networking.k8s.io/"), false)).length;
-    const albGroups = new Set<string>();
+    // Load balancers the AWS Load Balancer Controller creates: per Gateway, the load balancer its class's controller
+    // makes (kubernetes-sigs/aws-load-balancer-controller@v2.17.1:pkg/gateway/constants/controller_constants.go),
+    // an ALB per ALB ingress group, an NLB per LoadBalancer Service.
+    const classes = new Map<string, string>();
+    for (const r of resources) {
+        read(() => {
+            if (r.props?.kind === "GatewayClass" && String(r.props.apiVersion ?? "").startsWith("gateway.networking.k8s.io/")) {
+                classes.set(String(r.props.metadata?.name), String(r.props.spec?.controllerName));
+            }
+        }, undefined);
+    }
+    const lbConfigs = resources.filter((r) => read(() => r.props?.kind === "LoadBalancerConfiguration" && String(r.props.apiVersion ?? "").startsWith("gateway.k8s.aws/"), false));
+    const azs = vpcs.length ? Math.min(...vpcs.map(azsOf)) : 1;
+    let albs = 0;
+    let nlbs = 0;
+    // Internet-facing load balancers: one public IPv4 address per AZ at least (the controller's default scheme is internal).
+    let publicLbAddresses = 0;
+    const unknownClasses: string[] = [];
+    for (const gw of resources) {
+        read(() => {
+            if (!(gw.props?.kind === "Gateway" && String(gw.props.apiVersion ?? "").startsWith("gateway.networking.k8s.io/"))) return;
+            const cls = String(gw.props.spec?.gatewayClassName);
+            const controller = classes.get(cls);
+            const where = `${kube.namespaceOf(gw.props)}/${gw.props.metadata?.name ?? gw.name}`;
+            if (controller !== "gateway.k8s.aws/alb" && controller !== "gateway.k8s.aws/nlb") {
+                unknownClasses.push(`${where} (class ${cls}${controller ? `, controller ${controller}` : ", not declared by the stack"})`);
+                return;
+            }
+            if (controller === "gateway.k8s.aws/alb") albs += 1; else nlbs += 1;
+            const ref = gw.props.spec?.infrastructure?.parametersRef;
+            const config = ref?.kind === "LoadBalancerConfiguration"
+                ? lbConfigs.find((l) => l.props.metadata?.name === ref.name && kube.namespaceOf(l.props) === kube.namespaceOf(gw.props)) : undefined;
+            if (config?.props.spec?.scheme === "internet-facing") publicLbAddresses += azs;
+        }, undefined);
+    }
+    if (unknownClasses.length) notCounted.push(`load balancers of Gateways whose class is not the AWS Load Balancer Controller's (gateway.k8s.aws/alb or /nlb): ${unknownClasses.join(", ")}`);
+    const albGroups = new Map<string, boolean>();
     for (const ing of kube.ofKind("Ingress")) {
         read(() => {
             const annotations = ing.props.metadata?.annotations ?? {};
             const cls = ing.props.spec?.ingressClassName ?? annotations["kubernetes.io/ingress.class"];
             if (cls !== "alb") return;
             const group = annotations["alb.ingress.kubernetes.io/group.name"];
-            albGroups.add(group ? `group/${group}` : `ingress/${kube.namespaceOf(ing.props)}/${ing.props.metadata?.name ?? ing.name}`);
+            const key = group ? `group/${group}` : `ingress/${kube.namespaceOf(ing.props)}/${ing.props.metadata?.name ?? ing.name}`;
+            albGroups.set(key, albGroups.get(key) || annotations["alb.ingress.kubernetes.io/scheme"] === "internet-facing");
         }, undefined);
     }
-    add({ id: "alb", label: "Application Load Balancers (Gateways, ALB ingress groups)", unit: "ALB-hour", priceId: "alb", min: gateways + albGroups.size, max: gateways + albGroups.size, hourly: true });
-    const lbServices = kube.ofKind("Service").filter((s) => read(() => s.props.spec?.type === "LoadBalancer", false)).length;
+    albs += albGroups.size;
+    publicLbAddresses += [...albGroups.values()].filter(Boolean).length * azs;
+    add({ id: "alb", label: "Application Load Balancers (Gateways of class gateway.k8s.aws/alb, ALB ingress groups)", unit: "ALB-hour", priceId: "alb", min: albs, max: albs, hourly: true });
+    const SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme";
+    const lbServices = kube.ofKind("Service").filter((s) => read(() => s.props.spec?.type === "LoadBalancer", false));
+    publicLbAddresses += lbServices.filter((s) => read(() => s.props.metadata?.annotations?.[SCHEME] === "internet-facing", false)).length * azs;
     // A Helm release's Service of type LoadBalancer (ingress-nginx's controller.service) is stated in its values.
-    const helmLbServices = helmReleases(resources).reduce((n, values) => n + findObjects(values, (o) => o.type === "LoadBalancer" && o.enabled !== false).length, 0);
-    add({ id: "nlb", label: "Network Load Balancers (Services of type LoadBalancer)", unit: "NLB-hour", priceId: "nlb", min: lbServices + helmLbServices, max: lbServices + helmLbServices, hourly: true });
+    const helmLb = helmReleases(resources).flatMap((values) => findObjects(values, (o) => o.type === "LoadBalancer" && o.enabled !== false));
+    publicLbAddresses += helmLb.filter((o) => read(() => o.annotations?.[SCHEME] === "internet-facing", false)).length * azs;
+    nlbs += lbServices.length + helmLb.length;
+    add({ id: "nlb", label: "Network Load Balancers (Services of type LoadBalancer, Gateways of class gateway.k8s.aws/nlb)", unit: "NLB-hour", priceId: "nlb", min: nlbs, max: nlbs, hourly: true });
+
+    // Public IPv4 addresses: one Elastic IP per NAT gateway; an internet-facing load balancer has at least one per AZ
+    // (more when it scales out), so the load balancers' count is a lower bound.
+    add({ id: "public-ipv4-nat", label: "public IPv4 addresses of the NAT gateways (one Elastic IP each)", unit: "address-hour", priceId: "public-ipv4", min: nat, max: nat, hourly: true });
+    add({ id: "public-ipv4-load-balancers", label: `public IPv4 addresses of the internet-facing load balancers (at least one per AZ, ${azs} AZ(s): a lower bound)`, unit: "address-hour", priceId: "public-ipv4", min: publicLbAddresses, max: publicLbAddresses, hourly: true });
 
     // Persistent volumes: PVCs, StatefulSet claim templates x replicas, and the volumes Helm releases' values ask for.
     const pv = persistentVolumes(kube, resources, notCounted);
@@ -191,8 +254,14 @@ export function costReport(stackResources: StackResource[], catalog: InstanceCat
         "EBS gp3 IOPS and throughput above the free 3,000 IOPS and 125 MB/s (the stack provisions none), and EBS snapshots",
         "KMS requests, and the extra key-month per rotated backing key",
         "ECR image storage and scanning, Secrets Manager secrets the services read (created outside the stack), Route 53 zones and queries, ACM certificates (public ones are free)",
-        "public IPv4 addresses (NAT gateways' and load balancers')",
+        "public IPv4 addresses a load balancer adds beyond one per AZ as it scales",
     );
+    // Route 53 health checks: priced by endpoint and optional features (HTTPS, fast interval, ...), none vendored.
+    const checks = resources.filter((r) => r.type === "aws:route53/healthCheck:HealthCheck");
+    if (checks.length) {
+        const kinds = [...new Set(checks.map((c) => read(() => `${c.props.type ?? "?"}${c.props.requestInterval ? ` every ${c.props.requestInterval} s` : ""}`, "?")))];
+        notCounted.push(`${checks.length} Route 53 health check(s) (${kinds.join(", ")}): no price vendored for health checks and their optional features`);
+    }
 
     return priced(counted, notCounted, options, book);
 }
@@ -241,8 +310,11 @@ function firstLine(region: string, items: CostItem[], overrides: CostOverride[],
     const fallback = [...new Set(items.filter((i) => i.priceRegion === FALLBACK_REGION && region !== FALLBACK_REGION).map((i) => i.priceId))];
     const global = items.some((i) => i.priceRegion === ALL_REGIONS);
     const read = dates.length ? ` (read ${dates.join(", ")})` : "";
-    return `Prices: ${region} list prices${read}${global ? ", AWS's one price for every region where it publishes one" : ""}` +
-        (fallback.length ? `, ${fallback.length} at ${FALLBACK_REGION} prices (no ${region} fact vendored: ${fallback.join(", ")})` : "") + tail;
+    const globalPart = global ? ", AWS's one price for every region where it publishes one" : "";
+    // The stand-ins first: a reader must not take them for the region's own prices.
+    return (fallback.length
+        ? `Prices: ${fallback.length} price(s) at ${FALLBACK_REGION} prices (no ${region} fact vendored: ${fallback.join(", ")}); the rest ${region} list prices${read}${globalPart}`
+        : `Prices: ${region} list prices${read}${globalPart}`) + tail;
 }
 
 /** The values of every Helm release (`kubernetes:helm.sh/v3:Release`), as the plan records its inputs. */

@@ -5,20 +5,26 @@
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { relativeLinks, shCommands, unrunShellFences } from "./docs/markdown";
-import { documents, REPO_ROOT, runDocument, SHIMMED, unrunnable } from "./docs/runner";
+import { documents, missingProgramsLine, ownTempDir, REPO_ROOT, runDocument, SHIMMED, unrunnable } from "./docs/runner";
+
+// bash runs every command and the docs pipe into jq: without them every document would fail, each with
+// its own puzzling message. One line instead.
+const missing = missingProgramsLine();
+if (missing) {
+    process.stderr.write(`${missing}\n`);
+    process.exit(1);
+}
 
 const docs = documents();
 const read = (rel: string) => fs.readFileSync(path.join(REPO_ROOT, rel), "utf8");
-const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "eks-delivery-docs-plans-"));
-process.on("exit", () => fs.rmSync(cacheDir, { recursive: true, force: true }));
+const cacheDir = ownTempDir("plans-"); // removed on exit, SIGINT and SIGTERM
 
 const shim = (tool: string, ...argv: string[]) =>
-    spawnSync(process.execPath, [path.join(REPO_ROOT, "test", "docs", "shim.mjs"), tool, ...argv], { encoding: "utf8", env: { ...process.env, DOCS_SHIM_LOG: "" } });
+    spawnSync(process.execPath, ["--", path.join(REPO_ROOT, "test", "docs", "shim.mjs"), tool, ...argv], { cwd: REPO_ROOT, encoding: "utf8", env: { ...process.env, DOCS_SHIM_LOG: "" } });
 
 describe("docs: static checks", () => {
     it("finds the documents, and runs a command in each how-to", () => {
@@ -90,6 +96,29 @@ describe("docs: the shims refuse what the real tools refuse", () => {
         ["aws", ["eks", "update-kubeconfig", "--region", "ap-northeast-2"], false],
         ["gh", ["variable", "set", "AWS_REGION", "--body", "ap-northeast-2"], true],
         ["gh", ["variable", "set", "AWS_REGION", "--value", "x"], false],
+        // helper-defined flags (cmdutil.StringEnumFlag) and their choices; `variable set` takes 0 or 1 names
+        ["gh", ["variable", "set", "X", "--org", "acme", "--visibility", "selected", "--repos", "acme/a"], true],
+        ["gh", ["variable", "set", "--env-file", "vars.env"], true],
+        ["gh", ["variable", "set", "X", "--body", "1", "-v", "everyone"], false],
+        ["gh", ["secret", "set", "X", "--app", "dependabot", "--body", "1"], true],
+        // the repository's own facts: dispatch inputs of .github/workflows, keys of the stack-file schema
+        ["gh", ["workflow", "run", "promote.yml", "-f", "version=v1.0.0-abcdef0", "-f", "stack=prod"], true],
+        ["gh", ["workflow", "run", "promote.yml", "-f", "versoin=v1.0.0-abcdef0", "-f", "stack=prod"], false],
+        ["gh", ["workflow", "run", "promote.yml", "-f", "version=v1.0.0-abcdef0", "-f", "stack=prd"], false],
+        ["gh", ["workflow", "run", "promot.yml", "-f", "version=v1.0.0-abcdef0"], false],
+        ["pulumi", ["config", "set", "eks-delivery:relaese", "v1.2.3", "--stack", "prod"], false],
+        ["pulumi", ["config", "set", "relaese", "v1.2.3"], false],
+        ["pulumi", ["config", "set", "release", "v1.2.3"], true],
+        ["pulumi", ["config", "get", "eks-delivery:delivery.organization"], false],
+        ["pulumi", ["config", "get", "--path", "eks-delivery:delivery.organization"], true],
+        ["pulumi", ["config", "set", "--path", "eks-delivery:registry.pullAcounts[0]", "1"], false],
+        ["pulumi", ["config", "set", "--path", 'eks-delivery:cost.prices["t3.medium"]', "0.04", "--type", "float"], true],
+        ["pulumi", ["config", "rm", "--path", "eks-delivery:cutover.weights.eks2"], false],
+        ["pulumi", ["config", "set", "aws:profile", "admin"], true],
+        ["aws", ["ssm", "get-parameter", "--name", "/x", "--output", "txt"], false],
+        ["aws", ["ssm", "get-parameter", "--name", "/x", "--output=yaml"], true],
+        ["kubectl", ["get", "service", "web", "-o", "jsonpath={.spec.selector}"], true],
+        ["kubectl", ["get", "service", "web", "-ojsn"], false],
         ["kubectl", ["-n", "dev", "get", "deployment", "web-blue"], true],
         ["kubectl", ["-n", "dev", "gte", "deployment"], false],
         ["helm", ["show", "values", "metrics-server", "--repo", "https://example.com", "--version", "1.0.0"], true],
@@ -123,6 +152,62 @@ describe("docs: the harness fails a doc that is wrong", () => {
         const c = await runDocument("alien.md", alien, cacheDir);
         assert.match(c.problems.join("\n"), /alien\.md:4: the docs test cannot run `terraform plan`: `terraform` is neither/);
     });
+});
+
+describe("docs: the harness itself", () => {
+    const git = (args: string[], cwd: string) => {
+        const r = spawnSync("git", args, { cwd, encoding: "utf8" });
+        assert.equal(r.status, 0, `git ${args.join(" ")}: ${r.stderr}`);
+        return r.stdout.trim();
+    };
+
+    // actions/checkout fetches one commit and no tags by default; `npm run version` refuses such a clone
+    // (apps/version/git.ts). The scratch copy is a repository of its own, so the docs run the same there.
+    it("runs a doc's `npm run version` from a `--depth 1` clone without tags", async () => {
+        const dir = ownTempDir("shallow-");
+        const clone = path.join(dir, "clone");
+        git(["clone", "-q", "--depth", "1", "--no-tags", `file://${REPO_ROOT}`, clone], dir);
+        assert.equal(git(["rev-parse", "--is-shallow-repository"], clone), "true");
+        assert.equal(git(["tag", "--list"], clone), "");
+        fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(clone, "node_modules"), "dir");
+        const direct = spawnSync(process.execPath, ["--import", "tsx", "tools/version/cli.ts"], { cwd: clone, encoding: "utf8" });
+        assert.equal(direct.status, 2, "the clone is not the shallow checkout this test is about");
+        assert.match(direct.stderr, /shallow clone without tags/);
+        const doc = "# t\n\n```sh\nnpm run --silent version\ngit log --oneline | wc -l\n```\n";
+        const { results, problems } = await runDocument("shallow.md", doc, cacheDir, clone);
+        assert.deepEqual(problems, []);
+        assert.match(results[0].output, /^v0\.0\.1-[0-9a-f]{7}\n$/);
+        assert.equal(results[1].output.trim(), "1");
+    });
+
+    it("names the programs it needs and cannot find, in one line", () => {
+        const dir = ownTempDir("path-");
+        assert.equal(missingProgramsLine(dir), "the docs test needs bash, git, jq on PATH (not found): install them and run it again");
+        for (const p of ["bash", "git"]) fs.writeFileSync(path.join(dir, p), "#!/bin/sh\n", { mode: 0o755 });
+        fs.writeFileSync(path.join(dir, "jq"), "not executable\n", { mode: 0o644 });
+        assert.equal(missingProgramsLine(dir), "the docs test needs jq on PATH (not found): install it and run it again");
+        assert.equal(missingProgramsLine(process.env.PATH), undefined);
+    });
+
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        it(`removes its scratch copies on ${signal}`, async () => {
+            const script = `const r = require(${JSON.stringify(path.join(REPO_ROOT, "test", "docs", "runner.ts"))});
+const s = r.makeScratch(r.ownTempDir("plans-"));
+process.stdout.write(s.dir + "\\n");
+setInterval(() => {}, 1000);`;
+            const child = spawn(process.execPath, ["--import", "tsx", "-e", script], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] });
+            let out = "";
+            const dir = await new Promise<string>((resolve) => child.stdout.on("data", (b: Buffer) => {
+                out += b.toString();
+                if (out.includes("\n")) resolve(out.trim());
+            }));
+            assert.ok(fs.existsSync(path.join(dir, "repo", "package.json")), dir);
+            const closed = new Promise<NodeJS.Signals | null>((resolve) => child.on("close", (_code, sig) => resolve(sig)));
+            child.kill(signal);
+            assert.equal(await closed, signal);
+            assert.equal(fs.existsSync(dir), false, `${dir} is left behind`);
+        });
+    }
 });
 
 describe("docs: every sh block runs", { concurrency: 2 }, () => {

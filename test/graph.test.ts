@@ -53,8 +53,8 @@ test("components nest as subgraphs; a component without child components is one 
 });
 
 test("a top-level custom resource is a node of its own; the stack and providers are not drawn", () => {
-    const mmd = graphOf([res("aws:eks/addon:Addon", "coredns"), res("pulumi:providers:aws", "default")]);
-    assert.deepEqual(nodeLines(mmd), ['n_aws_eks_addon_Addon_coredns("aws:eks/addon:Addon coredns"):::resource']);
+    const mmd = graphOf([res("aws:ecr/repository:Repository", "api"), res("pulumi:providers:aws", "default")]);
+    assert.deepEqual(nodeLines(mmd), ['n_aws_ecr_repository_Repository_api("aws:ecr/repository:Repository api"):::resource']);
 });
 
 test("edges come from dependsOn, from resource references in inputs, from the provider and from the run, aggregated to the top box", () => {
@@ -100,14 +100,15 @@ test("no self-edges, no edge between a subgraph and its members, one edge to a s
     ]);
 });
 
-test("remote components and Helm releases are opaque: one marked node, folded into a component that only wraps them", () => {
+test("remote components, Helm releases and EKS managed add-ons are opaque: one marked node, folded into a component that only wraps them", () => {
     const cluster = res("demo:infra:EksCluster", "cluster");
     const addon = res("demo:addons:Addon", "dns");
     const mmd = graphOf([cluster, res("eks:index:Cluster", "cluster", cluster.urn), res("aws:kms/key:Key", "k", cluster.urn),
-        addon, res("kubernetes:helm.sh/v3:Release", "dns", addon.urn), res("awsx:ec2:Vpc", "vpc")]);
+        addon, res("kubernetes:helm.sh/v3:Release", "dns", addon.urn), res("awsx:ec2:Vpc", "vpc"), res("aws:eks/addon:Addon", "coredns")]);
     assert.deepEqual(nodeLines(mmd), [
         'n_Addon_dns[["Addon dns<br/>kubernetes:helm.sh/v3:Release dns (Helm release: opaque)"]]:::opaque',
         'n_EksCluster_cluster[["EksCluster cluster<br/>eks:index:Cluster cluster (remote component: opaque)"]]:::opaque',
+        'n_aws_eks_addon_Addon_coredns[["aws:eks/addon:Addon coredns<br/>(EKS managed add-on: opaque)"]]:::opaque',
         'n_awsx_ec2_Vpc_vpc[["awsx:ec2:Vpc vpc<br/>(remote component: opaque)"]]:::opaque',
     ]);
     assert.match(mmd, /^ {4}classDef opaque /m);

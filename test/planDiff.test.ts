@@ -12,9 +12,10 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../config";
-import { diffJson, diffPlans, formatPath, parsePath, pathContains, SECRET_NOTE } from "../tools/plan/diff/diff";
+import { CREDENTIALS } from "../tools/plan/engine";
+import { CREDENTIAL_INPUTS, diffJson, diffPlans, formatPath, isReleaseChange, parsePath, pathContains, SECRET_NOTE } from "../tools/plan/diff/diff";
 import type { PlanDiff, PlanResource, PlanSide } from "../tools/plan/diff/model";
-import { code, commentMarker, GITHUB_COMMENT_LIMIT, renderMarkdown, renderText } from "../tools/plan/diff/render";
+import { code, COMMENT_MARKER, COMMENT_PART_LIMIT, cutSafely, GITHUB_COMMENT_LIMIT, renderMarkdown, renderText } from "../tools/plan/diff/render";
 import { TEST_DATE } from "./support";
 
 const STACK = "dev";
@@ -73,7 +74,7 @@ test("added, removed and changed resources, field by field, with the manifest's 
     assert.match(api.manifest!, /^--- a\/manifests\/dev_deployment_api\.yaml\n\+\+\+ b\/manifests\/dev_deployment_api\.yaml\n@@ /);
     assert.match(api.manifest!, /^-\s+image: api:v1$/m);
     assert.match(api.manifest!, /^\+\s+image: api:v2$/m);
-    assert.deepEqual(d.summary, { added: 1, removed: 1, changed: 2, renamed: 0, replaced: 0, unchanged: 0, newViolations: 0, resolvedViolations: 0 });
+    assert.deepEqual(d.summary, { added: 1, removed: 1, changed: 2, rolled: 0, renamed: 0, replaced: 0, unchanged: 0, newViolations: 0, resolvedViolations: 0 });
 });
 
 test("a URN whose new resource lists the old one in aliases is a rename, children included", () => {
@@ -110,16 +111,30 @@ test("replaceOnChanges marks the fields that force a replacement; other fields u
 });
 
 test("secrets redacted on both sides: may have changed, never shown, never counted as a change", () => {
-    const provider = resource("pulumi:providers:kubernetes", "cluster-k8s", { kubeconfig: "[secret]", context: "a" });
-    const d = diffPlans(side("old", [provider]), side("new", [{ ...provider }]));
+    const db = resource("aws:rds/instance:Instance", "db", { password: "[secret]", instanceClass: "a" });
+    const d = diffPlans(side("old", [db]), side("new", [{ ...db }]));
     assert.equal(d.summary.changed, 0);
-    assert.deepEqual(d.resources.secretsUnknown, [{ urn: provider.urn, type: provider.type, name: provider.name, paths: ["kubeconfig"] }]);
+    assert.deepEqual(d.resources.secretsUnknown, [{ urn: db.urn, type: db.type, name: db.name, paths: ["password"] }]);
     assert.ok(d.notes.includes(SECRET_NOTE));
-    const both = diffPlans(side("old", [provider]), side("new", [{ ...provider, inputs: { kubeconfig: "[secret]", context: "b" } }]));
-    assert.deepEqual(both.resources.changed[0].inputs, [{ path: "context", old: "a", new: "b" }, { path: "kubeconfig", old: "[secret]", new: "[secret]", secret: true }]);
+    const both = diffPlans(side("old", [db]), side("new", [{ ...db, inputs: { password: "[secret]", instanceClass: "b" } }]));
+    assert.deepEqual(both.resources.changed[0].inputs, [{ path: "instanceClass", old: "a", new: "b" }, { path: "password", old: "[secret]", new: "[secret]", secret: true }]);
     const md = renderMarkdown(both);
-    assert.match(md, /\| `inputs\.kubeconfig` \| `\[secret\]` \| `\[secret\]` \(may have changed\) \|/);
-    assert.match(renderText(both), /kubeconfig: \[secret\] \(may have changed\)/);
+    assert.match(md, /\| `inputs\.password` \| `\[secret\]` \| `\[secret\]` \(may have changed\) \|/);
+    assert.match(renderText(both), /password: \[secret\] \(may have changed\)/);
+});
+
+test("the credentials every plan holds (kubeconfig, the ECR login) are left out: no secrets note for them", () => {
+    // In step with what the plan redacts by design (tools/plan/engine.ts CREDENTIALS), inputs side.
+    for (const [type, { inputs = [] }] of Object.entries(CREDENTIALS)) {
+        for (const p of inputs) assert.ok(CREDENTIAL_INPUTS[type]?.includes(formatPath(p)), `${type} ${formatPath(p)}`);
+    }
+    const provider = resource("pulumi:providers:kubernetes", "cluster-k8s", { kubeconfig: "[secret]", context: "a" });
+    const image = resource("docker-build:index:Image", "api", { registries: [{ address: "r", password: "[secret]", username: "AWS" }], push: true });
+    const d = diffPlans(side("old", [provider, image]), side("new", [provider, { ...image, inputs: { ...image.inputs, push: false } }]));
+    assert.deepEqual(d.resources.secretsUnknown, []);
+    assert.deepEqual(d.resources.changed.map((r) => r.inputs), [[{ path: "push", old: true, new: false }]]);
+    assert.ok(!d.notes.includes(SECRET_NOTE), "no note for the credentials");
+    assert.doesNotMatch(renderMarkdown(d) + renderText(d), /may have changed|kubeconfig|password/);
 });
 
 test("cost per item from cost.json (capacity.json's totals without it), capacity and policy findings", () => {
@@ -144,14 +159,64 @@ test("cost per item from cost.json (capacity.json's totals without it), capacity
     assert.deepEqual(d.policy.resolvedViolations.map((v) => v.message), ["a"]);
     assert.equal(d.policy.exemptionsAdded.length, 1);
     const md = renderMarkdown(d);
-    assert.match(md, /\| Cost \(USD\/month\) \| \$60\.70–\$121\.40 → \$93\.55–\$154\.25 \(\+\$32\.85 \/ \+\$32\.85\) \|/);
+    // No "$": two on a line are inline math on GitHub.
+    assert.match(md, /\| Cost \(USD\/month\) \| 60\.70 to 121\.40 → 93\.55 to 154\.25 \(\+32\.85 at minimum, \+32\.85 at peak\) \|/);
+    assert.doesNotMatch(md + renderText(d), /\$/);
     assert.match(md, /\| Capacity at peak \| \*\*does not fit\*\* \(was: fits\)/);
+    assert.match(md, /\| Change at peak \| demand: CPU \+4000m, memory ±0Mi, pods \+2; capacity: CPU ±0m, memory ±0Mi, pods ±0 \|/);
     assert.match(md, /\| Policy violations \| 1 new \(\*\*mandatory\*\*\), 1 resolved \|/);
     // Without cost.json: capacity.json's totals, said so.
     const fallback = diffPlans(side("old", []), side("new", [], { cost: cost(100, 50) }));
     assert.deepEqual(fallback.cost.source, { old: "capacity.json", new: "cost.json" });
     assert.deepEqual(fallback.cost.old, { min: 100, max: 200 });
     assert.deepEqual(fallback.cost.items, [], "no items when one side does not itemise");
+    assert.equal(fallback.cost.comparable, false);
+    assert.match(renderMarkdown(fallback), /\| Cost \(USD\/month\) \| 100\.00 to 200\.00 → 150\.00 to 250\.00 \(not comparable: old from capacity\.json, new from cost\.json\) \|/);
+    assert.match(renderText(fallback), /Cost \(USD\/month\): .*\(not comparable: old from capacity\.json, new from cost\.json\)/);
+    assert.equal(d.cost.comparable, true);
+});
+
+test("a new release alone collapses to one line: image and version label changes are the release's", () => {
+    const [v1, v2] = ["v1.2.3", "v1.3.0-4-gabc1234"];
+    const digest = (c: string) => `sha256:${c.repeat(64)}`;
+    const svc = (name: string, v: string, d: string, extra: Record<string, unknown> = {}) => deployment(name, `123.dkr.ecr/x/${name}:${v}@${d}`, { metadata: { name, namespace: "dev", labels: { "app.kubernetes.io/version": v } }, ...extra });
+    const hpa = (v: string) => resource("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "api", { metadata: { name: "api", labels: { "app.kubernetes.io/version": v } } });
+    const image = (v: string) => resource("docker-build:index:Image", "api", { tags: [`r/api:${v}`], buildArgs: { APP_VERSION: v }, registries: [{ password: "[secret]" }] });
+    const plan = (v: string, d: string, replicas = 2) => {
+        const resources = [svc("api", v, d, { spec: { replicas, template: { spec: { containers: [{ name: "api", image: `123.dkr.ecr/x/api:${v}@${d}` }] } } } }), svc("web", v, d), hpa(v), image(v)];
+        return side(v, resources, { plan: { project: "eks-delivery", stack: STACK, resources, outputs: { releaseVersion: v, imageDigests: { api: d } } } });
+    };
+    const old = plan(v1, digest("a"));
+    const next = plan(v2, digest("b"), 3);
+    const d = diffPlans(old, next);
+    assert.deepEqual(d.release, { old: v1, new: v2 });
+    // api's replicas changed too: a real change; web, the HPA and the image only roll.
+    assert.deepEqual(d.resources.changed.filter((r) => r.releaseOnly).map((r) => `${r.type} ${r.name}`).sort(),
+        ["docker-build:index:Image api", "kubernetes:apps/v1:Deployment web", "kubernetes:autoscaling/v2:HorizontalPodAutoscaler api"]);
+    assert.deepEqual({ changed: d.summary.changed, rolled: d.summary.rolled }, { changed: 1, rolled: 3 });
+    const api = d.resources.changed.find((r) => r.name === "api" && r.type.endsWith("Deployment"))!;
+    assert.equal(api.releaseOnly, undefined);
+    assert.deepEqual(api.inputs.map((f) => [f.path, f.release ?? false]), [
+        ['metadata.labels["app.kubernetes.io/version"]', true], ["spec.replicas", false], ["spec.template.spec.containers[0].image", true]]);
+    assert.deepEqual(d.outputs.map((f) => [f.path, f.release ?? false]), [["imageDigests.api", true], ["releaseVersion", true]]);
+    const md = renderMarkdown(d);
+    assert.match(md, /\| Resources \| 0 to add, 1 to change \(0 renamed, 0 replaced\), 0 to remove; 3 resources roll to the new release `v1\.2\.3` → `v1\.3\.0-4-gabc1234` \|/);
+    assert.match(md, /<details><summary>3 resources roll to the new release <code>v1\.2\.3<\/code> → <code>v1\.3\.0-4-gabc1234<\/code>: image and version label only \(3\)<\/summary>/);
+    assert.match(md, /\*\*To change\*\* \(1\)/);
+    assert.equal((md.match(/<details><summary><code>/g) ?? []).length, 1, "only api's details");
+    assert.match(renderText(d), /^ {2}and 3 resources roll to the new release v1\.2\.3 → v1\.3\.0-4-gabc1234 \(image and version label only\)$/m);
+    // --json keeps them, flagged.
+    assert.equal((JSON.parse(diffJson(d)) as PlanDiff).resources.changed.filter((r) => r.releaseOnly).length, 3);
+
+    // What is not the release's: another value, a version the new side lacks, the same release.
+    const rel = { old: v1, new: v2 };
+    assert.ok(isReleaseChange({ path: "x", old: `a:${v1}@${digest("a")}`, new: `a:${v2}@${digest("c")}` }, rel));
+    assert.ok(!isReleaseChange({ path: "x", old: `a:${v1}`, new: `b:${v2}` }, rel), "another repository");
+    assert.ok(!isReleaseChange({ path: "x", old: `a:${v1}`, new: "a:v9" }, rel));
+    assert.ok(!isReleaseChange({ path: "x", old: 1, new: 2 }, rel));
+    const same = diffPlans(plan(v1, digest("a")), plan(v1, digest("b")));
+    assert.equal(same.release, undefined);
+    assert.equal(same.summary.rolled, 0, "no release change: a new digest is a change");
 });
 
 /** The markdown with everything shown as code removed: fenced blocks, <code> elements and code spans. */
@@ -178,9 +243,9 @@ test("values from the plans cannot inject HTML, markdown, links or mentions into
     for (const bad of ["<img", "<script", "@octocat", "[link](", "**bold**", "onerror", "#1"]) {
         assert.ok(!outside.includes(bad), `${JSON.stringify(bad)} outside code in:\n${outside}`);
     }
-    // Only our own marker, once, on the first line.
-    assert.equal(md.split("\n")[0], commentMarker("dev"));
-    assert.equal(outside.match(/<!-- eks-delivery:plan-diff/g)!.length, 1);
+    // The part starts with its heading; no marker from the plans outside code (the workflow adds the one marker).
+    assert.equal(md.split("\n")[0], "### Plan diff: `dev`");
+    assert.ok(!outside.includes("<!--"), "no HTML comment outside code");
     // Every <details> we open is closed, and none comes from the plans.
     assert.equal(outside.match(/<details>/g)!.length, outside.match(/<\/details>/g)!.length);
     // A table cell's pipe is escaped inside its code span.
@@ -196,14 +261,51 @@ test("the comment stays under GitHub's limit: long diffs are truncated, the rest
     const d = diffPlans(side("old", olds), side("new", news));
     assert.equal(d.summary.changed, 60);
     const md = renderMarkdown(d);
-    assert.ok(Buffer.byteLength(md) <= GITHUB_COMMENT_LIMIT, `${Buffer.byteLength(md)} bytes`);
+    assert.ok(Buffer.byteLength(md) <= COMMENT_PART_LIMIT, `${Buffer.byteLength(md)} bytes`);
+    assert.ok(2 * COMMENT_PART_LIMIT + Buffer.byteLength(`${COMMENT_MARKER}\n\n\n`) <= GITHUB_COMMENT_LIMIT, "two stacks' parts fit in one comment");
     assert.match(md, /… manifest diff truncated: \d+ more lines/);
     assert.match(md, /… \d+ more fields not shown/);
-    assert.match(md, /… \d+ more changed resources not shown: a comment holds at most 65536 characters/);
+    assert.match(md, /… \d+ more changed resources not shown: this part of the comment holds at most 32000 bytes/);
     // The summary always comes first.
-    assert.match(md, /^<!-- eks-delivery:plan-diff stack=dev -->\n### Plan diff: `dev`\n[\s\S]*\| Resources \| 0 to add, 60 to change/);
+    assert.match(md, /^### Plan diff: `dev`\n[\s\S]*\| Resources \| 0 to add, 60 to change/);
     // --json keeps everything.
     assert.equal((JSON.parse(diffJson(d)) as PlanDiff).resources.changed.length, 60);
+});
+
+test("one huge resource is skipped, not the ones after it; diff lines are cut at 400 characters", () => {
+    // 100 fields changed, one of them 20,000 characters long: more than the whole budget.
+    const data = (c: string) => Object.fromEntries([["blob", c.repeat(20000)], ...Array.from({ length: 99 }, (_, i) => [`k${i}`, `${c}${i}`.repeat(100)])]);
+    const huge = deployment("aaa", "img:v1", { data: data("x") });
+    const small = deployment("bbb", "img:v1", { data: { a: 1 } });
+    const d = diffPlans(side("old", [huge, small]), side("new", [
+        { ...huge, inputs: { ...huge.inputs, data: data("y") }, outputs: { ...huge.outputs, data: data("y") } },
+        { ...small, inputs: { ...small.inputs, data: { a: 2 } }, outputs: { ...small.outputs, data: { a: 2 } } },
+    ]));
+    const md = renderMarkdown(d, 8000);
+    assert.ok(Buffer.byteLength(md) <= 8000);
+    assert.match(md, /<code>bbb<\/code>/, "the small resource after the huge one is shown");
+    assert.doesNotMatch(md, /<code>aaa<\/code>/);
+    assert.match(md, /… 1 more changed resource not shown/);
+    const wide = renderMarkdown(d, COMMENT_PART_LIMIT);
+    assert.match(wide, /^\+\s+blob: y{300,}… \(\d+ characters\)$/m);
+    assert.ok(wide.split("\n").every((l) => l.length <= 600), "no line longer than the cap");
+});
+
+test("a cut never leaves a fence or <details> open", () => {
+    const text = ["# t", "<details><summary>a</summary>", "", "```diff", ...Array.from({ length: 50 }, (_, i) => `+ line ${i} ${"z".repeat(40)}`), "```", "", "</details>", "tail"].join("\n");
+    for (const limit of [200, 700, 1500, 2600]) {
+        const out = cutSafely(text, limit, "… truncated");
+        assert.ok(Buffer.byteLength(out) <= limit, `${limit}: ${Buffer.byteLength(out)}`);
+        assert.equal(outsideCode(out).match(/<details>/g)?.length ?? 0, outsideCode(out).match(/<\/details>/g)?.length ?? 0, out);
+        assert.equal((out.match(/^```/gm) ?? []).length % 2, 0, out);
+        assert.match(out, /… truncated\n$/);
+    }
+    // Hundreds of findings: the fixed part alone overflows, cut the same way.
+    const many = Array.from({ length: 400 }, (_, i) => ({ policy: `p${i}`, enforcementLevel: "advisory", message: "m".repeat(100) }));
+    const d = diffPlans(side("o", []), side("n", [], { policy: { violations: many, exemptions: [] } }));
+    const md = renderMarkdown(d, 10000);
+    assert.ok(Buffer.byteLength(md) <= 10000);
+    assert.match(md, /… truncated: this part of the comment holds at most 10000 bytes\.\n$/);
 });
 
 test("deterministic: the same plans in any order give byte-identical JSON, text and markdown", () => {
@@ -258,9 +360,10 @@ test("plan --against a previous plan directory: --json is the diff, --markdown t
         assert.ok(d.capacity.delta.capacity.cpuMillicores > 0, "more nodes at most: more capacity");
         assert.ok(d.cost.delta.max > 0, "more nodes at most: more cost at peak");
         const comment = fs.readFileSync(md, "utf8");
-        assert.equal(comment.split("\n")[0], "<!-- eks-delivery:plan-diff stack=dev -->");
+        assert.equal(comment.split("\n")[0], "### Plan diff: `dev`");
         assert.match(comment, /\| Resources \| \d+ to add, \d+ to change/);
-        assert.ok(Buffer.byteLength(comment) <= GITHUB_COMMENT_LIMIT);
+        assert.ok(Buffer.byteLength(comment) <= COMMENT_PART_LIMIT);
+        assert.doesNotMatch(comment, /may have changed|kubeconfig/, "the by-design credentials are no news");
         // The Kubernetes manifests the diff shows are the files the plan wrote.
         const after = JSON.parse(fs.readFileSync(path.join(dir, "after", "plan.json"), "utf8"));
         const { manifestOf } = require("../tools/plan/diff/diff") as typeof import("../tools/plan/diff/diff");
@@ -271,6 +374,15 @@ test("plan --against a previous plan directory: --json is the diff, --markdown t
         const again = runPlan(["--config", config, "--out", path.join(dir, "after"), "--against", path.join(dir, "before"), "--markdown", md, "--json"]);
         assert.equal(again.stdout, second.stdout);
         assert.equal(fs.readFileSync(md, "utf8"), comment);
+        // A plan of another stack is no base: one line, exit 2, nothing planned or written.
+        const prod = path.join(dir, "prod-like");
+        fs.cpSync(path.join(dir, "before"), prod, { recursive: true });
+        const planFile = path.join(prod, "plan.json");
+        fs.writeFileSync(planFile, fs.readFileSync(planFile, "utf8").replace(/"stack": "dev"/, '"stack": "prod"'));
+        const other = runPlan(["--config", config, "--out", path.join(dir, "never"), "--against", prod]);
+        assert.equal(other.code, 2, other.stderr);
+        assert.match(other.stderr, /^plan: --against ".*prod-like" is a plan of stack "prod", not "dev": diff plans of the same stack\n$/);
+        assert.ok(!fs.existsSync(path.join(dir, "never")));
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }

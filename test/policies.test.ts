@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
 import { allPolicies } from "../policies/all";
 import { evaluate, PackConfig, StackResource } from "../policies/framework";
-import { allocatable, capacityReport, ISTIO_SIDECAR_REQUESTS, nodeCost, podRequests } from "../policies/capacity";
+import { allocatable, capacityReport, ISTIO_SIDECAR_REQUESTS, podRequests } from "../policies/capacity";
 import { parseImage } from "../policies/rules/workload";
 import { loadInstanceCatalog } from "../policies/lib/instanceTypes";
 import { utcDate } from "../policies/lib/eksVersions";
@@ -230,12 +230,7 @@ test("eks-version-supported is mandatory in production and staging, advisory in 
     assert.deepEqual(levels("development"), [["advisory", "high"]]);
 });
 
-test("the seeds' arithmetic: pods per node and node costs", () => {
-    const catalog = loadInstanceCatalog();
-    const t2medium = catalog.get("t2.medium");
-    assert.equal(nodeCost(1, t2medium.usdPerHour!, 720), 33.408);
-    assert.equal(nodeCost(2, t2medium.usdPerHour!, 720), 66.816);
-    assert.equal(nodeCost(1, catalog.get("t2.xlarge").usdPerHour!, 720), 133.632);
+test("the seeds' arithmetic: pods per node (node costs: test/cost.test.ts)", () => {
     // t3.medium: 2 vCPU, 4096 MiB; kubelet reserves 70m CPU and 255 + 11 x 17 + 100 MiB.
     assert.deepEqual(allocatable({ vcpu: 2, memoryMiB: 4096, maxPods: 17 }), { cpuMillicores: 1930, memoryMiB: 3554, pods: 17 });
 });
@@ -269,24 +264,24 @@ function nodeGroup(maxPods: number | undefined, opts: { prefixDelegation?: boole
 
 test("capacity: pods beyond what t3.medium nodes address do not fit", () => {
     const small = good().replace("requests: {cpu: 100m, memory: 128Mi,", "requests: {cpu: 10m, memory: 16Mi,").replace("maxReplicas: 6", "maxReplicas: 30");
-    const at17 = capacityReport([...docs(small), ...nodeGroup(17)], loadInstanceCatalog(), 730);
+    const at17 = capacityReport([...docs(small), ...nodeGroup(17)], loadInstanceCatalog());
     // 30 replicas + 1 surge + 2 CoreDNS = 33 pods; 2 nodes x (17 - 2 per-node system pods: aws-node, kube-proxy) = 30.
     assert.deepEqual([at17.peak.pods, at17.capacity.pods, at17.fits], [33, 30, false]);
     assert.deepEqual(flagged([...docs(small), ...nodeGroup(17)], ["capacity-fits"]), ["capacity-fits"]);
-    const at110 = capacityReport([...docs(small), ...nodeGroup(110)], loadInstanceCatalog(), 730);
+    const at110 = capacityReport([...docs(small), ...nodeGroup(110)], loadInstanceCatalog());
     assert.equal(at110.fits, true, "prefix delegation's 110 pods per node fit");
     assert.deepEqual(at110.nodeGroups, [{ name: "nodes", instanceType: "t3.medium", vcpu: 2, memoryMiB: 4096, maxPods: 110, minSize: 1, maxSize: 2 }]);
 });
 
 test("capacity: the platform's pods count, DaemonSets on every node, the rest at their stated replicas", () => {
     const app = good();
-    const bare = capacityReport([...docs(app), ...nodeGroup(110)], loadInstanceCatalog(), 730);
+    const bare = capacityReport([...docs(app), ...nodeGroup(110)], loadInstanceCatalog());
     const addon = aws("eks-delivery:addons:Addon", { podFootprint: [
         { workload: "monitoring/prometheus", kind: "StatefulSet", replicas: 2, cpuMillicores: 510, memoryMiB: 2080 },
         { workload: "monitoring/node-exporter", kind: "DaemonSet", replicas: 0, cpuMillicores: 50, memoryMiB: 32 },
     ] }, "kube-prometheus-stack");
     const ebs = aws("aws:eks/addon:Addon", { addonName: "aws-ebs-csi-driver" }, "ebs");
-    const full = capacityReport([...docs(app), ...nodeGroup(110), addon, ebs], loadInstanceCatalog(), 730);
+    const full = capacityReport([...docs(app), ...nodeGroup(110), addon, ebs], loadInstanceCatalog());
     assert.deepEqual([full.peak.pods - bare.peak.pods, full.peak.cpuMillicores - bare.peak.cpuMillicores, full.peak.memoryMiB - bare.peak.memoryMiB],
         [2 + 2, 2 * 510 + 2 * 60, 2 * 2080 + 2 * 232], "Prometheus twice and the EBS controller twice");
     assert.deepEqual([full.platform.perNode.pods - bare.platform.perNode.pods, full.platform.perNode.cpuMillicores - bare.platform.perNode.cpuMillicores],
@@ -307,13 +302,13 @@ test("capacity: a pod larger than what one node offers fails, even though the to
     ] }, "kube-prometheus-stack");
     const pod = (memoryMiB: number) => ({ workload: "monitoring/prometheus", kind: "StatefulSet", source: "addons/kube-prometheus-stack", cpuMillicores: 510, memoryMiB });
     // One t3.medium at 110 pods: 4096 - (255 + 11 x 110 + 100) = 2531 MiB and 1930m, less aws-node (50m) and kube-proxy (100m).
-    const exact = capacityReport([...docs(good()), ...nodeGroup(110), prometheus(2531)], catalog, 730);
+    const exact = capacityReport([...docs(good()), ...nodeGroup(110), prometheus(2531)], catalog);
     assert.deepEqual(exact.largestPod, { byMemory: pod(2531), byCpu: pod(2531), node: { nodeGroup: "nodes", instanceType: "t3.medium", cpuMillicores: 1780, memoryMiB: 2531 }, fits: true });
     assert.equal(exact.fits, true);
     assert.deepEqual(capacityMessages([...docs(good()), ...nodeGroup(110), prometheus(2531)]), []);
 
     const big = [...docs(good()), ...nodeGroup(110), prometheus(2600)];
-    const report = capacityReport(big, catalog, 730);
+    const report = capacityReport(big, catalog);
     // In total: 2600 + 2 x 70 (CoreDNS) + 7 x 128 (shop at HPA max plus surge) = 3636 MiB of 2 x 2531.
     assert.deepEqual([report.peak.memoryMiB, report.capacity.memoryMiB], [3636, 5062]);
     assert.ok(report.peak.cpuMillicores <= report.capacity.cpuMillicores && report.peak.pods <= report.capacity.pods);
@@ -323,7 +318,7 @@ test("capacity: a pod larger than what one node offers fails, even though the to
 
     // What runs on every node comes off what one node offers.
     const exporter = aws("eks-delivery:addons:Addon", { podFootprint: [{ workload: "monitoring/node-exporter", kind: "DaemonSet", replicas: 0, cpuMillicores: 50, memoryMiB: 32 }] }, "exporter");
-    const withExporter = capacityReport([...docs(good()), ...nodeGroup(110), prometheus(2531), exporter], catalog, 730);
+    const withExporter = capacityReport([...docs(good()), ...nodeGroup(110), prometheus(2531), exporter], catalog);
     assert.deepEqual([withExporter.largestPod.node, withExporter.fits], [{ nodeGroup: "nodes", instanceType: "t3.medium", cpuMillicores: 1730, memoryMiB: 2499 }, false]);
     assert.match(capacityMessages([...docs(good()), ...nodeGroup(110), prometheus(2531), exporter])[0], /memory 2531Mi > 2499Mi \(32Mi over\)$/);
 
@@ -343,14 +338,14 @@ test("capacity: Istio's sidecar counts on every pod of a namespace labelled isti
     const catalog = loadInstanceCatalog();
     const other = good().replaceAll("namespace: prod", "namespace: other");
     const stack = (prodLabels: Record<string, string>) => docs([namespace("prod", prodLabels), good(), "---", namespace("other"), other].join("\n"));
-    const plain = capacityReport([...stack({}), ...nodeGroup(110)], catalog, 730);
-    const meshed = capacityReport([...stack(MESHED), ...nodeGroup(110)], catalog, 730);
+    const plain = capacityReport([...stack({}), ...nodeGroup(110)], catalog);
+    const meshed = capacityReport([...stack(MESHED), ...nodeGroup(110)], catalog);
     assert.deepEqual(ISTIO_SIDECAR_REQUESTS, { cpuMillicores: 100, memoryMiB: 128 });
     assert.deepEqual(plain.meshSidecars, []);
     // prod/shop at HPA max (6) plus surge (1): seven pods, each with a proxy; other/shop none.
     assert.deepEqual(meshed.meshSidecars, [{ workload: "prod/shop", kind: "Deployment", replicas: 7, cpuMillicores: 100, memoryMiB: 128 }]);
     assert.deepEqual([meshed.peak.pods - plain.peak.pods, meshed.peak.cpuMillicores - plain.peak.cpuMillicores, meshed.peak.memoryMiB - plain.peak.memoryMiB], [0, 7 * 100, 7 * 128]);
-    assert.deepEqual(capacityReport([...stack({ "istio-injection": "disabled" }), ...nodeGroup(110)], catalog, 730).meshSidecars, []);
+    assert.deepEqual(capacityReport([...stack({ "istio-injection": "disabled" }), ...nodeGroup(110)], catalog).meshSidecars, []);
     // The largest pod includes its proxy.
     const shop = { workload: "prod/shop", kind: "Deployment", source: "kubernetes", cpuMillicores: 200, memoryMiB: 256 };
     assert.deepEqual([meshed.largestPod.byMemory, meshed.largestPod.byCpu], [shop, shop]);
@@ -358,7 +353,7 @@ test("capacity: Istio's sidecar counts on every pod of a namespace labelled isti
 
     // A DaemonSet's proxy is on every node.
     const daemonSet = docs(`${namespace("prod", MESHED)}\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent, namespace: prod}\nspec:\n  template:\n    spec:\n      containers: [{name: agent, resources: {requests: {cpu: 20m, memory: 32Mi}}}]`);
-    const agent = capacityReport([...daemonSet, ...nodeGroup(110)], catalog, 730);
+    const agent = capacityReport([...daemonSet, ...nodeGroup(110)], catalog);
     assert.deepEqual(agent.meshSidecars, [{ workload: "prod/agent", kind: "DaemonSet", replicas: 0, cpuMillicores: 100, memoryMiB: 128 }]);
     assert.equal(agent.largestPod.node?.memoryMiB, 2531 - 32 - 128);
 
@@ -367,7 +362,7 @@ test("capacity: Istio's sidecar counts on every pod of a namespace labelled isti
         { workload: "ingress-nginx/ingress-nginx-controller", kind: "Deployment", replicas: 3, cpuMillicores: 200, memoryMiB: 218 },
     ] }, "ingress-nginx");
     const addonNs = docs(namespace("ingress-nginx", MESHED).replace(/\n---$/, ""));
-    const withAddon = capacityReport([...stack({}), ...nodeGroup(110), ...addonNs, addon], catalog, 730);
+    const withAddon = capacityReport([...stack({}), ...nodeGroup(110), ...addonNs, addon], catalog);
     assert.deepEqual(withAddon.meshSidecars, []);
     assert.deepEqual([withAddon.peak.cpuMillicores - plain.peak.cpuMillicores, withAddon.peak.memoryMiB - plain.peak.memoryMiB], [3 * 200, 3 * 218]);
 
@@ -380,7 +375,7 @@ test("capacity: Istio's sidecar counts on every pod of a namespace labelled isti
 });
 
 test("capacity: a pod's annotations set its proxy's requests or opt it out of the mesh", () => {
-    const sidecars = (yaml: string) => capacityReport([...docs(`${namespace("prod", MESHED)}\n${yaml}`), ...nodeGroup(110)], loadInstanceCatalog(), 730).meshSidecars;
+    const sidecars = (yaml: string) => capacityReport([...docs(`${namespace("prod", MESHED)}\n${yaml}`), ...nodeGroup(110)], loadInstanceCatalog()).meshSidecars;
     const proxy = (cpuMillicores: number, memoryMiB: number) => [{ workload: "prod/shop", kind: "Deployment", replicas: 7, cpuMillicores, memoryMiB }];
     const labels = "labels: {app.kubernetes.io/name: shop}";
     assert.deepEqual(sidecars(podMetadata(`{${labels}, annotations: {sidecar.istio.io/proxyCPU: 250m, sidecar.istio.io/proxyMemory: 0.5Gi}}`)), proxy(250, 512));
@@ -390,7 +385,7 @@ test("capacity: a pod's annotations set its proxy's requests or opt it out of th
     assert.deepEqual(sidecars(podMetadata(`{labels: {app.kubernetes.io/name: shop, sidecar.istio.io/inject: "true"}}`)), proxy(100, 128));
     assert.deepEqual(sidecars(good().replace("      automountServiceAccountToken: false", "      automountServiceAccountToken: false\n      hostNetwork: true")), [], "Istio never injects host-network pods");
     // The overridden proxy is in the pod's requests and the peak.
-    const peak = (yaml: string) => capacityReport([...docs(`${namespace("prod", MESHED)}\n${yaml}`), ...nodeGroup(110)], loadInstanceCatalog(), 730).peak;
+    const peak = (yaml: string) => capacityReport([...docs(`${namespace("prod", MESHED)}\n${yaml}`), ...nodeGroup(110)], loadInstanceCatalog()).peak;
     const overridden = peak(podMetadata(`{${labels}, annotations: {sidecar.istio.io/proxyCPU: 250m, sidecar.istio.io/proxyMemory: 0.5Gi}}`));
     assert.deepEqual([overridden.cpuMillicores - peak(good()).cpuMillicores, overridden.memoryMiB - peak(good()).memoryMiB], [7 * 150, 7 * 384]);
 });
@@ -408,7 +403,7 @@ test("capacity: init containers run beside the sidecars started before them, an 
 });
 
 test("capacity: max pods from the launch template's user data, else from the ENIs and the vpc-cni add-on's prefix delegation", () => {
-    const maxPods = (resources: StackResource[]) => capacityReport(resources, loadInstanceCatalog(), 730).nodeGroups.map((g) => g.maxPods);
+    const maxPods = (resources: StackResource[]) => capacityReport(resources, loadInstanceCatalog()).nodeGroups.map((g) => g.maxPods);
     assert.deepEqual(maxPods(nodeGroup(58, { prefixDelegation: true })), [58], "the kubelet's maxPods wins");
     assert.deepEqual(maxPods(nodeGroup(undefined, { prefixDelegation: true })), [110], "ENABLE_PREFIX_DELEGATION: 16 IPs per slot, capped at 110");
     assert.deepEqual(maxPods(nodeGroup(undefined, { prefixDelegation: false })), [17]);

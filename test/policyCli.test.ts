@@ -46,7 +46,7 @@ test("a prod stack whose peak cannot fit fails the plan (exit 1) through capacit
     for (const key of ["policy", "enforcementLevel", "urn", "name", "message"]) assert.ok(key in report.violations[0], key);
     const capacity = JSON.parse(fs.readFileSync(path.join(out, "capacity.json"), "utf8"));
     assert.equal(capacity.fits, false);
-    assert.deepEqual(Object.keys(capacity), ["hoursPerMonth", "nodeGroups", "platform", "meshSidecars", "peak", "capacity", "largestPod", "fits"]);
+    assert.deepEqual(Object.keys(capacity), ["nodeGroups", "platform", "meshSidecars", "peak", "capacity", "largestPod", "fits"]);
     // The platform's pods are listed with where they come from: the EKS add-ons and every Helm release's.
     const sources = new Set(capacity.platform.pods.map((p: any) => p.source));
     for (const s of ["eks-addon/coredns", "eks-addon/vpc-cni", "addons/kube-prometheus-stack", "addons/aws-load-balancer-controller", "addons/metrics-server"]) assert.ok(sources.has(s), s);

@@ -9,7 +9,7 @@ import * as path from "path";
 /** Price keys besides instance types: what `eks-delivery:cost.prices` may override, and the vendored rows' ids. */
 export const PRICE_IDS = [
     "eks-control-plane-standard", "eks-control-plane-extended", "nat-gateway", "alb", "nlb",
-    "ebs-gp3", "logs-ingestion", "logs-storage", "kms-key",
+    "ebs-gp3", "logs-ingestion", "logs-storage", "kms-key", "public-ipv4",
 ] as const;
 export type PriceId = (typeof PRICE_IDS)[number];
 

@@ -21,18 +21,17 @@ function podsTooBig({ largestPod }: CapacityReport): string[] {
         `allocatable less its DaemonSets: ${what.join(", ")}`);
 }
 
-export const capacityFits: StackPolicy<{ hoursPerMonth: number }> = {
+export const capacityFits: StackPolicy = {
     name: "capacity-fits",
     description: "At peak (every HPA at maxReplicas, plus the rollout surge) the pods' requests and count fit the node groups at maxSize, and the largest pod fits on one node.",
     severity: "critical",
     remediation: "Raise the node group's maxSize or instance type, enable prefix delegation, or lower maxReplicas/requests.",
     why: "More pods than a t3.medium can address (17) sat Pending through a traffic spike; peak demand must fit before it arrives.",
     tags: [],
-    config: { defaults: { hoursPerMonth: 730 }, schema: { properties: { hoursPerMonth: { type: "number", default: 730 } } } },
-    check: ({ resources, config }) => {
+    check: ({ resources }) => {
         // In a preview the demand is what is known (capacity.ts); the supply must be known whole, or no verdict.
         if (unreadableNodeGroups(resources).length > 0) return [];
-        const report = capacityReport(resources, loadInstanceCatalog(), config.hoursPerMonth);
+        const report = capacityReport(resources, loadInstanceCatalog());
         if (report.nodeGroups.length === 0 || report.fits) return [];
         const { peak, capacity } = report;
         const over = [

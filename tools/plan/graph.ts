@@ -7,8 +7,9 @@
  * - every custom resource at the top of the stack (not inside a component) as one node;
  * - what the plan cannot see inside, marked `opaque` (a double-bordered box): remote components
  *   (`@pulumi/eks` v4, `@pulumi/awsx`: their children are created by the provider plugin during
- *   `pulumi up`, the SDK registers the component alone) and Helm releases (one resource for the
- *   whole chart). A component whose only opaque content is such a resource is that node, marked.
+ *   `pulumi up`, the SDK registers the component alone), Helm releases (one resource for the
+ *   whole chart) and EKS managed add-ons (one resource; EKS creates the workloads). A component
+ *   whose only opaque content is such a resource is that node, marked.
  * Everything else is folded into the component it belongs to.
  *
  * Edges run from what is needed to what needs it (creation order): every dependency of every
@@ -45,10 +46,13 @@ export interface GraphRun {
  * Types whose insides the plan cannot show. `eks:` and `awsx:` types are remote components
  * (node_modules/@pulumi/eks@4.3.0 cluster.js and @pulumi/awsx@3.9.0 ec2/vpc.js call
  * `super(..., true /*remote*\/)`); a Helm v3 `Release` is a CustomResource standing for a whole chart
- * (@pulumi/kubernetes@4.34.2 helm/v3/release.d.ts).
+ * (@pulumi/kubernetes@4.34.2 helm/v3/release.d.ts); an `aws:eks/addon:Addon` is one EKS API object
+ * (CreateAddon) whose Deployments, DaemonSets and service accounts EKS itself installs into the cluster
+ * (coredns, eks-pod-identity-agent, vpc-cni, kube-proxy, the EBS CSI driver).
  */
 export function opaqueKind(type: string): string | undefined {
     if (type === "kubernetes:helm.sh/v3:Release") return "Helm release";
+    if (type === "aws:eks/addon:Addon") return "EKS managed add-on";
     const pkg = type.split(":")[0];
     if (pkg === "eks" || pkg === "awsx") return "remote component";
     return undefined;

@@ -167,16 +167,13 @@ export async function planStack(request: PlanRequest): Promise<PlannedStack> {
     const packConfig: PackConfig = { ...(readPackConfig(file) ?? {}) };
     const versionEntry = packConfig["eks-version-supported"];
     packConfig["eks-version-supported"] = { ...(typeof versionEntry === "string" ? { enforcementLevel: versionEntry } : versionEntry ?? {}), today };
-    // Cost figures follow the stack's own hours per month.
-    const capacityEntry = packConfig["capacity-fits"];
-    packConfig["capacity-fits"] = { ...(typeof capacityEntry === "string" ? { enforcementLevel: capacityEntry } : capacityEntry ?? {}), hoursPerMonth: config.cost.hoursPerMonth };
     return {
         config,
         run,
         plan,
         manifests: kubernetesManifests(plan),
-        capacity: capacityReport(resources, loadInstanceCatalog(), config.cost.hoursPerMonth),
-        cost: costReport(resources, loadInstanceCatalog(), { region: config.region, ...config.cost }),
+        capacity: capacityReport(resources, loadInstanceCatalog()),
+        cost: costReport(resources, loadInstanceCatalog(), { region: config.region, today, ...config.cost }),
         ...policyVerdicts(resources, packConfig),
         policyConfigFile: fs.existsSync(file) ? file : undefined,
     };

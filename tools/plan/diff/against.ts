@@ -6,7 +6,7 @@
  * commit, with this checkout's node_modules linked in. Its own plan CLI plans the same stack from its own
  * Pulumi.<stack>.yaml on the same day. The temp directory is removed in every case.
  */
-import { execFileSync, spawn } from "child_process";
+import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -53,9 +53,12 @@ export function resolveAgainst(value: string, cwd: string, repoRoot: string): Ag
     return { kind: "ref", ref: value, sha };
 }
 
+/** How the output names a ref: `git main (1a2b3c4)`, or `git 1a2b3c4` for a commit named by its SHA. */
+export const refLabel = (ref: string, sha: string) => (sha.startsWith(ref.toLowerCase()) && ref.length >= 7 ? `git ${sha.slice(0, 7)}` : `git ${ref} (${sha.slice(0, 7)})`);
+
 /** The ref holds the stack's file and a plan CLI (two `git cat-file -e`); AgainstError (bad input) if not. */
 export function refHasStack(repoRoot: string, ref: string, sha: string, stack: string): void {
-    const label = `git ${ref} (${sha.slice(0, 7)})`;
+    const label = refLabel(ref, sha);
     if (git(repoRoot, ["cat-file", "-e", `${sha}:Pulumi.${stack}.yaml`]) === undefined) {
         throw new AgainstError(`--against ${quoted(ref)}: ${label} has no Pulumi.${stack}.yaml (stack ${quoted(stack)} did not exist there)`);
     }
@@ -97,9 +100,23 @@ function failureLine(stderr: string): string {
 /** Plans the commit `sha` offline with its own program and CLI; AgainstError when it cannot. */
 export async function planRef(request: RefPlanRequest): Promise<RefPlan> {
     const { repoRoot, ref, sha, stack, today } = request;
-    const label = `git ${ref} (${sha.slice(0, 7)})`;
+    const label = refLabel(ref, sha);
     const tmp = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "eks-delivery-against-"));
-    const cleanup = () => fs.rmSync(tmp, { recursive: true, force: true });
+    let child: ChildProcess | undefined;
+    // Interrupted (Ctrl-C, a CI job cancelled): stop the ref's plan, remove the clone, then die of the
+    // same signal as if nothing had caught it.
+    const onSignal = (signal: NodeJS.Signals) => {
+        child?.kill("SIGKILL");
+        cleanup();
+        process.kill(process.pid, signal);
+    };
+    const cleanup = () => {
+        process.removeListener("SIGINT", onSignal);
+        process.removeListener("SIGTERM", onSignal);
+        fs.rmSync(tmp, { recursive: true, force: true });
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
     try {
         const tree = path.join(tmp, "tree");
         const out = path.join(tmp, "plan");
@@ -118,12 +135,16 @@ export async function planRef(request: RefPlanRequest): Promise<RefPlan> {
         if (!fs.lstatSync(path.join(tree, "node_modules"), { throwIfNoEntry: false })) {
             fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(tree, "node_modules"), "dir");
         }
-        const notes: string[] = [];
-        const lock = (root: string) => { try { return fs.readFileSync(path.join(root, "package-lock.json"), "utf8"); } catch { return undefined; } };
-        if (lock(tree) !== lock(repoRoot)) notes.push(`${label} has a different package-lock.json: it was planned with this checkout's node_modules.`);
+        // The ref's code runs with this checkout's node_modules and environment: say when what decides
+        // how it builds and runs differs.
+        const read = (root: string, file: string) => { try { return fs.readFileSync(path.join(root, file), "utf8"); } catch { return undefined; } };
+        const differ = ["package.json", "package-lock.json", "tsconfig.json"].filter((f) => read(tree, f) !== read(repoRoot, f));
+        const notes = differ.length
+            ? [`${label} has a different ${differ.join(", ")}: its code was planned with this checkout's node_modules and environment.`]
+            : [];
 
         request.progress?.(`planning ${label} (stack ${stack})`);
-        const { code, stderr } = await run(process.execPath, ["--import", "tsx", cli, "--stack", stack, "--out", out, "--today", today], tree, request.timeoutMs ?? 15 * 60_000);
+        const { code, stderr } = await run(process.execPath, ["--import", "tsx", cli, "--stack", stack, "--out", out, "--today", today], tree, request.timeoutMs ?? 15 * 60_000, (c) => { child = c; });
         // 1: mandatory violations, and the files are written: still a plan to compare with.
         if ((code !== 0 && code !== 1) || planDirProblem(out)) {
             throw new AgainstError(`--against ${quoted(ref)}: the plan of ${label} failed (exit ${code ?? "killed"}): ${failureLine(stderr)}`, true);
@@ -135,9 +156,10 @@ export async function planRef(request: RefPlanRequest): Promise<RefPlan> {
     }
 }
 
-function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<{ code: number | null; stderr: string }> {
+function run(command: string, args: string[], cwd: string, timeoutMs: number, started: (child: ChildProcess) => void): Promise<{ code: number | null; stderr: string }> {
     return new Promise((resolve) => {
         const child = spawn(command, args, { cwd, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+        started(child);
         let stderr = "";
         child.stderr.setEncoding("utf8");
         // The last 64 KiB: what a failure says is at the end.

@@ -159,6 +159,11 @@ export function isKubernetesObject(type: string): boolean {
     return /^kubernetes:[^:]+:[A-Z]/.test(type) && !/^kubernetes:(helm\.sh|yaml|kustomize)/.test(type) && !/(List|Patch)$/.test(type);
 }
 
+function withoutStatus(outputs: Record<string, unknown>): Record<string, unknown> {
+    const { status: _status, ...object } = outputs;
+    return object;
+}
+
 /** The object's manifest as manifests/ holds it (tools/plan/plan.ts kubernetesManifests): its outputs less status. */
 export function manifestOf(r: PlanResource): { file: string; yaml: string } {
     const { status: _status, ...object } = r.outputs as Record<string, unknown> & { metadata?: { name?: string; namespace?: string } };
@@ -174,6 +179,49 @@ export function manifestDiff(oldR: PlanResource, newR: PlanResource): string | u
     if (a.yaml === b.yaml && a.file === b.file) return undefined;
     return createTwoFilesPatch(`a/manifests/${a.file}`, `b/manifests/${b.file}`, a.yaml, b.yaml, undefined, undefined,
         { context: 3, headerOptions: FILE_HEADERS_ONLY });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Credentials that are "[secret]" by design, and the release version's own changes
+
+/**
+ * Inputs that hold a credential in every plan, so "[secret]" on both sides says nothing: the Kubernetes
+ * provider's kubeconfig (tools/plan/engine.ts CREDENTIALS, which test/planDiff.test.ts keeps in step) and
+ * the ECR token each image build logs in with (apps/index.ts: registries[].password, pulumi.secret of
+ * aws.ecr.getAuthorizationToken, new on every run).
+ */
+export const CREDENTIAL_INPUTS: Record<string, string[]> = {
+    "pulumi:providers:kubernetes": ["kubeconfig"],
+    "docker-build:index:Image": ["registries[*].password"],
+};
+
+function isCredential(type: string, change: FieldChange): boolean {
+    const at = parsePath(change.path);
+    return change.secret === true && at !== undefined && (CREDENTIAL_INPUTS[type] ?? []).some((p) => pathContains(parsePath(p)!, at));
+}
+
+/** The stack's releaseVersion output on both sides, when it changed (index.ts exports it). */
+export function releaseChange(a: PlanJson, b: PlanJson): { old: string; new: string } | undefined {
+    const [o, n] = [a.outputs.releaseVersion, b.outputs.releaseVersion];
+    return typeof o === "string" && typeof n === "string" && o !== "" && n !== "" && o !== n ? { old: o, new: n } : undefined;
+}
+
+const DIGEST = /sha256:[0-9a-f]{64}/g;
+
+/**
+ * A change that is the new release and nothing else: the old value with the old version replaced by the
+ * new one is the new value (a version label, a build arg, an image tag), up to image digests in a value
+ * that names the version (`repo:v1.2.3@sha256:...`). A bare digest counts too: the image's config holds
+ * the version (the org.opencontainers.image.version label, the APP_VERSION build arg), so a new release
+ * is always a new digest (tools/plan/emulatedCloud.ts emulatedImageDigest hashes the build args alike).
+ */
+export function isReleaseChange(change: FieldChange, release: { old: string; new: string }): boolean {
+    const { old: o, new: n } = change;
+    if (typeof o !== "string" || typeof n !== "string" || change.secret) return false;
+    if (/^sha256:[0-9a-f]{64}$/.test(o) && /^sha256:[0-9a-f]{64}$/.test(n)) return true;
+    if (!o.includes(release.old) || !n.includes(release.new)) return false;
+    const bumped = o.split(release.old).join(release.new);
+    return bumped === n || bumped.replace(DIGEST, "sha256:") === n.replace(DIGEST, "sha256:");
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -221,7 +269,7 @@ function onlyIn<T extends { urn?: string }>(these: T[], those: T[], key: (t: T, 
 }
 
 export const OFFLINE_NOTE = "Replacements a provider decides (a property its schema replaces on change) are not known offline: only the resources' own replaceOnChanges are marked.";
-export const SECRET_NOTE = "[secret] values are redacted in both plans: whether they changed cannot be known offline (marked \"may have changed\").";
+export const SECRET_NOTE = "[secret] values are redacted in both plans: whether they changed cannot be known offline (marked \"may have changed\"). The credentials every plan holds (the Kubernetes provider's kubeconfig, the ECR login token) are left out.";
 
 export function diffPlans(oldSide: PlanSide, newSide: PlanSide): PlanDiff {
     const [a, b] = [oldSide.plan, newSide.plan];
@@ -242,6 +290,7 @@ export function diffPlans(oldSide: PlanSide, newSide: PlanSide): PlanDiff {
     }
     const newUrnOf = new Map([...renamedFrom].map(([n, o]) => [o, n]));
 
+    const release = releaseChange(a, b);
     const added: ResourceRef[] = [];
     const changed: ChangedResource[] = [];
     const secretsUnknown: PlanDiff["resources"]["secretsUnknown"] = [];
@@ -253,7 +302,7 @@ export function diffPlans(oldSide: PlanSide, newSide: PlanSide): PlanDiff {
             added.push(ref(r));
             continue;
         }
-        const inputs = fieldChanges(o.inputs, r.inputs);
+        const inputs = fieldChanges(o.inputs, r.inputs).filter((c) => !isCredential(r.type, c));
         const options = fieldChanges(o.options ?? {}, r.options ?? {});
         const replacePaths = (r.options?.replaceOnChanges ?? []).map((p) => ({ p, parsed: parsePath(p) }));
         const hit = new Set<string>();
@@ -275,6 +324,15 @@ export function diffPlans(oldSide: PlanSide, newSide: PlanSide): PlanDiff {
             if (secrets.length) secretsUnknown.push({ ...ref(r), paths: secrets });
             continue;
         }
+        // Rolls to the new release only: every input change is the version's, and so is every change of
+        // the object the manifest holds (its outputs), nothing renamed, no option changed.
+        let releaseOnly = false;
+        if (release) {
+            for (const c of inputs) if (isReleaseChange(c, release)) c.release = true;
+            const objectChanges = manifest ? fieldChanges(withoutStatus(o.outputs), withoutStatus(r.outputs)).filter((c) => !c.secret) : [];
+            releaseOnly = real.length > 0 && options.length === 0 && !renamedFrom.has(r.urn) && hit.size === 0
+                && real.every((c) => c.release) && objectChanges.every((c) => isReleaseChange(c, release));
+        }
         changed.push({
             ...ref(r),
             ...(renamedFrom.has(r.urn) ? { renamedFrom: renamedFrom.get(r.urn) } : {}),
@@ -282,6 +340,7 @@ export function diffPlans(oldSide: PlanSide, newSide: PlanSide): PlanDiff {
             options,
             replaceOnChanges: [...hit].sort(byString),
             ...(manifest ? { manifest } : {}),
+            ...(releaseOnly ? { releaseOnly: true as const } : {}),
         });
     }
     const removed = [...olds.values()].filter((r) => !news.has(r.urn) && !taken.has(r.urn)).sort((x, y) => byString(x.urn, y.urn)).map(ref);
@@ -296,15 +355,21 @@ export function diffPlans(oldSide: PlanSide, newSide: PlanSide): PlanDiff {
 
     const capacityOf = (s: PlanSide) => ({ peak: s.capacity.peak, capacity: s.capacity.capacity, fits: s.capacity.fits });
     const hasSecrets = secretsUnknown.length > 0 || changed.some((c) => c.inputs.some((f) => f.secret));
+    const rolled = changed.filter((c) => c.releaseOnly).length;
+    const outputs = fieldChanges(a.outputs, b.outputs).filter((c) => !c.secret);
+    if (release) for (const c of outputs) if (isReleaseChange(c, release)) c.release = true;
+    const comparable = oc.source === nc.source;
     return {
         project: b.project,
         stack: b.stack,
         old: { label: oldSide.label, stack: a.stack },
         new: { label: newSide.label, stack: b.stack },
+        ...(release ? { release } : {}),
         summary: {
             added: added.length,
             removed: removed.length,
-            changed: changed.length,
+            changed: changed.length - rolled,
+            rolled,
             renamed: renamedFrom.size,
             replaced: changed.filter((c) => c.replaceOnChanges.length > 0).length,
             unchanged,
@@ -312,13 +377,13 @@ export function diffPlans(oldSide: PlanSide, newSide: PlanSide): PlanDiff {
             resolvedViolations: resolvedViolations.length,
         },
         resources: { added, removed, changed, secretsUnknown },
-        outputs: fieldChanges(a.outputs, b.outputs).filter((c) => !c.secret),
+        outputs,
         capacity: {
             old: capacityOf(oldSide),
             new: capacityOf(newSide),
             delta: { peak: demandDelta(oldSide.capacity.peak, newSide.capacity.peak), capacity: demandDelta(oldSide.capacity.capacity, newSide.capacity.capacity) },
         },
-        cost: { source: { old: oc.source, new: nc.source }, old: oc.total, new: nc.total, delta: minus(nc.total, oc.total), items: costLines(oc.cost, nc.cost) },
+        cost: { source: { old: oc.source, new: nc.source }, old: oc.total, new: nc.total, comparable, delta: minus(nc.total, oc.total), items: costLines(oc.cost, nc.cost) },
         policy: { newViolations, resolvedViolations, exemptionsAdded, exemptionsRemoved },
         notes: [OFFLINE_NOTE, ...(hasSecrets ? [SECRET_NOTE] : [])],
     };

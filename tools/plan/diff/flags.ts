@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { InputError, quoted } from "../../../config/safeRead";
+import { InputError, quoted, readText } from "../../../config/safeRead";
 import { Against, AgainstError, refHasStack, resolveAgainst } from "./against";
 
 export interface DiffFlags {
@@ -36,6 +36,30 @@ const within = (dir: string, p: string) => {
 };
 
 /**
+ * A plan directory of another stack or project is no base to diff with (every resource would read as
+ * removed and added): InputError naming both. Reads plan.json's two names (and Pulumi.yaml's `name:`).
+ */
+function otherPlanProblem(value: string, dir: string, stack: string, repoRoot: string): void {
+    let planned: { project?: unknown; stack?: unknown };
+    try {
+        planned = JSON.parse(readText(path.join(dir, "plan.json"))) as typeof planned;
+    } catch (err) {
+        throw new InputError(`--against ${quoted(value)}: its plan.json cannot be read (${err instanceof InputError ? err.message : (err as Error).message})`);
+    }
+    if (planned.stack !== stack) {
+        throw new InputError(`--against ${quoted(value)} is a plan of stack ${quoted(String(planned.stack))}, not ${quoted(stack)}: diff plans of the same stack`);
+    }
+    // Pulumi.yaml's top-level `name:` (a plain scalar in this repository): the project every plan names.
+    let project: string | undefined;
+    try {
+        project = /^name:\s*["']?([^"'#\s]+)/m.exec(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8"))?.[1];
+    } catch { /* no Pulumi.yaml: the program's own check reports it */ }
+    if (project !== undefined && planned.project !== project) {
+        throw new InputError(`--against ${quoted(value)} is a plan of project ${quoted(String(planned.project))}, not ${quoted(project)}`);
+    }
+}
+
+/**
  * The diff's flags, checked: undefined without --against. Throws InputError (one line, naming the flag
  * and the value) for a bad --against, --markdown without --against, a --markdown FILE that is a
  * directory, inside the plan's --out directory, or in a directory that does not exist.
@@ -54,6 +78,7 @@ export function checkDiffFlags(flags: { against?: string; markdown?: string }, o
     if (against.kind === "dir" && realPath(against.dir) === realPath(path.resolve(cwd, out))) {
         throw new InputError(`--against ${quoted(flags.against)} is the plan's own --out directory: the plan replaces it before the diff reads it`);
     }
+    if (against.kind === "dir") otherPlanProblem(flags.against, against.dir, stack, repoRoot);
     if (flags.markdown !== undefined) {
         const file = path.resolve(cwd, flags.markdown);
         if (flags.markdown === "") throw new InputError(`--markdown "": name a file to write`);

@@ -74,6 +74,8 @@ export interface FieldChange {
     secret?: true;
     /** The resource's replaceOnChanges names this field: the change replaces the resource. */
     replaces?: true;
+    /** Only the release version changed here (the version string, or an image reference or digest built from it). */
+    release?: true;
 }
 
 export interface ResourceRef { urn: string; type: string; name: string }
@@ -87,6 +89,11 @@ export interface ChangedResource extends ResourceRef {
     replaceOnChanges: string[];
     /** Kubernetes objects: a unified diff of the manifest (as manifests/ holds it). */
     manifest?: string;
+    /**
+     * Every change is the release version's (FieldChange.release), inputs and manifest alike: the resource
+     * only rolls to the new release. Counted in summary.rolled, not in summary.changed.
+     */
+    releaseOnly?: true;
 }
 
 export interface CostLine { id: string; label: string; old?: UsdRange; new?: UsdRange; delta: UsdRange }
@@ -96,7 +103,10 @@ export interface PlanDiff {
     stack: string;
     old: { label: string; stack: string };
     new: { label: string; stack: string };
-    summary: { added: number; removed: number; changed: number; renamed: number; replaced: number; unchanged: number; newViolations: number; resolvedViolations: number };
+    /** The stacks' releaseVersion outputs, when they differ: every image and version label rolls with it. */
+    release?: { old: string; new: string };
+    /** `changed` leaves out the `rolled` resources (resources.changed holds both: see ChangedResource.releaseOnly). */
+    summary: { added: number; removed: number; changed: number; rolled: number; renamed: number; replaced: number; unchanged: number; newViolations: number; resolvedViolations: number };
     resources: {
         added: ResourceRef[];
         removed: ResourceRef[];
@@ -115,6 +125,8 @@ export interface PlanDiff {
         source: { old: "cost.json" | "capacity.json"; new: "cost.json" | "capacity.json" };
         old: UsdRange;
         new: UsdRange;
+        /** False when the two sides' figures come from different files (different items counted): the delta is arithmetic only, and shown as "not comparable". */
+        comparable: boolean;
         delta: UsdRange;
         /** Per item (cost.json on both sides), items that changed only. */
         items: CostLine[];

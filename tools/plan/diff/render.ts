@@ -18,10 +18,18 @@ export function showValue(value: unknown, max = 120): string {
 }
 
 const signed = (n: number, unit = "") => `${n > 0 ? "+" : n < 0 ? "−" : "±"}${Math.abs(n)}${unit}`;
-const money = (n: number) => `$${n.toFixed(2)}`;
-const moneyDelta = (n: number) => `${n > 0 ? "+" : n < 0 ? "−" : "±"}$${Math.abs(n).toFixed(2)}`;
-const rangeText = (r: UsdRange) => `${money(r.min)}–${money(r.max)}`;
-const rangeDelta = (r: UsdRange) => `${moneyDelta(r.min)} / ${moneyDelta(r.max)}`;
+// Amounts as plain numbers under a "USD/month" heading: two `$` on a line of GitHub markdown read as
+// inline math ($...$), and the text output says the same.
+const money = (n: number) => n.toFixed(2);
+const moneyDelta = (n: number) => `${n > 0 ? "+" : n < 0 ? "−" : "±"}${Math.abs(n).toFixed(2)}`;
+const rangeText = (r: UsdRange) => (r.min === r.max ? money(r.min) : `${money(r.min)} to ${money(r.max)}`);
+const rangeDelta = (r: UsdRange) => `${moneyDelta(r.min)} at minimum, ${moneyDelta(r.max)} at peak`;
+/** The total's change, or why there is none: figures from cost.json and from capacity.json count different items. */
+const costChange = (c: PlanDiff["cost"]) => (c.comparable ? rangeDelta(c.delta) : `not comparable: old from ${c.source.old}, new from ${c.source.new}`);
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** `N resources roll to the new release vX → vY`, the version strings shown by `show`. */
+const rollLine = (diff: PlanDiff, show: (t: string) => string) =>
+    `${plural(diff.summary.rolled, "resource")} ${diff.summary.rolled === 1 ? "rolls" : "roll"} to the new release ${show(diff.release!.old)} → ${show(diff.release!.new)}`;
 
 function fieldLine(f: FieldChange): string {
     if (f.secret) return `${f.path || "(the whole value)"}: [secret] (may have changed)`;
@@ -58,8 +66,9 @@ export function renderText(diff: PlanDiff, style: Style = NO_STYLE): string {
     const safe = (t: string) => showValue(t, 400);
     lines.push(style.bold(`Plan diff for ${diff.project}/${diff.stack}: ${safe(diff.old.label)} → ${safe(diff.new.label)}`));
     lines.push(`Resources: ${style.green(`${s.added} to add`)}, ${style.yellow(`${s.changed} to change`)} (${s.renamed} renamed, ${s.replaced} replaced), ${style.red(`${s.removed} to remove`)}, ${s.unchanged} unchanged`);
+    if (s.rolled) lines.push(`  and ${rollLine(diff, safe)} (image and version label only)`);
     const c = diff.cost;
-    lines.push(`Cost (USD/month): ${rangeText(c.old)} → ${rangeText(c.new)} (${rangeDelta(c.delta)})${c.source.old !== c.source.new ? `  [old from ${c.source.old}, new from ${c.source.new}]` : ""}`);
+    lines.push(`Cost (USD/month): ${rangeText(c.old)} → ${rangeText(c.new)} (${costChange(c)})`);
     const cap = diff.capacity;
     const { peak, capacity } = cap.new;
     lines.push(`Capacity at peak: CPU ${peak.cpuMillicores}m of ${capacity.cpuMillicores}m, memory ${peak.memoryMiB}Mi of ${capacity.memoryMiB}Mi, pods ${peak.pods} of ${capacity.pods}: ${cap.new.fits ? "fits" : style.red("DOES NOT FIT")}` +
@@ -83,9 +92,10 @@ export function renderText(diff: PlanDiff, style: Style = NO_STYLE): string {
         lines.push("", "To remove:");
         for (const r of diff.resources.removed) lines.push(style.red(`  − ${safe(r.type)} ${safe(r.name)}`));
     }
-    if (diff.resources.changed.length) {
+    const changed = diff.resources.changed.filter((r) => !r.releaseOnly);
+    if (changed.length) {
         lines.push("", "To change:");
-        for (const r of diff.resources.changed) {
+        for (const r of changed) {
             const how = r.replaceOnChanges.length ? style.red(" (replaced)") : "";
             lines.push(style.yellow(`  ~ ${safe(r.type)} ${safe(r.name)}`) + how + (r.renamedFrom ? style.dim(` (renamed from ${safe(r.renamedFrom)})`) : ""));
             const fields = [...r.inputs.map((f) => ["inputs", f] as const), ...r.options.map((f) => ["options", f] as const)];
@@ -100,6 +110,10 @@ export function renderText(diff: PlanDiff, style: Style = NO_STYLE): string {
                 if (patch.length > TEXT_DIFF_LINES) lines.push(style.dim(`      … ${patch.length - TEXT_DIFF_LINES} more lines of the manifest diff (--json has it all)`));
             }
         }
+    }
+    if (s.rolled) {
+        lines.push("", `Roll to the new release (${s.rolled}; --json has their fields):`);
+        for (const r of diff.resources.changed.filter((x) => x.releaseOnly)) lines.push(style.dim(`  ~ ${safe(r.type)} ${safe(r.name)}`));
     }
     if (diff.outputs.length) {
         lines.push("", "Stack outputs:");
@@ -123,14 +137,20 @@ export function renderText(diff: PlanDiff, style: Style = NO_STYLE): string {
  * Counted here in UTF-8 bytes, which are never fewer than characters.
  */
 export const GITHUB_COMMENT_LIMIT = 65536;
-/** Manifest diff lines and fields shown per resource in the comment. */
+/**
+ * One stack's part of the comment: the pull-request workflow posts every stack's part (dev and prod)
+ * under one COMMENT_MARKER line in a single comment, so each gets a little under half the limit.
+ */
+export const COMMENT_PART_LIMIT = 32000;
+/** Manifest diff lines and fields shown per resource in the comment; characters per diff line. */
 export const MD_DIFF_LINES = 80;
 export const MD_FIELDS = 30;
+export const MD_LINE_CHARS = 400;
+/** Resources listed by name per list (added, removed, rolled) in the comment. */
+export const MD_LIST_ITEMS = 200;
 
-/** The hidden line the workflow finds its own comment by (one per stack). */
-export function commentMarker(stack: string): string {
-    return `<!-- eks-delivery:plan-diff stack=${stack.replace(/[^A-Za-z0-9_.]/g, "_")} -->`;
-}
+/** The hidden first line the workflow finds its one comment by (.github/workflows/pull-request.yml). */
+export const COMMENT_MARKER = "<!-- eks-delivery:plan-diff -->";
 
 /** An inline code span holding `text` literally (no markdown, HTML or mention inside); `|` escaped in a table cell. */
 export function code(text: string, inTable = false): string {
@@ -175,7 +195,7 @@ function resourceDetails(r: ChangedResource): string {
     }
     if (r.manifest) {
         const patch = r.manifest.trimEnd().split("\n");
-        out.push(fenced(patch.slice(0, MD_DIFF_LINES).join("\n"), "diff"));
+        out.push(fenced(patch.slice(0, MD_DIFF_LINES).map((l) => (l.length > MD_LINE_CHARS ? `${l.slice(0, MD_LINE_CHARS)}… (${l.length} characters)` : l)).join("\n"), "diff"));
         if (patch.length > MD_DIFF_LINES) out.push("", `… manifest diff truncated: ${patch.length - MD_DIFF_LINES} more lines (\`--json\` has it all).`);
         out.push("");
     }
@@ -185,29 +205,61 @@ function resourceDetails(r: ChangedResource): string {
 
 function refList(title: string, refs: Array<{ type: string; name: string }>): string {
     if (refs.length === 0) return "";
-    return [`<details><summary>${title} (${refs.length})</summary>`, "", ...refs.map((r) => `- ${code(r.type)} ${code(r.name)}`), "", "</details>", ""].join("\n");
+    const more = refs.length > MD_LIST_ITEMS ? ["", `… ${refs.length - MD_LIST_ITEMS} more (\`--json\` lists them all).`] : [];
+    return [`<details><summary>${title} (${refs.length})</summary>`, "", ...refs.slice(0, MD_LIST_ITEMS).map((r) => `- ${code(r.type)} ${code(r.name)}`), ...more, "", "</details>", ""].join("\n");
 }
 
-/** The pull request comment: the marker, a summary table, then details folded, within `limit` bytes. */
-export function renderMarkdown(diff: PlanDiff, limit = GITHUB_COMMENT_LIMIT): string {
+/**
+ * `text` cut to at most `limit` bytes at a line, with `note` after it, never leaving a fence or a
+ * <details> open: the cut closes what it left open (our own markup only: values from the plans are in
+ * code, which the fences and <code> keep literal).
+ */
+export function cutSafely(text: string, limit: number, note: string): string {
+    const lines = text.split("\n");
+    const closing = (upTo: number) => {
+        let fence: string | undefined;
+        let open = 0;
+        for (const l of lines.slice(0, upTo)) {
+            const f = /^(`{3,})/.exec(l)?.[1];
+            if (fence) { if (f && l === fence) fence = undefined; continue; }
+            if (f) { fence = f; continue; }
+            open += (l.match(/<details>/g) ?? []).length - (l.match(/<\/details>/g) ?? []).length;
+        }
+        return [...(fence ? [fence] : []), ...Array.from({ length: Math.max(0, open) }, () => "</details>")].join("\n");
+    };
+    let keep = lines.length;
+    for (;;) {
+        const close = closing(keep);
+        const out = `${lines.slice(0, keep).join("\n")}\n${close ? `${close}\n` : ""}\n${note}\n`;
+        if (byteLength(out) <= limit || keep === 0) return out;
+        // Halve the overshoot's worth of lines at a time, then a line at a time near the limit.
+        keep = Math.max(0, keep - Math.max(1, Math.floor((byteLength(out) - limit) / 200)));
+    }
+}
+
+/**
+ * One stack's part of the pull request comment: a heading, a summary table, then details folded, within
+ * `limit` bytes. The workflow puts COMMENT_MARKER above the stacks' parts.
+ */
+export function renderMarkdown(diff: PlanDiff, limit = COMMENT_PART_LIMIT): string {
     const s = diff.summary;
     const c = diff.cost;
     const cap = diff.capacity;
+    const d = cap.delta;
     const head: string[] = [
-        commentMarker(diff.stack),
         `### Plan diff: ${code(diff.stack)}`,
         "",
         `${code(diff.old.label)} → ${code(diff.new.label)} (offline plan, no cloud access)`,
         "",
         "| | |",
         "| --- | --- |",
-        `| Resources | ${s.added} to add, ${s.changed} to change (${s.renamed} renamed, ${s.replaced} replaced), ${s.removed} to remove |`,
-        `| Cost (USD/month) | ${rangeText(c.old)} → ${rangeText(c.new)} (${rangeDelta(c.delta)}) |`,
-        `| Capacity at peak | ${cap.new.fits ? "fits" : "**does not fit**"}${cap.old.fits !== cap.new.fits ? ` (was: ${cap.old.fits ? "fits" : "does not fit"})` : ""}: CPU ${cap.new.peak.cpuMillicores}m of ${cap.new.capacity.cpuMillicores}m (${signed(cap.delta.peak.cpuMillicores, "m")}), memory ${cap.new.peak.memoryMiB}Mi of ${cap.new.capacity.memoryMiB}Mi (${signed(cap.delta.peak.memoryMiB, "Mi")}), pods ${cap.new.peak.pods} of ${cap.new.capacity.pods} |`,
+        `| Resources | ${s.added} to add, ${s.changed} to change (${s.renamed} renamed, ${s.replaced} replaced), ${s.removed} to remove${s.rolled ? `; ${rollLine(diff, (t) => code(t, true))}` : ""} |`,
+        `| Cost (USD/month) | ${rangeText(c.old)} → ${rangeText(c.new)} (${costChange(c)}) |`,
+        `| Capacity at peak | ${cap.new.fits ? "fits" : "**does not fit**"}${cap.old.fits !== cap.new.fits ? ` (was: ${cap.old.fits ? "fits" : "does not fit"})` : ""}: CPU ${cap.new.peak.cpuMillicores}m of ${cap.new.capacity.cpuMillicores}m, memory ${cap.new.peak.memoryMiB}Mi of ${cap.new.capacity.memoryMiB}Mi, pods ${cap.new.peak.pods} of ${cap.new.capacity.pods} |`,
+        `| Change at peak | demand: CPU ${signed(d.peak.cpuMillicores, "m")}, memory ${signed(d.peak.memoryMiB, "Mi")}, pods ${signed(d.peak.pods)}; capacity: CPU ${signed(d.capacity.cpuMillicores, "m")}, memory ${signed(d.capacity.memoryMiB, "Mi")}, pods ${signed(d.capacity.pods)} |`,
         `| Policy violations | ${s.newViolations} new${diff.policy.newViolations.some((f) => f.enforcementLevel === "mandatory") ? " (**mandatory**)" : ""}, ${s.resolvedViolations} resolved |`,
         "",
     ];
-    if (c.source.old !== c.source.new) head.push(`Cost figures: old from ${c.source.old}, new from ${c.source.new}.`, "");
     const policy: string[] = [];
     const findings = (title: string, list: Finding[]) => {
         if (list.length) policy.push(`**${title}**`, "", ...list.map((f) => `- ${code(f.policy)} ${f.enforcementLevel === "mandatory" ? "**mandatory**" : "advisory"}: ${code(f.message)}${f.urn ? ` on ${code(f.urn)}` : ""}`), "");
@@ -233,30 +285,28 @@ export function renderMarkdown(diff: PlanDiff, limit = GITHUB_COMMENT_LIMIT): st
         : [];
     const notes = diff.notes.map((n) => `<sub>${htmlText(n)}</sub>`).join("<br>\n");
 
-    const fixed = [head.join("\n"), policy.join("\n"), costItems.join("\n"), refList("To add", diff.resources.added), refList("To remove", diff.resources.removed)];
+    const rolled = diff.resources.changed.filter((r) => r.releaseOnly);
+    const rolling = rolled.length ? refList(`${rollLine(diff, htmlCode)}: image and version label only`, rolled) : "";
+    const fixed = [head.join("\n"), policy.join("\n"), costItems.join("\n"), refList("To add", diff.resources.added), refList("To remove", diff.resources.removed), rolling];
     const tail = [outputs.join("\n"), secrets.join("\n"), notes, ""].join("\n");
     let body = fixed.filter(Boolean).join("\n");
-    if (diff.resources.changed.length) body += `\n**To change** (${diff.resources.changed.length})\n\n`;
-    // The resources in URN order until the budget runs out: the summary and the tail always fit.
-    const omitted = (n: number) => `… ${n} more changed resource${n === 1 ? "" : "s"} not shown: a comment holds at most ${GITHUB_COMMENT_LIMIT} characters (run \`npm run plan -- --against\` for all of them).\n\n`;
-    const budget = limit - byteLength(tail) - byteLength(omitted(diff.resources.changed.length)) - 16;
+    const changed = diff.resources.changed.filter((r) => !r.releaseOnly);
+    if (changed.length) body += `\n**To change** (${changed.length})\n\n`;
+    // The resources in URN order while the budget lasts (one too long to fit is skipped, not the rest):
+    // the summary and the tail always fit.
+    const omitted = (n: number) => `… ${n} more changed resource${n === 1 ? "" : "s"} not shown: this part of the comment holds at most ${limit} bytes (run \`npm run plan -- --against\` for all of them).\n\n`;
+    const budget = limit - byteLength(tail) - byteLength(omitted(changed.length)) - 16;
     let shown = 0;
-    for (const r of diff.resources.changed) {
+    for (const r of changed) {
         const part = resourceDetails(r);
-        if (byteLength(body) + byteLength(part) > budget) break;
+        if (byteLength(body) + byteLength(part) > budget) continue;
         body += part;
         shown++;
     }
-    if (shown < diff.resources.changed.length) body += omitted(diff.resources.changed.length - shown);
-    let out = `${body}\n${tail}`;
-    // The fixed part alone may be too long (thousands of added resources): cut at a line, and say so.
-    if (byteLength(out) > limit) {
-        const cut = "\n\n… truncated: a comment holds at most 65536 characters.\n";
-        let text = out;
-        while (byteLength(text) + byteLength(cut) > limit) text = text.slice(0, text.lastIndexOf("\n", text.length - 2));
-        out = `${text}${cut}`;
-    }
-    return out;
+    if (shown < changed.length) body += omitted(changed.length - shown);
+    const out = `${body}\n${tail}`;
+    // The fixed part alone may be too long (hundreds of findings): cut at a line, closing what is open.
+    return byteLength(out) > limit ? cutSafely(out, limit, `… truncated: this part of the comment holds at most ${limit} bytes.`) : out;
 }
 
 /** Our own prose for raw HTML: escaped all the same. */
