@@ -254,7 +254,7 @@ const cases: Case[] = [
     },
     { name: "a newline in the file name", args: () => [file("just: data\n", "a\nb.yaml")], expect: (a) => new RegExp(`${escape(path.dirname(a[0]))}/a\\\\x0ab\\.yaml\\[0\\]: not a Kubernetes object`) },
     // Flags.
-    flag("an unknown flag", ["--bogus"], /^policy: unknown option '--bogus' \(see eks-delivery policy --help\)$/),
+    flag("an unknown flag", ["--bogus"], /^policy: unknown option '--bogus' \(see npx eks-delivery policy --help\)$/),
     flag("an unknown short flag", ["-x"], /^policy: unknown option '-x'/),
     flag("a value for a boolean flag", ["--json=yes", "x.yaml"], /^policy: --json takes no value \(got "yes"\)$/),
     flag("--only without a value", ["--only"], /^policy: option '--only <a,b>' argument missing/),
@@ -385,8 +385,8 @@ const cases: Case[] = [
         `: not an emulated registry file: ${REPO}.images[1].tags: "v1.0.0-abcdef0" is also a tag of images[0]`),
     planRegistry("a size that is fractional", registry((_, i) => (i.sizeInBytes = 1.5)), `: not an emulated registry file: ${REPO}.images[0].sizeInBytes: is 1.5, not a whole number`),
     // npm run plan: flags.
-    planFlag("an unknown flag", ["--bogus"], /unknown option '--bogus' \(see eks-delivery plan --help\)$/),
-    planFlag("an unknown flag close to a known one (commander's suggestion, on the same line)", ["--jsno"], /unknown option '--jsno' \(Did you mean --json\?\) \(see eks-delivery plan --help\)$/),
+    planFlag("an unknown flag", ["--bogus"], /unknown option '--bogus' \(see npx eks-delivery plan --help\)$/),
+    planFlag("an unknown flag close to a known one (commander's suggestion, on the same line)", ["--jsno"], /unknown option '--jsno' \(Did you mean --json\?\) \(see npx eks-delivery plan --help\)$/),
     planFlag("an unknown short flag", ["-x"], /unknown option '-x'/),
     planFlag("a positional", ["extra"], /unexpected argument "extra": every value belongs to a flag$/),
     planFlag("a value for a boolean flag", ["--json=yes"], /--json takes no value \(got "yes"\)$/),
@@ -436,7 +436,7 @@ const cases: Case[] = [
     titleOnStdin("/dev/zero", () => fs.openSync("/dev/zero", "r"), /stdin is over 1048576 bytes/),
     titleOnStdin("a folder", () => fs.openSync(dir(), "r"), /stdin is a directory$/),
     version("a value for --help", () => ["--help=all"], () => /--help takes no value \(got "all"\)$/),
-    version("an unknown flag", () => ["--bogus"], () => /unknown option '--bogus' \(see eks-delivery version --help\)$/),
+    version("an unknown flag", () => ["--bogus"], () => /unknown option '--bogus' \(see npx eks-delivery version --help\)$/),
     version("a title that looks like a flag", () => ["--title", "-x"], () => /--title "-x": a value that starts with '-' is given as --title=<value>/),
     // npm run bench: only its flags (a run takes minutes).
     { name: "bench --sizes abc", script: "tools/bench/cli.ts", args: () => ["--sizes", "abc"], expect: () => /^bench: --sizes "abc" is not a list of service counts/ },

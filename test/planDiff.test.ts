@@ -203,6 +203,8 @@ test("a new release alone collapses to one line: image and version label changes
     assert.match(md, /\| Resources \| 0 to add, 1 to change \(0 renamed, 0 replaced\), 0 to remove; 3 resources roll to the new release `v1\.2\.3` → `v1\.3\.0-4-gabc1234` \|/);
     assert.match(md, /<details><summary>3 resources roll to the new release <code>v1\.2\.3<\/code> → <code>v1\.3\.0-4-gabc1234<\/code>: image and version label only \(3\)<\/summary>/);
     assert.match(md, /\*\*To change\*\* \(1\)/);
+    assert.match(md, /^2 stack outputs only carry the new release \(`--json` has them\)\.$/m);
+    assert.doesNotMatch(md, /imageDigests/);
     assert.equal((md.match(/<details><summary><code>/g) ?? []).length, 1, "only api's details");
     assert.match(renderText(d), /^ {2}and 3 resources roll to the new release v1\.2\.3 → v1\.3\.0-4-gabc1234 \(image and version label only\)$/m);
     // --json keeps them, flagged.
@@ -286,7 +288,8 @@ test("one huge resource is skipped, not the ones after it; diff lines are cut at
     assert.match(md, /<code>bbb<\/code>/, "the small resource after the huge one is shown");
     assert.doesNotMatch(md, /<code>aaa<\/code>/);
     assert.match(md, /… 1 more changed resource not shown/);
-    const wide = renderMarkdown(d, COMMENT_PART_LIMIT);
+    const blob = deployment("ccc", "img:v1", { data: { blob: "x".repeat(20000) } });
+    const wide = renderMarkdown(diffPlans(side("old", [blob]), side("new", [{ ...blob, outputs: { ...blob.outputs, data: { blob: "y".repeat(20000) } } }])));
     assert.match(wide, /^\+\s+blob: y{300,}… \(\d+ characters\)$/m);
     assert.ok(wide.split("\n").every((l) => l.length <= 600), "no line longer than the cap");
 });
@@ -443,9 +446,34 @@ test("the PR comment job holds the write token and runs no code from the pull re
         if (step.uses) assert.match(step.uses, /@[0-9a-f]{40}$/, "pinned by SHA");
     }
     assert.match(JSON.stringify(job.steps), /head\.repo\.full_name != github\.repository/, "forks get a notice");
+    // One comment: every stack of the plan matrix under the one marker, written whole on each push.
+    const body = job.steps.find((s: { name?: string }) => s.name === "One comment with every stack's part");
+    assert.ok(body.run.includes(`marker='${COMMENT_MARKER}'`));
+    assert.deepEqual(/for stack in ([\w ]+); do/.exec(body.run)![1].split(" "), wf.jobs.plan.strategy.matrix.stack);
+    assert.match(body.run, /-le 32000 \]/);
+    assert.ok(body.run.includes(String(COMMENT_PART_LIMIT)));
+    assert.match(body.run, /plan diff unavailable for/, "a stack without a part says so");
+    const post = job.steps.find((s: { name?: string }) => s.name === "Create or update the comment");
+    assert.equal(post["continue-on-error"], true, "Dependabot's read-only token fails nothing");
+    assert.ok(post.run.includes(`marker='${COMMENT_MARKER}'`));
+    assert.match(post.run, /--method PATCH .* -F "body=@comment\.md"/);
     const plan = wf.jobs.plan;
-    const diffStep = plan.steps.find((s: { name?: string }) => s.name === "Plan diff against the base commit");
-    assert.match(diffStep.run, /--against "\$BASE_SHA" --markdown "plan-diff-\$STACK\.md"/);
-    assert.equal(diffStep.env.BASE_SHA, "${{ github.event.pull_request.base.sha }}");
+    const planStep = plan.steps.find((s: { name?: string }) => s.name === "Offline plan and its diff (exit 1 on a mandatory policy violation)");
+    // The head planned once, against the merge commit's first parent; the job's verdict is the plan's.
+    assert.equal(plan.steps.filter((s: { run?: string }) => /npm run (--silent )?plan\b/.test(s.run ?? "")).length, 1);
+    assert.match(planStep.run, /^ *base=\$\(git rev-parse --verify 'HEAD\^1\^\{commit\}'\)$/m);
+    assert.match(planStep.run, /--against "\$base" --markdown "\$part"/);
+    assert.match(planStep.run, /plan diff unavailable for/);
+    assert.match(planStep.run, /exit "\$status"\n$/);
+    assert.equal(planStep["continue-on-error"], undefined, "a mandatory violation fails the job");
+    const later = plan.steps.slice(plan.steps.indexOf(planStep) + 1);
+    for (const step of later.filter((s: { name?: string }) => /summary|Keep the plan diff/.test(s.name ?? ""))) assert.match(step.if, /always\(\)|!cancelled\(\)/, step.name);
+    // Checkouts that run PR code keep no token; every job that plans or tests has the tags.
+    for (const [name, j] of Object.entries<any>(wf.jobs)) {
+        for (const step of j.steps ?? []) {
+            if (String(step.uses ?? "").startsWith("actions/checkout")) assert.equal(step.with?.["persist-credentials"], false, name);
+        }
+    }
+    assert.equal(wf.jobs.test.steps[0].with["fetch-depth"], 0, "the tests read tags");
     assert.equal(plan.steps[0].with["fetch-depth"], 0);
 });

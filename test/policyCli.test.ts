@@ -13,7 +13,8 @@ import { allPolicies } from "../policies/all";
 import { evaluate, ObjectPolicy, PackConfig, StackResource } from "../policies/framework";
 import { withKubernetesVersion } from "../tools/policy/config";
 import { InputError, originOf, readDocuments } from "../tools/policy/documents";
-import { colourWanted, FailOn, formatText, Report, ReportFinding, score, summarize } from "../tools/policy/format";
+import { colourWanted } from "../tools/cli/colour";
+import { FailOn, formatText, Report, ReportFinding, score, summarize } from "../tools/policy/format";
 import { plan, stackValues } from "./support";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "eks-delivery-policy-"));
@@ -130,7 +131,7 @@ test("npm run policy: unreadable input and unknown policies exit 2", () => {
         [[path.join(dir, "nokind.yaml")], /not a Kubernetes object/],
         [["--only", "no-such-policy", dir], /unknown policy no-such-policy/],
         [["--config", path.join(dir, "missing.json"), dir], /--config .*missing\.json: no such file/],
-        [["--bogus"], /^policy: unknown option '--bogus' \(see eks-delivery policy --help\)\n$/],
+        [["--bogus"], /^policy: unknown option '--bogus' \(see npx eks-delivery policy --help\)\n$/],
         [[], /no PATH given \(- reads stdin\)/],
     ] as Array<[string[], RegExp]>) {
         const result = policyCli(...args);

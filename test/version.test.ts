@@ -278,9 +278,9 @@ test("every bad flag or input: one line naming the flag and the value, exit 2, n
     const file = path.join(r.dir, "file.txt");
     const dirFd = fs.openSync(os.tmpdir(), "r");
     const table: [string[], RegExp, (string | Buffer | number)?][] = [
-        [["--bogus"], /^unknown option '--bogus' \(see eks-delivery version --help\)$/],
+        [["--bogus"], /^unknown option '--bogus' \(see npx eks-delivery version --help\)$/],
         [["-t", "x"], /^unknown option '-t'/],
-        [["--JSON"], /^unknown option '--JSON' \(see eks-delivery version --help\)$/],
+        [["--JSON"], /^unknown option '--JSON' \(see npx eks-delivery version --help\)$/],
         [["--ti\ntle=x"], /^unknown option '--ti\\x0atle=x'/],
         [["--title"], /^option '--title <title>' argument missing/],
         [["--repo"], /^option '--repo <dir>' argument missing/],

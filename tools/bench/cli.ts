@@ -10,13 +10,15 @@
  *   policyMs    `npm run policy` over the plan's Kubernetes manifests, process start included (median).
  * Progress goes to stderr (tools/cli/progress.ts; --quiet for none); stdout gets a table, or with --json one line per size:
  * {services, resources, invokes, planMs, baselineMs, peakRssMb, policyMs, baselinePeakRssMb, manifests}.
- * Exit codes: 0 measured (whether or not the targets are met: they are printed), 1 a run failed, 2 bad input (a flag or its value).
+ * Exit codes: 0 measured (whether or not the targets are met: they are printed), 1 a run failed, 2 bad input
+ * (a flag or its value), 3 internal error.
  * Nothing heavy is loaded here, so a bad flag is answered at once.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { oneLine } from "../../config/safeRead";
 import { badInput, CliError, newCommand, runAlone } from "../cli/command";
 import { Progress, startProgress } from "../cli/progress";
 
@@ -32,8 +34,8 @@ function benchFlags() {
     return newCommand("bench", "measure the offline plan, its memory and the policy CLI on synthetic stacks", {
         notes: `Measures, per size: the offline plan against a no-logic floor, its peak memory, and the policy CLI over
 its manifests. Each measurement runs in its own process; progress goes to stderr (--quiet for none).`,
-        exitCodes: [[0, "measured (whether or not the targets are met: they are printed)"], [1, "a run failed"], [2, "bad input: a flag or its value"]],
-        examples: ["eks-delivery bench --sizes 200,1000 --repeats 3", "npm run bench -- --sizes 1,2 --repeats 1 --json"],
+        exitCodes: [[0, "measured (whether or not the targets are met: they are printed)"], [1, "a run failed"], [2, "bad input: a flag or its value"], [3, "internal error (a bug to report)"]],
+        examples: ["npx eks-delivery bench --sizes 200,1000 --repeats 3", "npm run bench -- --sizes 1,2 --repeats 1 --json"],
     })
         .option("--sizes <n,n>", `service counts, comma-separated, 1 to ${MAX_SERVICES} (default: ${DEFAULT_SIZES.join(",")})`)
         .option("--repeats <n>", `runs per measurement, the median is kept, 1 to 20 (default: ${DEFAULT_REPEATS})`)
@@ -59,8 +61,6 @@ interface Row {
 }
 
 class BenchFailed extends Error {}
-
-const oneLine = (s: string) => s.replace(/[\x00-\x1f\x7f]/g, " ");
 
 /** The flags' values, checked: each refusal names the flag and the value. */
 function checked(values: BenchOptions): { json: boolean; sizes: number[]; repeats: number; quiet: boolean } {

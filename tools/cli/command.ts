@@ -10,10 +10,16 @@
  * Commander's own refusals (an unknown flag or command, a missing value) keep its wording, on one line.
  */
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
+import * as fs from "fs";
+import * as path from "path";
 import { oneLine, quoted } from "../../config/safeRead";
 import { paint, streamHasColour } from "./colour";
 
 export const PROGRAM = "eks-delivery";
+/** How a reader runs the program from a clone (the bin is not on PATH there): in examples and hints. */
+export const RUN = `npx ${PROGRAM}`;
+/** Help text is wrapped to this many columns (commander wraps the flags to the same, off a terminal). */
+export const HELP_COLUMNS = 80;
 export const EXIT_BAD_INPUT = 2;
 
 /** A refusal or failure a command reports: its lines on stderr (the first prefixed `<command>: `), then its exit code. */
@@ -42,12 +48,34 @@ export interface CommandHelp {
 
 const helpSection = (title: string, body: string) => `\n${paint(true, "bold", title)}\n${body}\n`;
 
-/** The sections after the flags (painted always: commander strips colour where the stream has none). */
+/**
+ * `text` wrapped at `columns`: each line longer than that breaks at spaces, its continuation indented as
+ * the line is (plus `hang`); a word longer than the line stays whole. Newlines in `text` are kept.
+ */
+export function wrapText(text: string, columns = HELP_COLUMNS, hang = 0): string {
+    return text.split("\n").map((line) => {
+        if (line.length <= columns) return line;
+        const indent = " ".repeat(/^ */.exec(line)![0].length + hang);
+        const out: string[] = [];
+        let current = line.replace(/ +$/, "");
+        while (current.length > columns) {
+            const at = current.lastIndexOf(" ", columns);
+            const cut = at > indent.length ? at : current.indexOf(" ", columns);
+            if (cut < 0) break;
+            out.push(current.slice(0, cut).trimEnd());
+            current = indent + current.slice(cut + 1).trimStart();
+        }
+        return [...out, current].join("\n");
+    }).join("\n");
+}
+
+/** The sections after the flags, wrapped at HELP_COLUMNS (painted always: commander strips colour where the stream has none). */
 export function helpAfter(doc: CommandHelp): string {
     const width = Math.max(1, ...doc.exitCodes.map(([code]) => String(code).length));
-    return (doc.notes ? `\n${doc.notes.trimEnd()}\n` : "") +
-        (doc.exitCodes.length ? helpSection("Exit codes:", doc.exitCodes.map(([code, meaning]) => `  ${String(code).padEnd(width)}  ${meaning.replace(/\n/g, `\n  ${" ".repeat(width)}  `)}`).join("\n")) : "") +
-        (doc.examples.length ? helpSection(doc.examples.length === 1 ? "Example:" : "Examples:", doc.examples.map((e) => `  ${e}`).join("\n")) : "");
+    const meaning = (text: string) => wrapText(`  ${" ".repeat(width)}  ${text.replace(/\n/g, " ")}`).slice(width + 4);
+    return (doc.notes ? `\n${wrapText(doc.notes.trimEnd())}\n` : "") +
+        (doc.exitCodes.length ? helpSection("Exit codes:", doc.exitCodes.map(([code, text]) => `  ${String(code).padEnd(width)}  ${meaning(text)}`).join("\n")) : "") +
+        (doc.examples.length ? helpSection(doc.examples.length === 1 ? "Example:" : "Examples:", doc.examples.map((e) => wrapText(`  ${e}`, HELP_COLUMNS, 4)).join("\n")) : "");
 }
 
 /** Help and colour settings for one command (commander copies none of them to an added command). */
@@ -136,6 +164,7 @@ export function newProgram(commands: Command<any, any, any>[], doc: CommandHelp)
     const program = configure(new Command(PROGRAM))
         .description("Plan, check and release the eks-delivery stacks offline.")
         .usage("<command> [options]")
+        .version(packageVersion(), "-V, --version", "print the package's version (the release version: the version command)")
         // A command's flags belong to it: `eks-delivery --json plan` is an unknown flag, not plan's.
         .enablePositionalOptions()
         .helpCommand("help [command]", "show the help of a command")
@@ -144,13 +173,24 @@ export function newProgram(commands: Command<any, any, any>[], doc: CommandHelp)
     return program;
 }
 
+/** package.json's version (read when the program is built: the file is beside tools/). */
+function packageVersion(): string {
+    return (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }).version;
+}
+
 /**
  * Runs the program over `argv` (the arguments after the executable and script), then ends the process:
  * after a refusal (written to stderr, nothing on stdout) at once with its code; after a run by setting
  * process.exitCode only, so that stdout still drains into a pipe (process.exit would cut a long
  * `plan --json` short: nodejs/node@v20.19.0 doc/api/process.md, "A note on process I/O").
+ * A reader that went away (`plan --json | head -c 100`: EPIPE) ends the run quietly, with the code
+ * the run had so far; any other stdout error is one line and exit 3.
  */
 export async function runAndExit(program: Command, argv: string[]): Promise<void> {
+    process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+        if (err.code !== "EPIPE") report(program.name(), [`cannot write to stdout: ${err.code ?? err.message}`]);
+        process.exit(err.code === "EPIPE" ? (typeof process.exitCode === "number" ? process.exitCode : 0) : 3);
+    });
     const { code, refused } = await run(program, argv);
     if (refused) process.exit(code);
     process.exitCode = code;
@@ -158,8 +198,16 @@ export async function runAndExit(program: Command, argv: string[]): Promise<void
 
 /** Runs the program over `argv`: the exit code, and whether it is a refusal (or help) already written. */
 export async function run(program: Command, argv: string[]): Promise<{ code: number; refused: boolean }> {
-    const sub = program.commands.find((c) => c.name() === argv[0] || c.aliases().includes(argv[0]));
+    const find = (word: string | undefined) => program.commands.find((c) => c.name() === word || c.aliases().includes(word!));
+    const sub = find(argv[0]);
     const name = sub?.name() ?? program.name();
+    // No command: one line naming them (commander would print the whole help on stderr).
+    if (argv.length === 0) {
+        report(name, [`a command is needed: ${program.commands.map((c) => c.name()).join(", ")} (see ${RUN} --help)`]);
+        return { code: EXIT_BAD_INPUT, refused: true };
+    }
+    // `help nosuch` is `nosuch` (one line, commander's suggestion); `help help` the program's help.
+    if (argv[0] === "help" && argv[1] !== undefined && !find(argv[1])) return run(program, argv[1] === "help" ? ["--help"] : argv.slice(1));
     try {
         const problem = sub && argvProblem(sub.options, argv.slice(1), dashHints.get(sub));
         if (problem) throw badInput(problem);
@@ -170,7 +218,7 @@ export async function run(program: Command, argv: string[]): Promise<{ code: num
             // Help (asked for, or shown for a missing command) was written; its exit code is commander's 0, else 2.
             if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || (err.code === "commander.help" && err.exitCode === 0)) return { code: 0, refused: true };
             if (err.code === "commander.help" || err.code === "commander.executeSubCommandAsync") return { code: EXIT_BAD_INPUT, refused: true };
-            const hint = sub ? ` (see ${PROGRAM} ${name} --help)` : ` (see ${PROGRAM} --help)`;
+            const hint = sub ? ` (see ${RUN} ${name} --help)` : ` (see ${RUN} --help)`;
             report(name, [`${commanderMessage(err.message)}${hint}`]);
             return { code: EXIT_BAD_INPUT, refused: true };
         }

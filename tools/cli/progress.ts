@@ -2,10 +2,13 @@
  * Progress for work that takes over a second, on stderr only (stdout stays the command's output, so
  * `--json` and redirected summaries stay clean). Nothing is shown until `delayMs` (1 s) has passed: a
  * quick run prints no progress at all. On a terminal it is one line that each step rewrites and done()
- * clears; elsewhere (CI logs, a pipe) each step is a plain `<command>: <step>` line. `quiet` shows nothing.
+ * clears; elsewhere (CI logs, a pipe) each step is a plain `[<command>] <step>` line, a form no refusal
+ * (`<command>: <problem>`) takes, so the one error line stays apart. `quiet` shows nothing.
+ * A step known to be slow (`{ now: true }`) shows at once; so does any step once the delay has passed,
+ * even when blocking work (loading the Pulumi SDK) kept the delay's timer from firing.
  *
  *   const progress = startProgress("plan", process.stderr, { quiet });
- *   progress.step("loading the Pulumi SDK");
+ *   progress.step("loading the Pulumi SDK", { now: true });
  *   ...
  *   progress.done();
  */
@@ -13,8 +16,8 @@ import { oneLine } from "../../config/safeRead";
 import { paint, streamHasColour } from "./colour";
 
 export interface Progress {
-    /** The step now running (shown at once if the delay has passed, else when it passes). */
-    step(message: string): void;
+    /** The step now running (shown at once if the delay has passed or `now`, else when it passes). */
+    step(message: string, options?: { now?: boolean }): void;
     /** The work is over: clears the terminal line; no step is shown after this. */
     done(): void;
 }
@@ -36,11 +39,15 @@ export const PROGRESS_DELAY_MS = 1000;
 /** Erase the terminal line and return to its start (ECMA-48 EL, CSI 2 K). */
 const CLEAR_LINE = "\r\x1b[2K";
 
+/** Whether a line of stderr is a progress line (tests tell them from the one refusal line). */
+export const isProgressLine = (line: string): boolean => /^\[[a-z:-]+\] /.test(line);
+
 /** What one step writes: a plain line off a terminal; on one, the line rewritten in place (cut to its width: a wrapped line cannot be erased). */
 export function progressText(command: string, message: string, tty: boolean, columns: number | undefined, colour: boolean): string {
-    const line = `${command}: ${oneLine(message)}`;
+    const line = `[${command}] ${oneLine(message)}`;
     if (!tty) return `${line}\n`;
-    const width = Math.max(10, (columns ?? 80) - 1);
+    // A stream that does not know its width says 0 (or nothing): 80 then.
+    const width = Math.max(10, (columns || 80) - 1);
     const cut = line.length > width ? `${line.slice(0, width - 1)}…` : line;
     return `${CLEAR_LINE}${paint(colour, "dim", cut)}`;
 }
@@ -48,6 +55,8 @@ export function progressText(command: string, message: string, tty: boolean, col
 export function startProgress(command: string, stream: ProgressStream = process.stderr, options: ProgressOptions = {}): Progress {
     if (options.quiet) return { step() {}, done() {} };
     const tty = stream.isTTY === true;
+    const delayMs = options.delayMs ?? PROGRESS_DELAY_MS;
+    const start = Date.now();
     const colour = streamHasColour(stream, options.env ?? process.env);
     let current: string | undefined;
     let shown = false;
@@ -60,13 +69,14 @@ export function startProgress(command: string, stream: ProgressStream = process.
     const timer = setTimeout(() => {
         shown = true;
         if (current !== undefined && !over) show(current);
-    }, options.delayMs ?? PROGRESS_DELAY_MS);
+    }, delayMs);
     // Progress never keeps a process alive.
     timer.unref();
     return {
-        step(message) {
+        step(message, stepOptions) {
             if (over) return;
             current = message;
+            if (!shown && (stepOptions?.now || Date.now() - start >= delayMs)) shown = true;
             if (shown) show(message);
         },
         done() {

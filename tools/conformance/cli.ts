@@ -14,8 +14,8 @@ import { CONFORMANCE_ENV, conformanceRoot, corpusProblem } from "./corpus";
 function conformanceFlags() {
     return newCommand("conformance", "run the policy pack against Polaris's and Kyverno's own fixtures", {
         notes: `The corpus: $${CONFORMANCE_ENV}, else shared/conformance beside the repository (it is not in it).`,
-        exitCodes: [[0, "every suite passed"], [1, "a suite failed (the test runner's status)"], [2, "bad input: the corpus is missing, or a flag"]],
-        examples: ["eks-delivery conformance", `${CONFORMANCE_ENV}=../shared/conformance npm run --silent conformance`],
+        exitCodes: [[0, "every suite passed"], [1, "a suite failed (the test runner's status)"], [2, "bad input: the corpus is missing, or a flag"], [3, "internal error (a bug to report)"]],
+        examples: ["npx eks-delivery conformance", `${CONFORMANCE_ENV}=../shared/conformance npm run --silent conformance`],
     })
         .option("--quiet", "no progress on stderr (default: progress after a second)");
 }
@@ -34,7 +34,9 @@ async function conformance(options: ConformanceOptions): Promise<void> {
     const progress = startProgress("conformance", process.stderr, { quiet: options.quiet });
     let status: number | null;
     try {
-        progress.step(`running ${files.length} suites`);
+        // The suites write to the terminal themselves (stdio inherited): no progress line over theirs
+        // there; off a terminal the step is a plain line of its own.
+        if (!process.stderr.isTTY) progress.step(`running ${files.length} suites`, { now: true });
         status = await new Promise<number | null>((resolve, reject) => {
             const child = spawn(process.execPath, ["--import", "tsx", "--test", ...files], { stdio: "inherit", env: { ...process.env, [CONFORMANCE_ENV]: root } });
             child.on("error", reject);

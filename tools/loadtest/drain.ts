@@ -1,9 +1,9 @@
 /**
- * `npm run loadtest -- [--service api|web] [--clients 200] [--seconds 10] [--drain 5]`: a bounded local
+ * The work of `eks-delivery loadtest` (tools/loadtest/cli.ts declares its flags): a bounded local
  * load test (loopback only) of a sample service across a SIGTERM. Every client holds its own keep-alive
  * connection and sends requests back to back; SIGTERM arrives a third of the way in; traffic stops just
  * before the drain ends (the endpoints are long gone by then in the cluster: the preStop sleep precedes
- * SIGTERM). Prints requests, failed requests (must be 0) and latency percentiles.
+ * SIGTERM). Measures requests, failed requests (must be 0) and latency percentiles.
  *
  * What counts as failed: any request that does not end in a 2xx. One retry on a new connection is
  * allowed only where a load balancer's keep-alive pool retries too: the request went out on a reused
@@ -143,44 +143,4 @@ export async function runDrainLoad(options: DrainLoadOptions): Promise<DrainLoad
     } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     }
-}
-
-function flag(args: string[], name: string, fallback: number): number {
-    const i = args.indexOf(`--${name}`);
-    if (i < 0) return fallback;
-    const value = Number(args[i + 1]);
-    if (!Number.isInteger(value) || value < 1 || value > 2000) {
-        console.error(`--${name}: expected an integer in [1, 2000], got ${JSON.stringify(args[i + 1] ?? "")}`);
-        process.exit(2);
-    }
-    return value;
-}
-
-async function main(args: string[]): Promise<number> {
-    const i = args.indexOf("--service");
-    const service = i < 0 ? "api" : args[i + 1];
-    if (service !== "api" && service !== "web") {
-        console.error(`--service: expected api or web, got ${JSON.stringify(service ?? "")}`);
-        return 2;
-    }
-    const clients = flag(args, "clients", 200);
-    const drainSeconds = flag(args, "drain", 5);
-    const seconds = flag(args, "seconds", drainSeconds * 2);
-    if (seconds <= drainSeconds) {
-        console.error(`--seconds must exceed --drain (${drainSeconds}), got ${seconds}`);
-        return 2;
-    }
-    console.error(`${service}: ${clients} keep-alive clients for ${seconds} s on loopback, SIGTERM at ${seconds - drainSeconds} s, drain ${drainSeconds} s...`);
-    const r = await runDrainLoad({ service, clients, seconds, drainSeconds });
-    console.log(`requests ${r.requests}, failed ${r.failed}, retried on a new connection ${r.retried}, served after SIGTERM ${r.afterSignal}`);
-    console.log(`latency p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms; exit ${r.exitCode} ${(r.exitAfterMs / 1000).toFixed(2)} s after SIGTERM`);
-    for (const f of r.failures.slice(0, 10)) console.log(`  failed: ${f}`);
-    return r.failed === 0 && r.exitCode === 0 ? 0 : 1;
-}
-
-if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
-        console.error(`loadtest: ${(err as Error).message}`);
-        process.exit(1);
-    });
 }

@@ -1,8 +1,8 @@
 /**
  * `eks-delivery plan [--stack dev] [--config FILE] [--out DIR] [--json] [--tree] [--today YYYY-MM-DD] [--registry FILE] [--quiet]`
  * (`npm run plan -- ...` runs the same command).
- * Plans a stack offline and writes plan.json, manifests/, capacity.json and policy-report.json to DIR
- * (default out/<stack>), evaluating the policy pack at the environment's levels
+ * Plans a stack offline and writes plan.json, capacity.json, cost.json, policy-report.json, graph.mmd and
+ * manifests/ to DIR (default out/<stack>; plan.ts planFiles), evaluating the policy pack at the environment's levels
  * (policies/config/<environment>.json). `--today` is the day the EKS support calendar is read on.
  * `--registry FILE` is the emulated ECR registry (tools/plan/registry.ts): read if it exists (else
  * empty), and written back with what the plan pushed. Without it, a stack that builds starts from an
@@ -20,10 +20,12 @@
  * --out, --against, --markdown, the config's values, no release version), one line per problem on stderr
  * and nothing written; 3 the program itself failed (or the --against ref's plan did).
  */
+import * as fs from "fs";
 import * as path from "path";
 import { InputError, MAX_FILE_BYTES, quoted, READ_TIMEOUT_MS } from "../../config/safeRead";
 import { loadStackFile, StackFile } from "../../config/stackFile";
 import { isIsoDate, utcDate } from "../../policies/lib/eksVersions";
+import { callerPath } from "../cli/callerPath";
 import { badInput, CliError, newCommand, runAlone } from "../cli/command";
 import { paint, streamHasColour } from "../cli/colour";
 import { startProgress } from "../cli/progress";
@@ -51,20 +53,20 @@ const fromFlag = (flag: string, err: unknown) => {
  */
 function planFlags() {
     return newCommand("plan", "plan a stack offline: resources, capacity and cost, policy verdicts, manifests", {
-        notes: `The files: plan.json, capacity.json, policy-report.json and manifests/ in --out. Progress goes to stderr
-(after a second; --quiet for none); stdout gets the summary, or plan.json with --json.
+        notes: `The files: plan.json, capacity.json, cost.json, policy-report.json, graph.mmd (Mermaid) and manifests/ in --out. Progress goes to stderr (--quiet for none); stdout gets the summary, or plan.json with --json.
+Paths are relative to the current folder (with npm run, the folder npm was started in).
 Input limits: the stack file and --registry are regular files only, ${MAX_FILE_BYTES / 1048576} MiB each, UTF-8, ${READ_TIMEOUT_MS / 1000} s to read.`,
         exitCodes: [
             [EXIT.planned, "planned"],
             [EXIT.violations, "mandatory policy violations (the files are written; policy-report.json says which)"],
-            [EXIT.badInput, "bad input: a flag, the stack file or its values, --registry, --out, --against (neither a plan directory\nnor a git ref, or a ref without the stack), --markdown, or no release version\n(one line per problem names the flag or the file, the line and the path; nothing is written)"],
+            [EXIT.badInput, "bad input: a flag, the stack file or its values, --registry, --out, --against (neither a plan directory\nnor a git ref, a ref without the stack, or a plan of another stack or project), --markdown, or no release version\n(one line per problem names the flag or the file, the line and the path; nothing is written)"],
             [EXIT.failed, "the program itself failed (a bug, or what the program refuses while it runs), or the --against ref's own plan did"],
         ],
         examples: [
-            "eks-delivery plan --stack dev --out out/dev",
+            "npx eks-delivery plan --stack dev --out out/dev",
             "npm run plan -- --stack prod --config Pulumi.prod.yaml --tree",
             "npm run --silent plan -- --stack dev --json > plan.json",
-            "eks-delivery plan --stack dev --against origin/main --markdown plan-diff.md",
+            "npx eks-delivery plan --stack dev --against origin/main --markdown plan-diff.md",
         ],
     })
         .option("--stack <name>", "the stack (default: dev, or <stack> of --config Pulumi.<stack>.yaml)")
@@ -76,7 +78,7 @@ Input limits: the stack file and --registry are regular files only, ${MAX_FILE_B
         .option("--registry <file>", "the emulated ECR registry: read if it exists, written back after the plan (default: none)")
         .option("--against <dir|ref>", "diff against a plan directory or a git ref of this repository, planned offline with its own program (default: no diff)")
         .option("--markdown <file>", "with --against: write the diff as a pull request comment to FILE (default: none)")
-        .option("--quiet", "no progress on stderr (default: progress after a second)");
+        .option("--quiet", "no progress on stderr (default: progress, at once for the slow steps)");
 }
 
 type PlanOptions = ReturnType<ReturnType<typeof planFlags>["opts"]>;
@@ -90,7 +92,22 @@ function configProblems(err: { problems: string[]; message: string }): string[] 
     return err.problems.length === 1 ? [`${head} ${err.problems[0]}`] : [head, ...err.problems.map((p) => `  ${p}`)];
 }
 
-async function plan(args: PlanOptions): Promise<void> {
+/** A path flag's value as the caller meant it (tools/cli/callerPath.ts); --against only when it names a path there (else a git ref). */
+function callerPaths(given: PlanOptions): PlanOptions {
+    const at = (p: string | undefined) => (p === undefined ? undefined : callerPath(p, "plan"));
+    const against = at(given.against);
+    return { ...given, config: at(given.config), registry: at(given.registry), out: at(given.out), markdown: at(given.markdown),
+        against: against !== undefined && against !== given.against && fs.existsSync(against) ? against : given.against };
+}
+
+/** `Wrote plan.json, ... and N manifests (manifests/) to DIR`: from the files the plan wrote (plan.ts planFiles). */
+export function wroteLine(out: string, files: string[]): string {
+    const top = files.filter((f) => !f.startsWith("manifests/"));
+    return `Wrote ${top.join(", ")} and ${files.length - top.length} manifests (manifests/) to ${out}`;
+}
+
+async function plan(given: PlanOptions): Promise<void> {
+    const args = callerPaths(given);
     if (args.today !== undefined && !isIsoDate(args.today)) throw badInput(`--today ${quoted(args.today)} is not a date like 2026-11-27`);
     // The files the flags name, before anything heavy loads.
     let stackFile: StackFile | undefined;
@@ -133,7 +150,8 @@ async function plan(args: PlanOptions): Promise<void> {
 
     const progress = startProgress("plan", process.stderr, { quiet: args.quiet });
     try {
-        progress.step("loading the Pulumi SDK");
+        // Loading blocks the event loop for seconds (no timer fires): shown at once.
+        progress.step("loading the Pulumi SDK", { now: true });
         const [{ planStack }, { planFiles, planJson, planReport, resourceTree }, { withoutDebugStackTraces }, { RunError }, { StackConfigError }, { GitError }] = await Promise.all([
             import("./planStack"), import("./plan"), import("./engine"), import("@pulumi/pulumi"), import("../../config/errors"), import("../../apps/version"),
         ]);
@@ -183,7 +201,7 @@ async function plan(args: PlanOptions): Promise<void> {
             const policyConfig = planned.policyConfigFile ? path.relative(process.cwd(), planned.policyConfigFile) : "pack defaults";
             // The summary, ending with where the files went; the long tree only when asked for.
             process.stdout.write(planReport(planned, policyConfig));
-            process.stdout.write(`Wrote ${["plan.json", "capacity.json", "policy-report.json"].map((f) => path.join(out, f)).join(", ")} and ${planned.manifests.length} manifests in ${path.join(out, "manifests")}\n`);
+            process.stdout.write(`${wroteLine(out, planFiles(planned).map((f) => f.file))}\n`);
             process.stdout.write(args.tree ? `\n${resourceTree(planned.plan)}\n` : "(--tree for every resource, the counts by type and the outputs)\n");
             if (diffOutput !== undefined) process.stdout.write(`\n${diffOutput}`);
             if (diffFlags?.markdown !== undefined) process.stdout.write(`Wrote the pull request comment to ${diffFlags.markdown}\n`);

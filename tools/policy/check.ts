@@ -2,19 +2,18 @@
  * The work of `eks-delivery policy` (tools/policy/cli.ts declares its flags): reads the inputs, evaluates
  * the pack and reports. Loaded only once the flags parse, so help and flag refusals stay quick.
  */
-import * as path from "path";
+import { quoted } from "../../config/safeRead";
 import packJson from "../../policies/package.json";
 import { allPolicies } from "../../policies/all";
 import { checkResource, enforcementLevelOf, evaluate, evaluateReport, Exemption, isObjectPolicy, Located, PackConfig, PolicyDefinition, propertiesOf, StackResource, Violation } from "../../policies/framework";
-import { badInput, CliError } from "../cli/command";
-import { colourWanted } from "../cli/colour";
+import { callerPath } from "../cli/callerPath";
+import { badInput, CliError, RUN } from "../cli/command";
+import { streamHasColour } from "../cli/colour";
 import { readConfig, withKubernetesVersion } from "./config";
 import { checkShapes, InputError, originOf, readInputs, STDIN, STDIN_PATH } from "./documents";
-import { DEFAULT_FAIL_ON, FAIL_ON, FailOn, formatJson, formatText, Place, Report, ReportExemption, ReportFinding, summarize } from "./format";
+import { DEFAULT_FAIL_ON, EXIT, FAIL_ON, FailOn, formatJson, formatText, Place, Report, ReportExemption, ReportFinding, summarize } from "./format";
 import { toSarif } from "./sarif";
 
-/** Exit codes, as --help and the README list them. */
-export const EXIT = { clean: 0, violations: 1, badInput: 2, internal: 3 } as const;
 
 export const FORMATS = ["text", "json", "sarif"] as const;
 type Format = (typeof FORMATS)[number];
@@ -31,18 +30,8 @@ export interface PolicyValues {
     list?: boolean;
 }
 
-/**
- * A path as the caller meant it: `npm run policy` runs in the package's folder, so a relative path given
- * from elsewhere (`npm --prefix`, a subfolder) is resolved against the folder npm was started in
- * (INIT_CWD, set by npm for its own script only: a test's child process inherits npm's variables).
- */
-function fromCaller(p: string): string {
-    const caller = process.env.npm_lifecycle_event === "policy" ? process.env.INIT_CWD : undefined;
-    if (!caller || path.isAbsolute(p)) return p;
-    const full = path.resolve(caller, p);
-    const inside = path.relative(process.cwd(), full);
-    return inside === "" ? "." : inside.startsWith("..") ? full : inside;
-}
+/** A path as the caller meant it (relative to where npm was started: tools/cli/callerPath.ts). */
+const fromCaller = (p: string) => callerPath(p, "policy");
 
 function chosen<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
     if (!allowed.includes(value as T)) throw badInput(`--${flag} ${JSON.stringify(value)} is not one of ${allowed.join(", ")}`);
@@ -116,6 +105,7 @@ export async function checkManifests(values: PolicyValues, positionals: string[]
 
     if (values.list) {
         if (format === "sarif") throw badInput("--list is text or json, not --format sarif");
+        if (positionals.length) throw badInput(`--list takes no PATH (got ${quoted(positionals[0])}): it lists the policies`);
         const list = allPolicies.map((p) => ({ name: p.name, description: p.description, enforcementLevel: enforcementLevelOf(p.name, config), severity: p.severity, tags: p.tags }));
         process.stdout.write(format === "json" ? `${JSON.stringify(list, null, 2)}\n`
             : list.map((p) => `${p.name.padEnd(28)} ${p.severity.padEnd(8)} ${p.enforcementLevel.padEnd(9)} ${p.description}`).join("\n") + "\n");
@@ -123,9 +113,9 @@ export async function checkManifests(values: PolicyValues, positionals: string[]
     }
 
     const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
-    if (only && only.length === 0) throw badInput(`--only ${JSON.stringify(values.only)} names no policy (see npm run policy -- --list)`);
+    if (only && only.length === 0) throw badInput(`--only ${JSON.stringify(values.only)} names no policy (see ${RUN} policy --list)`);
     const unknown = (only ?? []).filter((n) => !known.includes(n));
-    if (unknown.length) throw badInput(`unknown policy ${unknown.join(", ")} (see npm run policy -- --list)`);
+    if (unknown.length) throw badInput(`unknown policy ${unknown.join(", ")} (see ${RUN} policy --list)`);
     const policies = only ? allPolicies.filter((p) => only.includes(p.name)) : allPolicies;
     if (positionals.length === 0) throw badInput("no PATH given (- reads stdin)");
     const empty = positionals.find((p) => p.trim() === "");
@@ -171,7 +161,7 @@ export async function checkManifests(values: PolicyValues, positionals: string[]
     else if (format === "sarif") {
         const sarif = toSarif(report, policies, { version: packJson.version, informationUri: informationUri(process.env), cwd: process.cwd() });
         process.stdout.write(`${JSON.stringify(sarif, null, 2)}\n`);
-    } else process.stdout.write(formatText(report, colourWanted(process.stdout.isTTY, process.env)));
+    } else process.stdout.write(formatText(report, streamHasColour(process.stdout)));
     if (summarize(report).result === "fail") process.exitCode = EXIT.violations;
 }
 

@@ -6,17 +6,21 @@
  * untrusted: whatever it is, the answer is a report or one line on stderr. The flags are declared here;
  * the work (check.ts) loads only once they parse.
  */
-import { MAX_FILE_BYTES, READ_TIMEOUT_MS } from "../../config/safeRead";
-import { newCommand, runAlone } from "../cli/command";
-import { DEFAULT_FAIL_ON, FAIL_ON, SCORE_PENALTY } from "./format";
+import { Option } from "@commander-js/extra-typings";
+import { MAX_FILE_BYTES, quoted, READ_TIMEOUT_MS } from "../../config/safeRead";
+import { badInput, newCommand, runAlone } from "../cli/command";
+import { DEFAULT_FAIL_ON, EXIT, FAIL_ON, SCORE_PENALTY } from "./format";
 import { SECURITY_SEVERITY } from "./sarif";
 
-/** Exit codes, as --help and the README list them (check.ts EXIT). */
-const EXIT = { clean: 0, violations: 1, badInput: 2, internal: 3 } as const;
+/** A --fail-on value, checked as commander reads it (the refusal in this project's words, not commander's). */
+function failOnValue(value: string): string {
+    if (!(FAIL_ON as readonly string[]).includes(value)) throw badInput(`--fail-on ${quoted(value)} is not one of ${FAIL_ON.join(", ")}`);
+    return value;
+}
 
 function policyFlags() {
     return newCommand("policy", "check Kubernetes YAML (files, folders, stdin) against the policy pack", {
-        notes: `PATH is a YAML file, a folder (its *.yaml and *.yml files, recursively), or - for stdin (reported as <stdin>).
+        notes: `PATH is a YAML file, a folder (its *.yaml and *.yml files, recursively), or - for stdin (reported as <stdin>); relative to the current folder (with npm run, the folder npm was started in).
 Input limits: regular files only, ${MAX_FILE_BYTES / 1048576} MiB per file, UTF-8, ${READ_TIMEOUT_MS / 1000} s to read everything; stdin the same (a terminal is refused).
 
 Formats:
@@ -39,15 +43,16 @@ eks-delivery.dev/exempt-reason: "<why>"; exemptions are listed in every format.`
             [EXIT.internal, "internal error (a policy failed on valid input: a bug to report)"],
         ],
         examples: [
-            "npm run plan -- --stack dev --out out/dev && eks-delivery policy out/dev/manifests",
-            "kubectl get deploy,svc,pdb -A -o yaml | eks-delivery policy --fail-on critical -",
+            "npm run plan -- --stack dev --out out/dev && npx eks-delivery policy out/dev/manifests",
+            "kubectl get deploy,svc,pdb -A -o yaml | npx eks-delivery policy --fail-on critical -",
             "npm run --silent policy -- --format sarif --fail-on none out/dev/manifests > policy.sarif   (--silent: no npm lines in the file)",
         ],
     })
         .argument("[path...]", "YAML files, folders, or - for stdin")
         .option("--format <text|json|sarif>", "how to report (default: text)")
         .option("--json", "the same as --format json")
-        .option(`--fail-on <${FAIL_ON.join("|")}>`, `exit 1 when a finding at or above this severity remains; none: report only, exit 0 unless the input is bad (default: ${DEFAULT_FAIL_ON})`)
+        .addOption(new Option("--fail-on <level>", `exit 1 when a finding at or above this severity remains; none: report only, exit 0 unless the input is bad (default: ${DEFAULT_FAIL_ON})`)
+            .choices(FAIL_ON).argParser(failOnValue))
         .option("--config <file>", "policy config as pulumi's --policy-pack-config takes it; its mandatory findings fail the run too, unless --fail-on none (default: every policy advisory)")
         .option("--kubernetes-version <X.Y>", "the cluster's Kubernetes version, for the policies on removed and deprecated API versions; wins over --config (default: each policy's own)")
         .option("--only <a,b>", "only these policies, see --list (default: all)")
@@ -58,8 +63,6 @@ eks-delivery.dev/exempt-reason: "<why>"; exemptions are listed in every format.`
 type PolicyOptions = ReturnType<ReturnType<typeof policyFlags>["opts"]>;
 
 async function policy(paths: string[], values: PolicyOptions): Promise<void> {
-    // A reader that went away (`| head`) ends the run quietly.
-    process.stdout.on("error", () => process.exit(process.exitCode ?? EXIT.clean));
     const { checkManifests } = await import("./check");
     await checkManifests(values, paths);
 }

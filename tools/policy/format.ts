@@ -12,6 +12,9 @@ export type FailOn = Severity | "none";
 export const FAIL_ON: readonly FailOn[] = [...SEVERITIES, "none"];
 export const DEFAULT_FAIL_ON: FailOn = "high";
 
+/** The policy command's exit codes, as --help and the README list them (cli.ts, check.ts). */
+export const EXIT = { clean: 0, violations: 1, badInput: 2, internal: 3 } as const;
+
 /** An object's score: 100 minus this per finding on it, never below 0 (documented in --help). */
 export const SCORE_PENALTY: Readonly<Record<Severity, number>> = { critical: 40, high: 20, medium: 10, low: 5 };
 
@@ -102,12 +105,6 @@ export function summarize(report: Report): Summary {
 
 /** An object's score from the findings on it (exempted ones are not findings). */
 export const score = (findings: Array<{ severity: Severity }>) => Math.max(0, 100 - findings.reduce((n, f) => n + SCORE_PENALTY[f.severity], 0));
-
-/**
- * Colour only on a terminal, and never when NO_COLOR is set to anything but "" (https://no-color.org:
- * "when present and not an empty string").
- */
-export const colourWanted = (isTTY: boolean | undefined, env: NodeJS.ProcessEnv) => isTTY === true && !env.NO_COLOR;
 
 const ESC = "\x1b[";
 const STYLE: Record<Severity | "pass" | "fail" | "exempt" | "object", string> = {

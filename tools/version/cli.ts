@@ -10,6 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { errnoText, fileKind, quoted } from "../../config/safeRead";
+import { callerPath } from "../cli/callerPath";
 import { badInput, newCommand, runAlone } from "../cli/command";
 
 /** `--title -` reads at most this much, for at most this long: a title is a line, not a file. */
@@ -29,12 +30,12 @@ A title that starts with '-' is given as --title=<title>.`,
             [3, "internal error (a bug to report)"],
         ],
         examples: [
-            "eks-delivery version",
-            "eks-delivery version --title \"[minor] add the cart service\" --json",
+            "npx eks-delivery version",
+            "npx eks-delivery version --title \"[minor] add the cart service\" --json",
             "echo \"$PR_TITLE\" | npm run --silent version -- --title -",
         ],
     })
-        .option("--repo <dir>", "the git repository (default: .)")
+        .option("--repo <dir>", "the git repository (default: the current folder; with npm run, the one npm was started in)")
         .option("--title <title>", "the PR title that bumps the version; - reads it from stdin (default: none, a patch)")
         .option("--json", "print {version, base, bump, sha, dirty} (default: the version alone)");
 }
@@ -102,7 +103,7 @@ async function version(options: VersionOptions): Promise<void> {
 
 async function versionOf(options: VersionOptions): Promise<void> {
     if (options.repo === "") throw new UsageError("--repo is empty: give a directory");
-    const repo = options.repo ?? ".";
+    const repo = options.repo === undefined ? callerPath(".", "version") : callerPath(options.repo, "version");
     const problem = repoProblem(repo);
     if (problem) throw new UsageError(`--repo ${quoted(repo)}: ${problem}`);
     const title = options.title === "-" ? await readTitle() : options.title;

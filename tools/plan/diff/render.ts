@@ -115,10 +115,13 @@ export function renderText(diff: PlanDiff, style: Style = NO_STYLE): string {
         lines.push("", `Roll to the new release (${s.rolled}; --json has their fields):`);
         for (const r of diff.resources.changed.filter((x) => x.releaseOnly)) lines.push(style.dim(`  ~ ${safe(r.type)} ${safe(r.name)}`));
     }
-    if (diff.outputs.length) {
+    const outputs = diff.outputs.filter((f) => !f.release);
+    if (outputs.length) {
         lines.push("", "Stack outputs:");
-        for (const f of diff.outputs) lines.push(`  ${fieldLine(f)}`);
+        for (const f of outputs) lines.push(`  ${fieldLine(f)}`);
     }
+    const releaseOutputs = diff.outputs.length - outputs.length;
+    if (releaseOutputs) lines.push("", `${plural(releaseOutputs, "stack output")} only ${releaseOutputs === 1 ? "carries" : "carry"} the new release (--json has ${releaseOutputs === 1 ? "it" : "them"}).`);
     if (diff.resources.secretsUnknown.length) {
         lines.push("", `Secrets that may have changed (redacted in both plans) in ${diff.resources.secretsUnknown.length} otherwise unchanged resource(s):`);
         for (const r of diff.resources.secretsUnknown) lines.push(`  ${safe(r.type)} ${safe(r.name)}: ${r.paths.map((p) => safe(p)).join(", ")}`);
@@ -275,11 +278,15 @@ export function renderMarkdown(diff: PlanDiff, limit = COMMENT_PART_LIMIT): stri
         ? ["<details><summary>Cost items that change</summary>", "", "| item | old | new | change |", "| --- | --- | --- | --- |",
             ...c.items.map((i) => `| ${code(i.label, true)} | ${i.old ? rangeText(i.old) : "(none)"} | ${i.new ? rangeText(i.new) : "(none)"} | ${rangeDelta(i.delta)} |`), "", "</details>", ""]
         : [];
-    const outputs = diff.outputs.length
+    // Outputs that only carry the new release (image references, digests, the version) are the roll's.
+    const shownOutputs = diff.outputs.filter((f) => !f.release);
+    const releaseOutputs = diff.outputs.length - shownOutputs.length;
+    const outputs = shownOutputs.length
         ? ["<details><summary>Stack outputs that change</summary>", "", "| output | old | new |", "| --- | --- | --- |",
-            ...diff.outputs.slice(0, MD_FIELDS).map((f) => `| ${code(f.path, true)} | ${"old" in f ? code(showValue(f.old), true) : "(absent)"} | ${"new" in f ? code(showValue(f.new), true) : "(absent)"} |`),
-            ...(diff.outputs.length > MD_FIELDS ? ["", `… ${diff.outputs.length - MD_FIELDS} more outputs not shown.`] : []), "", "</details>", ""]
+            ...shownOutputs.slice(0, MD_FIELDS).map((f) => `| ${code(f.path, true)} | ${"old" in f ? code(showValue(f.old), true) : "(absent)"} | ${"new" in f ? code(showValue(f.new), true) : "(absent)"} |`),
+            ...(shownOutputs.length > MD_FIELDS ? ["", `… ${shownOutputs.length - MD_FIELDS} more outputs not shown.`] : []), "", "</details>", ""]
         : [];
+    if (releaseOutputs) outputs.push(`${plural(releaseOutputs, "stack output")} only ${releaseOutputs === 1 ? "carries" : "carry"} the new release (\`--json\` has ${releaseOutputs === 1 ? "it" : "them"}).`, "");
     const secrets = diff.resources.secretsUnknown.length
         ? [`${diff.resources.secretsUnknown.length} otherwise unchanged resource(s) hold \`[secret]\` inputs (may have changed): ${diff.resources.secretsUnknown.map((r) => code(r.name)).join(", ")}.`, ""]
         : [];
