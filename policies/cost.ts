@@ -104,7 +104,7 @@ export function costReport(stackResources: StackResource[], catalog: InstanceCat
     // Nodes: each node group at minSize and at maxSize, on the instance type capacity plans for.
     const groups = nodeGroupsOf(resources, catalog);
     for (const g of groups) {
-        add({ id: `nodes/${g.name}`, label: `nodes of ${g.name} (${g.instanceType})`, unit: "node-hour", priceId: g.instanceType, min: g.minSize, max: g.maxSize, hourly: true });
+        add({ id: `nodes/${g.name}`, label: `node group ${g.name}: ${g.instanceType} nodes`, unit: "node-hour", priceId: g.instanceType, min: g.minSize, max: g.maxSize, hourly: true });
     }
     if (resources.some((r) => read(() => r.props?.kind === "NodePool" && String(r.props.apiVersion ?? "").startsWith("karpenter.sh/"), false))) {
         notCounted.push("nodes Karpenter launches for its NodePools (their number follows the pods; set a node group's maxSize to budget them)");
@@ -385,7 +385,23 @@ function persistentVolumes(kube: KubeIndex, resources: StackResource[], notCount
 const usd = (x: number) => x.toFixed(2);
 const range = (r: { min: number; max: number }) => (r.min === r.max ? `${r.min}` : `${r.min}..${r.max}`);
 
-/** The report as the plan prints it: the first line, one line per item (minimum..peak), the total, what is not counted. */
+/** `line` broken at spaces into lines of at most `columns` (a longer word stays whole), continued with `indent`. */
+function wrapped(line: string, columns: number, indent: string): string[] {
+    const out: string[] = [];
+    let current = "";
+    for (const word of line.split(" ")) {
+        if (current && current.length + 1 + word.length > columns) {
+            out.push(current);
+            current = indent + word;
+        } else current = current ? `${current} ${word}` : word;
+    }
+    return [...out, current];
+}
+
+/**
+ * The report as the plan prints it: the first line (wrapped at 100 columns), the total, one line per
+ * item (minimum..peak), the overrides, and how many costs are not counted (cost.json lists them).
+ */
 export function formatCost(report: CostReport): string {
     const rows = report.items.map((i) => [
         i.id, range(i.quantity), i.unit, i.usdPerUnit === null ? "-" : String(i.usdPerUnit), i.priceRegion,
@@ -395,11 +411,11 @@ export function formatCost(report: CostReport): string {
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
     const line = (cells: string[]) => `  ${cells.map((x, c) => (c === 1 || c === 3 || c === 5 ? x.padStart(widths[c]) : x.padEnd(widths[c]))).join("  ")}`.trimEnd();
     return [
-        report.firstLine,
+        ...wrapped(report.firstLine, 100, "  "),
         `Monthly cost (${report.hoursPerMonth} h/month): ${usd(report.monthlyUsd.min)} USD at minimum, ${usd(report.monthlyUsd.max)} USD at peak`,
         line(header),
         ...rows.map(line),
         ...report.overrides.map((o) => `  override ${o.key}: ${o.usdPerUnit} USD/unit${o.replaced ? ` (list ${o.replaced.usdPerUnit}, ${o.replaced.priceRegion})` : ""}${o.items.length ? "" : " (not used by this stack)"}`),
-        `Not counted: ${report.notCounted.join("; ")}`,
+        `Not counted: ${report.notCounted.length} kind(s) of cost, listed in cost.json ("notCounted")`,
     ].join("\n");
 }

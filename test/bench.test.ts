@@ -20,10 +20,10 @@ test("bench plans, replays and checks synthetic stacks, one row per size", () =>
     assert.ok(rows[1].manifests > rows[0].manifests, "a service adds manifests for the policy CLI");
     // Each service's repository is looked up once (is its version already pushed?); nothing else grows.
     assert.equal(rows[1].invokes - rows[0].invokes, 1, "one registry look-up per service, the rest constant");
-    // Progress on stderr (a pipe here: plain lines, once a second has passed), one step per measurement:
+    // Progress on stderr (a pipe here: plain `[bench] <step>` lines, once a second has passed), one step per measurement:
     // plan, baseline and policy CLI for each size.
     for (const step of ["[1/6] plan, 1 services", "[2/6] baseline, 1 services", "[3/6] policy CLI, 1 services", "[6/6] policy CLI, 2 services"]) {
-        assert.ok(result.stderr.includes(`bench: ${step}`), `progress shows ${step}:\n${result.stderr}`);
+        assert.ok(result.stderr.includes(`[bench] ${step}`), `progress shows ${step}:\n${result.stderr}`);
     }
 });
 

@@ -16,6 +16,7 @@ import { PROJECT_ROOT } from "../config";
 import { MAX_FILE_BYTES } from "../tools/policy/documents";
 import { loadStackFile, parseStackFile } from "../config/stackFile";
 import { EmulatedRegistry } from "../tools/plan/registry";
+import { isProgressLine } from "../tools/cli/progress";
 
 const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
@@ -41,6 +42,8 @@ function run(script: string, args: string[], asNobody = false, stdin?: string | 
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** Help text as one line (it is wrapped at 80 columns, a phrase may span two). */
+const unwrapped = (text: string) => text.replace(/\s*\n\s*/g, " ");
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "eks-delivery-hostile-"));
 fs.chmodSync(root, 0o755); // nobody walks to the unreadable files
@@ -84,6 +87,8 @@ interface Case {
     asNobody?: boolean;
     /** What the CLI reads on stdin: bytes, or a file opened for it (a descriptor). */
     stdin?: () => string | Buffer | number;
+    /** Found after the Pulumi SDK loads: progress lines come first (the refusal is still its own line). */
+    afterProgress?: boolean;
 }
 const at = (where: string) => (args: string[]) => new RegExp(`${escape(args[args.length - 1])}${escape(where)}`);
 const doc = (name: string, content: string | Buffer, where: string): Case => ({ name, args: () => [file(content)], expect: at(where) });
@@ -114,12 +119,11 @@ type Tail = string | RegExp;
 const tail = (t: Tail) => (typeof t === "string" ? escape(t) : t.source);
 const plan = (name: string, args: () => string[], expect: (args: string[]) => RegExp, more: Partial<Case> = {}): Case => ({
     name: `plan ${name}`, script: PLAN, expect, ...more,
-    // --quiet: a refusal found while the program runs comes after a second, when progress lines (stderr)
-    // would precede it; the answer itself is still exactly one line. (Not after a flag missing its value.)
+    // No --quiet: a refusal found while the program runs follows progress lines (`[plan] <step>`, stderr),
+    // and the refusal is still the one line that is not one of them.
     args: () => {
         const a = args();
-        const full = a.includes("--out") ? a : [...a, "--out", path.join(dir(), "out")];
-        return full[full.length - 1].startsWith("-") ? full : [...full, "--quiet"];
+        return a.includes("--out") ? a : [...a, "--out", path.join(dir(), "out")];
     },
 });
 const planFlag = (name: string, args: string[], message: RegExp): Case => plan(name, () => args, () => new RegExp(`^plan: ${message.source}`));
@@ -284,7 +288,7 @@ const cases: Case[] = [
     flag("--list with --format sarif", ["--list", "--format", "sarif"], /^policy: --list is text or json, not --format sarif$/),
     flag("--fail-on bogus", ["--fail-on", "bogus", "x.yaml"], /^policy: --fail-on "bogus" is not one of critical, high, medium, low, none$/),
     flag("--fail-on in capitals", ["--fail-on", "HIGH", "x.yaml"], /^policy: --fail-on "HIGH" is not one of critical, high, medium, low, none$/),
-    flag("--fail-on without a value", ["x.yaml", "--fail-on"], /^policy: option '--fail-on <critical\|high\|medium\|low\|none>' argument missing/),
+    flag("--fail-on without a value", ["x.yaml", "--fail-on"], /^policy: option '--fail-on <level>' argument missing/),
     flag("--kubernetes-version 1", ["--kubernetes-version", "1", "x.yaml"], /^policy: --kubernetes-version "1" is not a Kubernetes version like 1\.31 \(MAJOR\.MINOR\)$/),
     flag("--kubernetes-version with a patch", ["--kubernetes-version", "1.33.2", "x.yaml"], /^policy: --kubernetes-version "1\.33\.2" is not a Kubernetes version like 1\.31/),
     flag("--kubernetes-version with a v", ["--kubernetes-version", "v1.33", "x.yaml"], /^policy: --kubernetes-version "v1\.33" is not a Kubernetes version/),
@@ -352,7 +356,7 @@ const cases: Case[] = [
         /:4:7: config\.eks-delivery:delivery\.slackWebhookUrl\.secure: is empty, not a ciphertext/),
     planConfig("a secure value that is a list", "config:\n  eks-delivery:x: {secure: [v1:abc]}\n", /:2:19: config\.eks-delivery:x\.secure: is a list, not a ciphertext/),
     planConfig("one bad value", () => file(devStack().replace("    minSize: 2\n", "    minSize: two\n"), "Pulumi.dev.yaml"), /.*/,
-        { expect: (a) => new RegExp(`^plan: invalid stack configuration in ${escape(a[1])}: eks-delivery:nodes\\.minSize: "two" is not a number$`) }),
+        { expect: (a) => new RegExp(`^plan: invalid stack configuration in ${escape(a[1])}: eks-delivery:nodes\\.minSize: "two" is not a number$`), afterProgress: true }),
     // npm run plan --registry: special files and paths (a missing file is a new, empty registry).
     planRegistry("a FIFO", () => mkfifo(path.join(dir(), "registry.json")), ": is a FIFO, not a regular file"),
     planRegistry("a socket", () => socket(path.join(dir(), "registry.json")), ": is a socket, not a regular file"),
@@ -485,10 +489,16 @@ test("every hostile input: one line naming the file or flag, exit 2, no stack tr
             const label = `${c.name}: ${JSON.stringify(result.stderr)}`;
             assert.equal(result.code, 2, label);
             assert.doesNotMatch(result.stderr, /\n\s+at /, `no stack trace: ${label}`);
-            assert.match(result.stderr, /^[^\n]+\n$/, `exactly one line: ${label}`);
+            // Progress lines (`[plan] <step>`) only before the answer; the answer is exactly one other line.
+            const lines = result.stderr.split(/(?<=\n)/);
+            const progress = lines.filter(isProgressLine);
+            const answer = lines.filter((l) => !isProgressLine(l)).join("");
+            assert.deepEqual(lines.slice(0, progress.length), progress, `progress only before the answer: ${label}`);
+            if (c.afterProgress) assert.ok(progress.length > 0, `the refusal follows progress lines: ${label}`);
+            assert.match(answer, /^[^\n]+\n$/, `exactly one line that is not progress: ${label}`);
             // Each CLI names itself: tools/<name>/cli.ts answers `<name>: ...`.
-            assert.match(result.stderr, new RegExp(`^${path.basename(path.dirname(script))}: `), label);
-            assert.match(result.stderr.replace(/\n$/, ""), c.expect(args), label);
+            assert.match(answer, new RegExp(`^${path.basename(path.dirname(script))}: `), label);
+            assert.match(answer.replace(/\n$/, ""), c.expect(args), label);
             assert.equal(result.stdout, "", `nothing on stdout: ${c.name}`);
         })));
         // Before the sockets close (closing one removes its file).
@@ -520,8 +530,8 @@ test("--help documents the exit codes and the input limits", async () => {
     const help = await run("tools/policy/cli.ts", ["--help"]);
     assert.equal(help.code, 0);
     for (const line of [/^ {2}0 {2}no finding at or above --fail-on/m, /^ {2}1 {2}findings at or above --fail-on, or mandatory findings under --config/m, /^ {2}2 {2}bad input/m, /^ {2}3 {2}internal error/m,
-        /regular files only, 16 MiB per file, UTF-8/, /stdin the same \(a terminal is refused\)/, /^ {2}--fail-on <critical\|high\|medium\|low\|none> +exit 1 when a finding/m, /score = 100 - 40 per critical - 20 per high - 10 per medium - 5 per low finding, at least 0/]) {
-        assert.match(help.stdout, line);
+        /regular files only, 16 MiB per file, UTF-8/, /stdin the same \(a terminal is refused\)/, /^ {2}--fail-on <level> +exit 1 when a finding/m, /\(choices: "critical", "high", "medium", "low", "none"\)/, /score = 100 - 40 per critical - 20 per high - 10 per medium - 5 per low finding, at least 0/]) {
+        assert.ok(line.test(help.stdout) || line.test(unwrapped(help.stdout)), `${line}:\n${help.stdout}`);
     }
 });
 
@@ -561,11 +571,11 @@ test("plan and version --help document the exit codes and the input limits", asy
     assert.equal(plan.code, 0, plan.stderr);
     for (const line of [/^ {2}0 {2}planned/m, /^ {2}1 {2}mandatory policy violations/m, /^ {2}2 {2}bad input/m, /^ {2}3 {2}the program itself failed/m,
         /the stack file and --registry are regular files only, 16 MiB each, UTF-8, 30 s to read/]) {
-        assert.match(plan.stdout, line);
+        assert.ok(line.test(plan.stdout) || line.test(unwrapped(plan.stdout)), `${line}:\n${plan.stdout}`);
     }
     const version = await run(VERSION, ["--help"]);
     assert.equal(version.code, 0, version.stderr);
     for (const line of [/^ {2}0 {2}the version is printed/m, /^ {2}2 {2}bad input/m, /^ {2}3 {2}internal error/m, /at most 1 MiB, within 5 s/]) {
-        assert.match(version.stdout, line);
+        assert.ok(line.test(version.stdout) || line.test(unwrapped(version.stdout)), `${line}:\n${version.stdout}`);
     }
 });

@@ -32,8 +32,7 @@ const TARGETS = { planOverMs: 1.3, peakRssMbAt1000: 1024, policyGrowth: 5 };
 
 function benchFlags() {
     return newCommand("bench", "measure the offline plan, its memory and the policy CLI on synthetic stacks", {
-        notes: `Measures, per size: the offline plan against a no-logic floor, its peak memory, and the policy CLI over
-its manifests. Each measurement runs in its own process; progress goes to stderr (--quiet for none).`,
+        notes: `Measures, per size: the offline plan against a no-logic floor, its peak memory, and the policy CLI over its manifests. Each measurement runs in its own process; progress goes to stderr (--quiet for none).`,
         exitCodes: [[0, "measured (whether or not the targets are met: they are printed)"], [1, "a run failed"], [2, "bad input: a flag or its value"], [3, "internal error (a bug to report)"]],
         examples: ["npx eks-delivery bench --sizes 200,1000 --repeats 3", "npm run bench -- --sizes 1,2 --repeats 1 --json"],
     })

@@ -6,8 +6,12 @@
  * - the checks commander does not make: a flag given twice (commander keeps the last), a value that
  *   starts with '-' given apart from its flag (commander takes `--config --json` as the file
  *   "--json"), a value for a flag that takes none, a positional for a command that takes none;
- * - colour only on a terminal without NO_COLOR (./colour.ts), for help and errors alike.
+ * - colour only on a terminal without NO_COLOR or TERM=dumb (./colour.ts), for help and errors alike;
+ * - a reader that goes away (EPIPE on stdout) ends any command quietly.
  * Commander's own refusals (an unknown flag or command, a missing value) keep its wording, on one line.
+ * No command at all is bad input too (one line naming the commands, exit 2: a script that lost its
+ * command must fail), `help <unknown>` is the unknown command's one line, and `help help` is the
+ * program's help (stdout, exit 0); commander would print the whole help on stderr for all three.
  */
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import * as fs from "fs";
@@ -50,12 +54,15 @@ const helpSection = (title: string, body: string) => `\n${paint(true, "bold", ti
 
 /**
  * `text` wrapped at `columns`: each line longer than that breaks at spaces, its continuation indented as
- * the line is (plus `hang`); a word longer than the line stays whole. Newlines in `text` are kept.
+ * the line is (plus `hang`), or under the text of a table row (`  term   text`); a word longer than the
+ * line stays whole. Newlines in `text` are kept.
  */
 export function wrapText(text: string, columns = HELP_COLUMNS, hang = 0): string {
     return text.split("\n").map((line) => {
         if (line.length <= columns) return line;
-        const indent = " ".repeat(/^ */.exec(line)![0].length + hang);
+        // A table row (`  term   text`) continues under its text; any other line under itself, plus `hang`.
+        const row = /^ *\S+ {2,}(?=\S)/.exec(line);
+        const indent = " ".repeat(row ? row[0].length : /^ */.exec(line)![0].length + hang);
         const out: string[] = [];
         let current = line.replace(/ +$/, "");
         while (current.length > columns) {
@@ -159,12 +166,12 @@ export function argvProblem(options: readonly Option[], args: readonly string[],
  */
 const commanderMessage = (message: string) => message.replace(/^error: /, "").replace(/\n(?=\(Did you mean )/g, " ");
 
-/** The program: `eks-delivery <command>`, with these commands. */
-export function newProgram(commands: Command<any, any, any>[], doc: CommandHelp): Command {
-    const program = configure(new Command(PROGRAM))
+/** The program: `eks-delivery <command>`, with these commands (`name`: `npm run` for a maintainer's script). */
+export function newProgram(commands: Command<any, any, any>[], doc: CommandHelp, name = PROGRAM): Command {
+    const program = configure(new Command(name))
         .description("Plan, check and release the eks-delivery stacks offline.")
         .usage("<command> [options]")
-        .version(packageVersion(), "-V, --version", "print the package's version (the release version: the version command)")
+        .version(packageVersion(), "-V, --version", "print the package's version (see also: version)")
         // A command's flags belong to it: `eks-delivery --json plan` is an unknown flag, not plan's.
         .enablePositionalOptions()
         .helpCommand("help [command]", "show the help of a command")
@@ -218,7 +225,8 @@ export async function run(program: Command, argv: string[]): Promise<{ code: num
             // Help (asked for, or shown for a missing command) was written; its exit code is commander's 0, else 2.
             if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || (err.code === "commander.help" && err.exitCode === 0)) return { code: 0, refused: true };
             if (err.code === "commander.help" || err.code === "commander.executeSubCommandAsync") return { code: EXIT_BAD_INPUT, refused: true };
-            const hint = sub ? ` (see ${RUN} ${name} --help)` : ` (see ${RUN} --help)`;
+            const ours = program.name() === PROGRAM;
+            const hint = sub ? ` (see ${ours ? `${RUN} ${name}` : `${program.name()} ${name} --`} --help)` : ` (see ${RUN} --help)`;
             report(name, [`${commanderMessage(err.message)}${hint}`]);
             return { code: EXIT_BAD_INPUT, refused: true };
         }
@@ -234,7 +242,10 @@ function report(command: string, lines: string[]): void {
     process.stderr.write(lines.map((line, i) => `${i === 0 ? `${paint(colour, "red", command)}: ` : ""}${oneLine(line)}\n`).join(""));
 }
 
-/** Runs one command as its own program (`npm run plan -- ...` is `eks-delivery plan ...`). */
-export async function runAlone(command: Command<any, any, any>, argv = process.argv.slice(2)): Promise<void> {
-    await runAndExit(newProgram([command], { exitCodes: [], examples: [] }), [command.name(), ...argv]);
+/**
+ * Runs one command as its own program (`npm run plan -- ...` is `eks-delivery plan ...`); `program`
+ * "npm run" for a script that is no command of eks-delivery (`npm run schema -- ...`).
+ */
+export async function runAlone(command: Command<any, any, any>, argv = process.argv.slice(2), program = PROGRAM): Promise<void> {
+    await runAndExit(newProgram([command], { exitCodes: [], examples: [] }, program), [command.name(), ...argv]);
 }

@@ -11,8 +11,7 @@ const MAX = 2000;
 
 function loadtestFlags() {
     return newCommand("loadtest", "load a sample service on loopback across a SIGTERM: no request may fail", {
-        notes: `Every client holds its own keep-alive connection; SIGTERM arrives --seconds minus --drain in; the
-figures (requests, failed, latency percentiles) go to stdout, progress to stderr.`,
+        notes: `Every client holds its own keep-alive connection; SIGTERM arrives --seconds minus --drain in; the figures (requests, failed, latency percentiles) go to stdout, progress to stderr.`,
         exitCodes: [[0, "no request failed and the service exited 0"], [1, "a request failed or the service exited otherwise"], [2, "bad input: a flag or its value"], [3, "internal error (a bug to report)"]],
         examples: ["npx eks-delivery loadtest --service web --clients 50 --seconds 6 --drain 3"],
     })

@@ -66,7 +66,7 @@ Input limits: the stack file and --registry are regular files only, ${MAX_FILE_B
             "npx eks-delivery plan --stack dev --out out/dev",
             "npm run plan -- --stack prod --config Pulumi.prod.yaml --tree",
             "npm run --silent plan -- --stack dev --json > plan.json",
-            "npx eks-delivery plan --stack dev --against origin/main --markdown plan-diff.md",
+            "npx eks-delivery plan --against origin/main --markdown plan-diff.md",
         ],
     })
         .option("--stack <name>", "the stack (default: dev, or <stack> of --config Pulumi.<stack>.yaml)")

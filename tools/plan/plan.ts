@@ -110,14 +110,18 @@ export function resourceTree(plan: Plan): string {
         const parent = r.parent && byUrn.has(r.parent) ? r.parent : undefined;
         children.set(parent, [...(children.get(parent) ?? []), r]);
     }
-    const width = Math.max(...plan.resources.map((r) => r.type.length)) + 2;
+    const rows: Array<{ r: PlannedResource; depth: number }> = [];
     const walk = (parent: string | undefined, depth: number) => {
         for (const r of children.get(parent) ?? []) {
-            lines.push(`  + ${"  ".repeat(depth)}${r.type.padEnd(width - depth * 2)} ${r.name}`);
+            rows.push({ r, depth });
             walk(r.urn, depth + 1);
         }
     };
     walk(undefined, 0);
+    // The names in one column, just past the widest indented type shown (providers are not shown), at
+    // most 60 columns in: a rare longer type (a Kubernetes *Patch) is followed by one space instead.
+    const width = Math.min(60, Math.max(0, ...rows.map(({ r, depth }) => depth * 2 + r.type.length)) + 1);
+    for (const { r, depth } of rows) lines.push(`  + ${`${"  ".repeat(depth)}${r.type}`.padEnd(width)} ${r.name}`);
 
     const counts = new Map<string, number>();
     for (const r of plan.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
@@ -125,7 +129,7 @@ export function resourceTree(plan: Plan): string {
     for (const [type, n] of [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) {
         lines.push(`  ${String(n).padStart(4)}  ${type}`);
     }
-    lines.push("", `Resources: ${plan.resources.length} to create`);
+    // The total is the summary's (planReport), printed just before.
     const outputs = Object.keys(plan.outputs);
     if (outputs.length) {
         lines.push("", "Outputs:");

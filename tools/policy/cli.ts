@@ -20,22 +20,16 @@ function failOnValue(value: string): string {
 
 function policyFlags() {
     return newCommand("policy", "check Kubernetes YAML (files, folders, stdin) against the policy pack", {
-        notes: `PATH is a YAML file, a folder (its *.yaml and *.yml files, recursively), or - for stdin (reported as <stdin>); relative to the current folder (with npm run, the folder npm was started in).
+        notes: `PATH is a YAML file, a folder (its *.yaml and *.yml files, recursively), or - for stdin (reported as <stdin>), relative to the current folder (with npm run, the folder npm was started in).
 Input limits: regular files only, ${MAX_FILE_BYTES / 1048576} MiB per file, UTF-8, ${READ_TIMEOUT_MS / 1000} s to read everything; stdin the same (a terminal is refused).
 
 Formats:
-  text   grouped by object (file:line kind namespace/name), findings by severity, coloured on a
-         terminal unless NO_COLOR is set, a score per object, exemptions, one summary line;
-         score = 100 - ${SCORE_PENALTY.critical} per critical - ${SCORE_PENALTY.high} per high - ${SCORE_PENALTY.medium} per medium - ${SCORE_PENALTY.low} per low finding, at least 0
-  json   stable: {evaluated, files, policies, failOn, summary, violations, exemptions}, findings
-         ordered by file, line, policy and message
-  sarif  SARIF 2.1.0 for GitHub code scanning: every policy a rule (level error/warning/note; the
-         security controls with security-severity critical ${SECURITY_SEVERITY.critical}, high ${SECURITY_SEVERITY.high}, medium ${SECURITY_SEVERITY.medium},
-         low ${SECURITY_SEVERITY.low}), results at file and line, paths relative to the current directory;
-         exemptions in the run's properties
+  text   grouped by object (file:line kind namespace/name), findings by severity, coloured on a terminal unless NO_COLOR is set, a score per object, exemptions, one summary line; score = 100 - ${SCORE_PENALTY.critical} per critical - ${SCORE_PENALTY.high} per high - ${SCORE_PENALTY.medium} per medium - ${SCORE_PENALTY.low} per low finding, at least 0
+  json   stable: {evaluated, files, policies, failOn, summary, violations, exemptions}, findings ordered by file, line, policy and message
+  sarif  SARIF 2.1.0 for GitHub code scanning: every policy a rule (level error/warning/note; the security controls with security-severity critical ${SECURITY_SEVERITY.critical}, high ${SECURITY_SEVERITY.high}, medium ${SECURITY_SEVERITY.medium}, low ${SECURITY_SEVERITY.low}), results at file and line, paths relative to the current directory; exemptions in the run's properties
 
-Exempt one object from a policy with the annotations eks-delivery.dev/exempt: "<policy>[,<policy>]" and
-eks-delivery.dev/exempt-reason: "<why>"; exemptions are listed in every format.`,
+Exempt one object from a policy with the annotations eks-delivery.dev/exempt: "<policy>[,<policy>]" and eks-delivery.dev/exempt-reason: "<why>"; exemptions are listed in every format.
+With npm run, --silent keeps npm's own lines out of a file the report is redirected to.`,
         exitCodes: [
             [EXIT.clean, "no finding at or above --fail-on (and no mandatory finding under --config)"],
             [EXIT.violations, "findings at or above --fail-on, or mandatory findings under --config (the report says which)"],
@@ -43,9 +37,9 @@ eks-delivery.dev/exempt-reason: "<why>"; exemptions are listed in every format.`
             [EXIT.internal, "internal error (a policy failed on valid input: a bug to report)"],
         ],
         examples: [
-            "npm run plan -- --stack dev --out out/dev && npx eks-delivery policy out/dev/manifests",
-            "kubectl get deploy,svc,pdb -A -o yaml | npx eks-delivery policy --fail-on critical -",
-            "npm run --silent policy -- --format sarif --fail-on none out/dev/manifests > policy.sarif   (--silent: no npm lines in the file)",
+            "npx eks-delivery policy out/dev/manifests",
+            "kubectl get deploy -A -o yaml | npx eks-delivery policy --fail-on critical -",
+            "npm run --silent policy -- --format sarif out/dev/manifests > policy.sarif",
         ],
     })
         .argument("[path...]", "YAML files, folders, or - for stdin")

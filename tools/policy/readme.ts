@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { allPolicies } from "../../policies/all";
 import { isObjectPolicy } from "../../policies/framework";
+import { newCommand, runAlone } from "../cli/command";
 
 export const README = path.resolve(__dirname, "..", "..", "policies", "README.md");
 const BEGIN = "<!-- policy-table:begin -->";
@@ -25,7 +26,13 @@ export function renderReadme(current: string): string {
     return `${current.slice(0, start + BEGIN.length)}\n${policyTable()}\n${current.slice(end)}`;
 }
 
-if (require.main === module) {
+/** `npm run policy:readme` (flags: --help alone). */
+export const policyReadmeCommand = () => newCommand("policy:readme", "rewrite the policy table in policies/README.md from the definitions", {
+    exitCodes: [[0, "the table is written"], [2, "bad input: a flag"], [3, "internal error (no table markers: a bug to report)"]],
+    examples: ["npm run policy:readme"],
+}).action(() => {
     fs.writeFileSync(README, renderReadme(fs.readFileSync(README, "utf8")));
     process.stdout.write(`updated ${path.relative(process.cwd(), README)} (${allPolicies.length} policies)\n`);
-}
+});
+
+if (require.main === module) void runAlone(policyReadmeCommand(), process.argv.slice(2), "npm run");

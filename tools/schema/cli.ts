@@ -1,10 +1,12 @@
 /**
  * `npm run schema`: writes schema/stack-file.schema.json and the `config:` section of Pulumi.yaml from
  * the zod config schema. `npm run schema -- --check` writes nothing and exits 1 when either is stale.
+ * A maintainer's command, not one of `eks-delivery`'s; its flags on commander (tools/cli/command.ts).
  */
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
+import { newCommand, runAlone } from "../cli/command";
 import { projectConfig, SCHEMA_FILE, stackFileSchemaText } from "./stackFileSchema";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -24,13 +26,7 @@ export function pulumiYamlText(current: string, projectRoot: string): string {
     return `${head}${comment}\n${stringify({ config: declared }, { lineWidth: 0 })}`;
 }
 
-function main(argv: string[]): number {
-    const check = argv.includes("--check");
-    const unknown = argv.filter((a) => a !== "--check");
-    if (unknown.length > 0) {
-        process.stderr.write(`schema: unknown argument ${JSON.stringify(unknown[0])} (usage: npm run schema [-- --check])\n`);
-        return 2;
-    }
+function main(check: boolean): number {
     const outputs: Array<[string, string]> = [
         [SCHEMA_FILE, stackFileSchemaText(ROOT)],
         ["Pulumi.yaml", pulumiYamlText(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"), ROOT)],
@@ -52,4 +48,15 @@ function main(argv: string[]): number {
     return stale > 0 ? 1 : 0;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+/** `npm run schema [-- --check]`. */
+export const schemaCommand = () => newCommand("schema", "write the stack files' JSON Schema and Pulumi.yaml's config: declarations from config/schema.ts", {
+    notes: `Writes ${SCHEMA_FILE} and the config: section of Pulumi.yaml (from its marker comment on); --check writes nothing.`,
+    exitCodes: [[0, "written, or with --check both are current"], [1, "--check: a file is out of date (one line each)"], [2, "bad input: a flag"], [3, "internal error (a bug to report)"]],
+    examples: ["npm run schema", "npm run schema -- --check"],
+})
+    .option("--check", "write nothing; exit 1 when a file is out of date (default: write)")
+    .action((options) => {
+        process.exitCode = main(options.check === true);
+    });
+
+if (require.main === module) void runAlone(schemaCommand(), process.argv.slice(2), "npm run");
