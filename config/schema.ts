@@ -494,7 +494,7 @@ export function stackSchema(ctx: ValidationContext, input: Record<string, unknow
         services: crossField(list(service).min(1, { error: "is empty: list at least one service" }), (services, c, parsed) => {
             if (!Array.isArray(services)) return;
             if (services.length > MAX_SERVICES) {
-                full(c, [], `lists ${services.length} services: one stack deploys at most ${MAX_SERVICES} (all in its one namespace; see README, Configuration)`);
+                full(c, [], `lists ${services.length} services: one stack deploys at most ${MAX_SERVICES} (all in its one namespace; see docs/reference/configuration.md)`);
             }
             const zone = (input.dns as { zone?: unknown } | undefined)?.zone;
             services.forEach((s, i) => {

@@ -179,7 +179,7 @@ const rules: Array<[string, Mutation, string | RegExp, string?]> = [
     ["a misspelt key in a union", (v) => { v["eks-delivery:delivery"] = { organization: "acme", repository: "acme/eks-delivery", agentPoolId: "0f3c6a2e-8d1b-4e5f-9a7c-2b4d6e8f0a1c", oidcProviders: { gihub: "lookup" } }; },
         "eks-delivery:delivery.oidcProviders.gihub: unknown key (did you mean github?)"],
     ["more services than one stack deploys", (v) => { v["eks-delivery:services"] = Array.from({ length: MAX_SERVICES + 1 }, (_, i) => ({ ...api(v), name: `s${i}`, host: undefined })); },
-        `eks-delivery:services: lists ${MAX_SERVICES + 1} services: one stack deploys at most ${MAX_SERVICES} (all in its one namespace; see README, Configuration)`],
+        `eks-delivery:services: lists ${MAX_SERVICES + 1} services: one stack deploys at most ${MAX_SERVICES} (all in its one namespace; see docs/reference/configuration.md)`],
 ];
 
 for (const [name, mutate, expected, stack] of rules) {
