@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { parseTsv } from "./tsv";
 
 export interface InstanceType {
     name: string;
@@ -45,21 +46,15 @@ export class InstanceCatalog {
 
 /** Parses the TSV (header line first); rows with missing optional cells keep those fields undefined. */
 export function parseInstanceTypes(tsv: string, source: string): InstanceCatalog {
-    const [header, ...rows] = tsv.split(/\r?\n/).filter((line) => line.trim() !== "");
-    const columns = header.split("\t");
-    const col = (name: string) => {
-        const index = columns.indexOf(name);
-        if (index < 0) throw new Error(`${source}: missing column "${name}"`);
-        return index;
-    };
+    const table = parseTsv(tsv, source);
+    const col = (name: string) => table.column(name);
     const at = {
         name: col("instanceType"), vcpu: col("vcpu"), memoryMiB: col("memoryMiB"), arch: col("arch"),
         maxEnis: col("maxEnis"), ipv4PerEni: col("ipv4PerEni"), usdPerHour: col("usdPerHourUsEast1"),
     };
     const optionalNumber = (cell: string | undefined) => (cell ? Number(cell) : undefined);
     return new InstanceCatalog(
-        rows.map((row) => {
-            const cells = row.split("\t");
+        table.rows.map(({ cells }) => {
             return {
                 name: cells[at.name],
                 vcpu: Number(cells[at.vcpu]),

@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { parseTsv } from "./tsv";
 
 /** Price keys besides instance types: what `eks-delivery:cost.prices` may override, and the vendored rows' ids. */
 export const PRICE_IDS = [
@@ -36,18 +37,11 @@ export const PRICES_DIR = path.resolve(__dirname, "..", "data", "prices");
 
 /** Parses one prices file (header `priceId unit usdPerUnit source read`, tab-separated). */
 export function parsePrices(tsv: string, region: string, file: string): Price[] {
-    const [header, ...rows] = tsv.split(/\r?\n/).filter((line) => line.trim() !== "");
-    const columns = header.split("\t");
-    const at = (name: string) => {
-        const index = columns.indexOf(name);
-        if (index < 0) throw new Error(`${file}: missing column "${name}"`);
-        return index;
-    };
-    const [id, unit, usd, source, read] = ["priceId", "unit", "usdPerUnit", "source", "read"].map(at);
-    return rows.map((row, i) => {
-        const cells = row.split("\t");
+    const table = parseTsv(tsv, file);
+    const [id, unit, usd, source, read] = ["priceId", "unit", "usdPerUnit", "source", "read"].map((name) => table.column(name));
+    return table.rows.map(({ cells, line }) => {
         const usdPerUnit = Number(cells[usd]);
-        if (!Number.isFinite(usdPerUnit) || usdPerUnit < 0) throw new Error(`${file}:${i + 2}: usdPerUnit ${JSON.stringify(cells[usd])} is not a price`);
+        if (!Number.isFinite(usdPerUnit) || usdPerUnit < 0) throw new Error(`${file}:${line}: usdPerUnit ${JSON.stringify(cells[usd])} is not a price`);
         return { id: cells[id], unit: cells[unit], usdPerUnit, region, source: cells[source], read: cells[read] };
     });
 }

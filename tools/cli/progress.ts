@@ -67,6 +67,8 @@ export function startProgress(command: string, stream: ProgressStream = process.
         drawn = true;
     };
     const timer = setTimeout(() => {
+        // A step already shown (the loop was blocked past the delay): not again.
+        if (shown) return;
         shown = true;
         if (current !== undefined && !over) show(current);
     }, delayMs);

@@ -23,7 +23,7 @@ export function outContext(projectRoot: string): OutContext {
 }
 
 /** The path with symlinks resolved as far as it exists (so a link to the repository is the repository). */
-function realPath(p: string): string {
+export function realPath(p: string): string {
     const missing: string[] = [];
     let existing = path.resolve(p);
     for (;;) {

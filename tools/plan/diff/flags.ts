@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { InputError, quoted, readText } from "../../../config/safeRead";
+import { realPath } from "../outDir";
 import { Against, AgainstError, refHasStack, resolveAgainst } from "./against";
 
 export interface DiffFlags {
@@ -12,22 +13,6 @@ export interface DiffFlags {
     /** The value given to --against, as the output names it. */
     againstValue: string;
     markdown?: string;
-}
-
-/** The path with symlinks resolved as far as it exists. */
-function realPath(p: string): string {
-    const missing: string[] = [];
-    let at = path.resolve(p);
-    for (;;) {
-        try {
-            return path.join(fs.realpathSync(at), ...missing.reverse());
-        } catch {
-            const parent = path.dirname(at);
-            if (parent === at) return path.resolve(p);
-            missing.push(path.basename(at));
-            at = parent;
-        }
-    }
 }
 
 const within = (dir: string, p: string) => {
