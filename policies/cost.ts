@@ -150,7 +150,9 @@ export function costReport(stackResources: StackResource[], catalog: InstanceCat
     }
 
     // NAT gateways: the ones declared, else the awsx VPC's strategy over its AZs (pulumi/pulumi-awsx@v3.8.0
-    // awsx/ec2/vpc.ts:124-132,658: availabilityZoneNames, else numberOfAvailabilityZones, else 3).
+    // awsx/ec2/vpc.ts:124-132,658: availabilityZoneNames, else numberOfAvailabilityZones, else 3; the file
+    // is unchanged in the newest stored snapshot after v3.8.0; the installed 3.9.0 holds only the generated
+    // SDK, as the component runs in its provider).
     const vpcs = resources.filter((r) => r.type === "awsx:ec2:Vpc");
     const azsOf = (v: StackResource) => read(() => (v.props.availabilityZoneNames?.length as number | undefined) ?? v.props.numberOfAvailabilityZones ?? 3, 3);
     const natResources = resources.filter((r) => r.type === "aws:ec2/natGateway:NatGateway").length;

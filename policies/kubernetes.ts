@@ -330,6 +330,11 @@ export const OPAQUE_PRODUCER_TYPES = ["kubernetes:helm.sh/v3:Release"];
 
 type SelectingKind = "PodDisruptionBudget" | "NetworkPolicy" | "Service";
 
+/** The pod selector of a selecting kind: a NetworkPolicy's `spec.podSelector`, the others' `spec.selector`. */
+function selectorOf(kind: SelectingKind, props: any): any {
+    return kind === "NetworkPolicy" ? props.spec?.podSelector : props.spec?.selector;
+}
+
 /**
  * Relations between a stack's objects, each found through an index built once (on first use), not a scan
  * per object: a stack of n services is judged in about n steps, not n² or n³. Every lookup returns what a
@@ -491,7 +496,7 @@ export class KubeIndex {
                 const sel = o.props.spec?.selector;
                 return !!sel && Object.keys(sel).length > 0 && selects({ matchLabels: sel }, labels);
             }
-            const sel = kind === "NetworkPolicy" ? o.props.spec?.podSelector : o.props.spec?.selector;
+            const sel = selectorOf(kind, o.props);
             return Object.keys(labels).length > 0 || (kind === "NetworkPolicy" && sel && Object.keys(sel).length === 0)
                 ? selects(sel, labels) : false;
         };
@@ -526,7 +531,7 @@ export class KubeIndex {
             const ns = probe(() => this.namespaceOf(o.props));
             if (ns === UNSURE) return UNSURE;
             if (typeof ns !== "string") return null;
-            const sel = probe(() => (kind === "NetworkPolicy" ? o.props.spec?.podSelector : o.props.spec?.selector));
+            const sel = probe(() => selectorOf(kind, o.props));
             if (sel === undefined || sel === null) return null;
             const keys = sel === UNSURE ? UNSURE : keysRead(sel, kind === "Service");
             return { every: keys === UNSURE ? [keyOf(ns, "*")] : keys.map((k) => keyOf(ns, k)) };
@@ -544,7 +549,7 @@ export class KubeIndex {
             const ns = probe(() => this.namespaceOf(o.props));
             if (ns === UNSURE) return UNSURE;
             if (typeof ns !== "string") return null;
-            const sel = probe(() => (kind === "NetworkPolicy" ? o.props.spec?.podSelector : o.props.spec?.selector));
+            const sel = probe(() => selectorOf(kind, o.props));
             if (sel === UNSURE) return ns;
             if (sel === undefined || sel === null) return null;
             if (kind === "Service") {
